@@ -1,0 +1,128 @@
+/**
+ * THE CONTRACT between the transformer and the runtime.
+ *
+ * The transformer builds one `CallSpec` per stub (and per generic specialisation) as a
+ * module-scope literal in the compiled JavaScript; the runtime reads nothing else. The
+ * transformer imports these types with `import type`, so `tsc` checks what it builds.
+ * Change a field here and bump `SPEC_VERSION`: the runtime refuses specs of another
+ * version with a message saying to rebuild.
+ */
+
+/** Version of the emitted spec format. Emitted as `version` in every spec. */
+export const SPEC_VERSION = 1;
+
+/** A JSON Schema (draft-07, as ajv and OpenAI read it). `$ref`s point at `#/definitions/<name>`. */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** Where a class constructor can be reached at run time without hitting TDZ (STYLE.md trap 12). */
+export type ClassThunk = () => abstract new (...args: never[]) => unknown;
+
+/**
+ * How to turn validated JSON back into typed values. Only parts of a value that hold a
+ * class instance or a `Date` appear; a spec whose output holds neither has no `revive`.
+ */
+export type Revival<Class = ClassThunk> =
+  /** An ISO 8601 string that becomes a `Date`. */
+  | { kind: "date" }
+  /** An object that becomes an instance of `class` (prototype set, own fields assigned), then its `props` revived. */
+  | { kind: "class"; class: Class; props?: { [property: string]: Revival<Class> } }
+  /** A plain object some of whose properties need revival. */
+  | { kind: "object"; props: { [property: string]: Revival<Class> } }
+  /** Every element of an array. */
+  | { kind: "array"; items: Revival<Class> }
+  /** Some positions of a tuple (`null`: nothing to revive there). */
+  | { kind: "tuple"; items: (Revival<Class> | null)[] }
+  /** Every value of a `Record<string, X>` / index signature. */
+  | { kind: "record"; values: Revival<Class> }
+  /** A named revival in `RevivalPlan.definitions` (recursive types such as trees). */
+  | { kind: "ref"; name: string }
+  /**
+   * A union with more than one revivable member: the first option whose `match` schema
+   * (usually a `$ref` into the spec's definitions) accepts the value is applied.
+   */
+  | { kind: "union"; options: { match: JsonSchema; revive: Revival<Class> }[] };
+
+/**
+ * `Class` is how a class is referred to: a thunk in emitted code; the transformer
+ * instantiates the same shapes with its own compile-time reference before emitting.
+ */
+export interface RevivalPlan<Class = ClassThunk> {
+  /** Revival of the whole return value. */
+  value: Revival<Class>;
+  /** Named revivals used by `{ kind: "ref" }`, keyed like the schema definitions. */
+  definitions?: { [name: string]: Revival<Class> };
+}
+
+/** What the runtime does with one positional argument of the stub. */
+export interface ParamSpec {
+  /** The parameter's name in the source; inputs are sent under this name. */
+  name: string;
+  /**
+   * `"input"`: sent to the model (the default).
+   * `"model"`: the explicit `LanguageModel` (first parameter only), not sent.
+   * `"signal"`: an `AbortSignal` passed through to the request, not sent.
+   */
+  role: "input" | "model" | "signal";
+}
+
+/** One LLM-implemented declaration (or one call-site specialisation of a generic one). */
+export interface CallSpec<Class = ClassThunk> {
+  /** Always `SPEC_VERSION` of the runtime the code was built against. */
+  version: number;
+  /**
+   * Stable id: project-relative source path, 1-based line of the declaration, and its
+   * qualified name, e.g. `src/customer.ts:12 Customer.age`. Specialisations keep the id
+   * of their declaration (see `typeArguments`).
+   */
+  id: string;
+  /**
+   * `"method"` and `"getter"` send the receiver's data fields as `this`;
+   * `"static"` and `"function"` send no `this` (a static stub's receiver is the class).
+   */
+  kind: "method" | "getter" | "static" | "function";
+  /**
+   * The prompt a person reviews. Placeholders, replaced once each by the runtime:
+   * `{{input}}` — the call's inputs as compact JSON (`this` first, then arguments by name);
+   * `{{outputTypes}}` — `outputTypes` when the schema is not sent through the provider's
+   * structured-output or tool mechanism, else the empty string.
+   */
+  template: string;
+  /** TypeScript-like declarations of named types that only the output uses (may be ""). */
+  outputTypes: string;
+  /** The stub's parameters in declaration order. */
+  params: ParamSpec[];
+  /** Data fields of the receiver sent as `this` (own and inherited; no methods or getters). Absent for `"static"`/`"function"`. */
+  thisFields?: string[];
+  /** Schema of the input object: `{ this?, <param>: ... }`. */
+  input: JsonSchema;
+  /** Schema of the resolved return value `T` of `Promise<T>`. */
+  output: JsonSchema;
+  /**
+   * When set, the model replies with `{ [wrapper]: T }` rather than `T` itself, because
+   * `T` is not a plain object (JSON mode, strict structured output and tool arguments all
+   * need an object root). The template's answer line already says so.
+   */
+  wrapper?: string;
+  /** Named types referenced from `input` and `output` (exactly the closure they need). */
+  definitions: { [name: string]: JsonSchema };
+  /** How to revive class instances and Dates in the output; absent when there are none. */
+  revive?: RevivalPlan<Class>;
+  /** Content hash (hex) of template, outputTypes, schemas and definitions. Caches and recordings key on it. */
+  hash: string;
+  /**
+   * Present on generic stubs. On the declaration's own spec (the fallback used when the
+   * call site was not compiled by the transformer) it is `"constraints"`; on a call-site
+   * specialisation it is the instantiated type arguments as written, e.g. `"<Params, Result>"`.
+   */
+  typeArguments?: string;
+}
+
+/** `implement<I>()`: one spec per method of interface `I`. */
+export interface InterfaceSpec<Class = ClassThunk> {
+  version: number;
+  /** `src/file.ts:12 implement<Name>` */
+  id: string;
+  /** The interface's name. */
+  name: string;
+  methods: { [method: string]: CallSpec<Class> };
+}

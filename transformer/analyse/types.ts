@@ -1,0 +1,61 @@
+/**
+ * The seam between "find"/"emit" and "analyse": analysis turns a stub's signature and
+ * JSDoc into plain data (or the full list of problems); emit turns that data into AST.
+ * Nothing here builds AST nodes, and emit never asks the checker.
+ */
+import type * as ts from "typescript";
+import type { CallSpec, JsonSchema } from "../../runtime/spec";
+import type { DiagnosticKind } from "../diagnostics";
+
+/** One thing wrong with a declaration; becomes a diagnostic on `node`. */
+export interface Problem {
+  kind: DiagnosticKind;
+  /** Where the diagnostic points (file:line:col of this node). */
+  node: ts.Node;
+  /** What is wrong and how to fix it, without the `LLM1xxx:` prefix. */
+  message: string;
+  /** Further places worth showing, e.g. the property declaration a bad path ends at. */
+  related?: { node: ts.Node; message: string }[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+/** A class the output revives. Emit turns it into a thunk `() => Name`, importing it when it is declared in another file. */
+export interface ClassReference {
+  declaration: ts.ClassDeclaration;
+}
+
+/** What find tells analysis about one stub. */
+export interface StubSite {
+  /** The declaration carrying the signature and JSDoc (for `implement<I>()`: the interface member). */
+  declaration: ts.SignatureDeclaration;
+  kind: CallSpec["kind"];
+  /** `Customer.age`, `createCustomers`, `Search.find` */
+  qualifiedName: string;
+  /** `src/customer.ts:12 Customer.age` */
+  id: string;
+  /** The class whose data fields are sent as `this` (instance methods and getters only). */
+  receiverClass?: ts.ClassLikeDeclaration;
+}
+
+/**
+ * A spec ready to emit. `definitions` holds names into `Analyser.definitions`, so emit can
+ * write each named type once per file and reference it from every spec that needs it.
+ */
+export type AnalysedSpec = Omit<CallSpec<ClassReference>, "version" | "definitions"> & {
+  definitionNames: string[];
+};
+
+/**
+ * One analyser per emitted source file: definition names are unique within the file and
+ * depend only on what that file's stubs use, so editing one file never renames (and so
+ * never re-hashes) the specs of another.
+ */
+export interface Analyser {
+  /** The spec at the declaration. Type parameters fall back to their constraints (or any JSON). */
+  analyseDeclaration(site: StubSite): Result<AnalysedSpec>;
+  /** The spec of a generic stub at one call site, from the resolved (instantiated) signature. */
+  analyseCall(site: StubSite, signature: ts.Signature, call: ts.CallExpression): Result<AnalysedSpec>;
+  /** Every named schema this file's specs refer to, by name. Deterministic for the same source. */
+  readonly definitions: ReadonlyMap<string, JsonSchema>;
+}
