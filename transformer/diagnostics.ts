@@ -1,27 +1,90 @@
 /**
- * Every diagnostic the transformer reports, in one table. TypeScript prints a numeric code
- * as `TS<code>`, so each `LLM1xxx` code maps to the TypeScript code 9xxxx (`LLM1001` ->
- * `TS91001`) and every message starts with its own `LLM1xxx:` prefix.
+ * Every diagnostic the transformer reports, code and message text, in one table.
+ * TypeScript prints a numeric code as `TS<code>`, so `LLM1001` is reported as code 91001
+ * (`TS91001`) and every message starts with its own `LLM1001: ` prefix.
  *
- * Messages say what is wrong and how to fix it; the location comes from the node the
- * diagnostic is attached to. Editors never show plugin diagnostics (they exist only at
- * emit time), so the text must stand on its own in a terminal.
+ * Plugin diagnostics exist only at emit time (editors never show them), so each message
+ * must stand on its own in a terminal: what is wrong, and how to fix it. Where it is comes
+ * from the node the diagnostic is attached to.
  */
 export const Diagnostics = {
-  StubMustReturnPromise: { code: 1001, category: "error" },
-  TypeNotJson: { code: 1002, category: "error" },
-  StubOutsideStubBody: { code: 1003, category: "error" },
-  JsDocParsingOff: { code: 1004, category: "error" },
-  ParameterNeedsName: { code: 1005, category: "error" },
-  ClassNotReachable: { code: 1006, category: "error" },
-  ImplementNeedsInterface: { code: 1007, category: "error" },
-  ModelParameterNotFirst: { code: 1008, category: "error" },
-  StubWithoutDeclaredReturnType: { code: 1009, category: "error" },
-  MissingJsDoc: { code: 1101, category: "warning" },
-  LooseType: { code: 1102, category: "warning" },
+  StubMustReturnPromise: {
+    code: 1001,
+    category: "error",
+    message: (a: { stub: string; returnType: string }) =>
+      `${a.stub} is a stub but returns \`${a.returnType}\`; a model call is asynchronous, so declare the return type as \`Promise<${a.returnType}>\`.`,
+  },
+  TypeNotJson: {
+    code: 1002,
+    category: "error",
+    message: (a: { stub: string; path: string; type: string; reason: string }) =>
+      `${a.stub}: \`${a.path}\` has type \`${a.type}\`, which JSON cannot carry (${a.reason}). ` +
+      `Use a plain data type (string, number, boolean, arrays, objects, Date, classes with data fields) or remove it.`,
+  },
+  StubOutsideStubBody: {
+    code: 1003,
+    category: "error",
+    message: () =>
+      "`stub()` must be the whole body of a method, getter, function or arrow: `{ return stub(); }` or `=> stub()`. " +
+      "Move the other statements out of the stub.",
+  },
+  JsDocParsingOff: {
+    code: 1004,
+    category: "error",
+    message: () =>
+      "JSDoc parsing is off in this build, so doc comments would be missing from every prompt. " +
+      "Build with ts-patch's `tspc` from node_modules/.bin (llm-strategy's package.json turns JSDoc parsing on through " +
+      '`"tsp": { "tscOptions": { "parseAllJsDoc": true } }`), or create the Program with the default `jsDocParsingMode`.',
+  },
+  ParameterNeedsName: {
+    code: 1005,
+    category: "error",
+    message: (a: { stub: string }) =>
+      `${a.stub}: a stub's parameters are sent to the model by name, so each needs a plain name, not a destructuring pattern.`,
+  },
+  ClassNotReachable: {
+    code: 1006,
+    category: "error",
+    message: (a: { stub: string; className: string; reason: string }) =>
+      `${a.stub} returns instances of class \`${a.className}\`, but the compiled code cannot refer to it (${a.reason}). ` +
+      `Export the class from a module-scope declaration, or use an interface if you do not need its methods.`,
+  },
+  ImplementNeedsInterface: {
+    code: 1007,
+    category: "error",
+    message: (a: { got: string }) =>
+      `\`implement<I>()\` needs an interface type argument whose members are methods returning Promises; got \`${a.got}\`.`,
+  },
+  ModelParameterNotFirst: {
+    code: 1008,
+    category: "error",
+    message: (a: { stub: string; parameter: string }) =>
+      `${a.stub}: parameter \`${a.parameter}\` is a LanguageModel but not the first parameter; an explicit model must come first.`,
+  },
+  StubWithoutDeclaredReturnType: {
+    code: 1009,
+    category: "error",
+    message: (a: { stub: string }) =>
+      `${a.stub} has no declared return type; write it out (\`: Promise<T>\`) so the schema of the reply is explicit.`,
+  },
+  MissingJsDoc: {
+    code: 1101,
+    category: "warning",
+    message: (a: { stub: string }) =>
+      `${a.stub} has no JSDoc: the model sees only its name and types. Describe what it should return in a /** comment */.`,
+  },
+  LooseType: {
+    code: 1102,
+    category: "warning",
+    message: (a: { stub: string; path: string; type: string }) =>
+      `${a.stub}: \`${a.path}\` is \`${a.type}\`, so the schema accepts any JSON there and the model gets no guidance. Give it a concrete type.`,
+  },
 } as const;
 
 export type DiagnosticKind = keyof typeof Diagnostics;
+
+/** The arguments of one kind's message. */
+export type MessageArgs<K extends DiagnosticKind> = Parameters<(typeof Diagnostics)[K]["message"]>[0];
 
 /** TypeScript's numeric code for one of ours: LLM1001 -> 91001. */
 export function typeScriptCode(kind: DiagnosticKind): number {
@@ -29,6 +92,7 @@ export function typeScriptCode(kind: DiagnosticKind): number {
 }
 
 /** `LLM1001: <message>` */
-export function formatMessage(kind: DiagnosticKind, message: string): string {
-  return `LLM${Diagnostics[kind].code}: ${message}`;
+export function formatMessage<K extends DiagnosticKind>(kind: K, args: MessageArgs<K>): string {
+  const message = Diagnostics[kind].message as (a: MessageArgs<K>) => string;
+  return `LLM${Diagnostics[kind].code}: ${message(args)}`;
 }

@@ -5,18 +5,19 @@
  */
 import type * as ts from "typescript";
 import type { CallSpec, JsonSchema } from "../../runtime/spec";
-import type { DiagnosticKind } from "../diagnostics";
+import type { DiagnosticKind, MessageArgs } from "../diagnostics";
 
-/** One thing wrong with a declaration; becomes a diagnostic on `node`. */
-export interface Problem {
-  kind: DiagnosticKind;
-  /** Where the diagnostic points (file:line:col of this node). */
-  node: ts.Node;
-  /** What is wrong and how to fix it, without the `LLM1xxx:` prefix. */
-  message: string;
-  /** Further places worth showing, e.g. the property declaration a bad path ends at. */
-  related?: { node: ts.Node; message: string }[];
-}
+/** One thing wrong with a declaration; becomes a diagnostic on `node` with the table's text for `kind`. */
+export type Problem = {
+  [K in DiagnosticKind]: {
+    kind: K;
+    args: MessageArgs<K>;
+    /** Where the diagnostic points (file:line:col of this node). */
+    node: ts.Node;
+    /** Further places worth showing, e.g. the property declaration a bad path ends at. */
+    related?: { node: ts.Node; message: string }[];
+  };
+}[DiagnosticKind];
 
 export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
