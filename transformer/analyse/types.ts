@@ -19,7 +19,8 @@ export type Problem = {
   };
 }[DiagnosticKind];
 
-export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+/** Errors fail the declaration; warnings (only produced when `AnalyserOptions.warnings` is on) do not. */
+export type Result<T> = { ok: true; value: T; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
 /** A class the output revives. Emit turns it into a thunk `() => Name`, importing it when it is declared in another file. */
 export interface ClassReference {
@@ -60,3 +61,17 @@ export interface Analyser {
   /** Every named schema this file's specs refer to, by name. Deterministic for the same source. */
   readonly definitions: ReadonlyMap<string, JsonSchema>;
 }
+
+export interface AnalyserOptions {
+  /** The TypeScript instance the compiler runs on (ts-patch passes it); never a second copy. */
+  ts: typeof ts;
+  /** The one Program the compiler built. */
+  program: ts.Program;
+  /** Ids and manifest paths are relative to this folder (the tsconfig's). */
+  projectDir: string;
+  /** Produce `MissingJsDoc` and `LooseType` warnings. Off by default: any plugin diagnostic fails `tspc`. */
+  warnings: boolean;
+}
+
+/** Implemented by `transformer/analyse/index.ts` as `export const createAnalyser: CreateAnalyser`. */
+export type CreateAnalyser = (options: AnalyserOptions, sourceFile: ts.SourceFile) => Analyser;
