@@ -1,6 +1,18 @@
-/** Base class of every error the runtime throws, so `catch (e) { if (e instanceof LLMStrategyError) ... }` works. */
+import type { Usage } from "./model";
+
+/**
+ * Base class of every error the runtime throws, so
+ * `catch (e) { if (e instanceof LLMStrategyError) ... }` catches them all.
+ * `stub` names the stub call that failed (its spec id) when there was one.
+ */
 export class LLMStrategyError extends Error {
   override name = "LLMStrategyError";
+  /** Spec id of the stub whose call failed, e.g. `src/customer.ts:12 Customer.age`. */
+  stub?: string;
+  constructor(message: string, options?: { cause?: unknown; stub?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.stub !== undefined) this.stub = options.stub;
+  }
 }
 
 /** The runtime is set up wrongly: no model for a stub, a spec from another version, bad options. */
@@ -16,12 +28,101 @@ export class StubNotCompiledError extends LLMStrategyError {
   override name = "StubNotCompiledError";
   constructor(
     /** The stub that ran, as far as the call stack tells (e.g. `Customer.age (src/customer.ts:12)`). */
-    readonly stub: string,
+    readonly where: string,
   ) {
     super(
-      `${stub} was not compiled by the llm-strategy transformer, so its body \`stub()\` ran instead of calling a model. ` +
+      `${where} was not compiled by the llm-strategy transformer, so its body \`stub()\` ran instead of calling a model. ` +
         `Add { "transform": "llm-strategy/transformer" } to "compilerOptions.plugins" in your tsconfig.json ` +
         `and build with ts-patch's tspc (node_modules/.bin/tspc), not tsc.`,
+      { stub: where },
     );
+  }
+}
+
+/**
+ * The request to the model failed: the provider answered with an error status, or the
+ * network did. `retryable` says whether trying again later may help (429, 5xx, connection
+ * errors); those were already retried with backoff before this error was thrown.
+ */
+export class LLMRequestError extends LLMStrategyError {
+  override name = "LLMRequestError";
+  /** HTTP status from the provider; absent for network errors. */
+  readonly status?: number;
+  readonly retryable: boolean;
+  constructor(message: string, options: { status?: number; retryable: boolean; cause?: unknown; stub?: string }) {
+    super(message, options);
+    if (options.status !== undefined) this.status = options.status;
+    this.retryable = options.retryable;
+  }
+}
+
+/** The stub call (or one request of it) took longer than its timeout. */
+export class LLMTimeoutError extends LLMRequestError {
+  override name = "LLMTimeoutError";
+  /** The timeout that ran out, in milliseconds. */
+  readonly timeoutMs?: number;
+  constructor(message: string, options: { timeoutMs?: number; cause?: unknown; stub?: string }) {
+    super(message, { ...options, retryable: true });
+    if (options.timeoutMs !== undefined) this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** The caller's `AbortSignal` cancelled the stub call. `cause` is the signal's reason. */
+export class LLMAbortError extends LLMStrategyError {
+  override name = "LLMAbortError";
+}
+
+/** One request/reply round of a stub call, as kept by `LLMOutputError` and `CallInfo`. */
+export interface Attempt {
+  /** The reply exactly as the model sent it (for tool calls: the arguments text). */
+  reply: string;
+  /** Why the reply was rejected, in the words sent back to the model; empty when it was accepted. */
+  errors: string[];
+  /** Lenient-parsing repairs applied before validation (e.g. `"code fence"`, `"jsonrepair"`). */
+  parseRepairs: string[];
+  usage?: Usage;
+  /** Why the model stopped, as the provider said (`"stop"`, `"length"`, ...). */
+  finishReason?: string;
+  /** How the model was asked (provider-specific, e.g. `"structured"`), when the model says. */
+  mode?: string;
+}
+
+/**
+ * The model's replies could not be used: still invalid after `maxRepairs` repairs (this
+ * class), or cut off / refused (the subclasses). Carries every attempt's raw reply and errors.
+ */
+export class LLMOutputError extends LLMStrategyError {
+  override name = "LLMOutputError";
+  readonly attempts: Attempt[];
+  /** Tokens used across all attempts. */
+  readonly usage: Usage;
+  constructor(message: string, options: { attempts: Attempt[]; usage: Usage; stub?: string; cause?: unknown }) {
+    super(message, options);
+    this.attempts = options.attempts;
+    this.usage = options.usage;
+  }
+}
+
+/**
+ * The reply was cut off by the token limit (`finish_reason: "length"`). Not repaired: the
+ * same limit would cut the next reply too. Raise `maxTokens` or ask for less.
+ */
+export class LLMTruncatedError extends LLMOutputError {
+  override name = "LLMTruncatedError";
+}
+
+/** The model refused to answer, or the provider's content filter stopped the reply. */
+export class LLMRefusalError extends LLMOutputError {
+  override name = "LLMRefusalError";
+  /** `"refusal"` (the model said no; `refusal` holds its words) or `"content_filter"`. */
+  readonly reason: "refusal" | "content_filter";
+  readonly refusal?: string;
+  constructor(
+    message: string,
+    options: { attempts: Attempt[]; usage: Usage; stub?: string; reason: "refusal" | "content_filter"; refusal?: string },
+  ) {
+    super(message, options);
+    this.reason = options.reason;
+    if (options.refusal !== undefined) this.refusal = options.refusal;
   }
 }

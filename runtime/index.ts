@@ -1,5 +1,37 @@
+// Public exports of the runtime (`llm-strategy`). Named re-exports, not `export *`, so Node's
+// CommonJS-from-ESM import sees every name.
+
+// Declaring stubs
 export { stub, implement } from "./stub";
-export { LLMStrategyError, ConfigurationError, StubNotCompiledError } from "./errors";
-export type { LanguageModel, CompletionRequest, Completion, ChatMessage } from "./model";
+export { llmStrategy } from "./decorator";
+
+// Models
+export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback } from "./model";
+export { openAI, OpenAIModel } from "./models/openai";
+export type { OpenAIOptions, OpenAIMode } from "./models/openai";
+export { scriptedModel } from "./models/scripted";
+export type { ScriptedModel, ScriptedReply } from "./models/scripted";
+
+// Settings, cancellation, call metadata
+export { configure, withCallOptions } from "./config";
+export type { RuntimeSettings, CallOptions } from "./config";
+export type { CallInfo, CallHook } from "./call-info";
+
+// Errors
+export {
+  LLMStrategyError,
+  ConfigurationError,
+  StubNotCompiledError,
+  LLMRequestError,
+  LLMTimeoutError,
+  LLMAbortError,
+  LLMOutputError,
+  LLMTruncatedError,
+  LLMRefusalError,
+} from "./errors";
+export type { Attempt } from "./errors";
+
+// What compiled code calls (emitted by the transformer; not for hand-written code)
+export { invoke, callSpecialized, implementInterface } from "./invoke";
 export { SPEC_VERSION } from "./spec";
-export type { CallSpec, InterfaceSpec, JsonSchema, Revival, RevivalPlan, ParamSpec } from "./spec";
+export type { CallSpec, InterfaceSpec, JsonSchema, Revival, RevivalPlan, ParamSpec, ClassThunk } from "./spec";

@@ -6,29 +6,89 @@ export interface ChatMessage {
   content: string;
 }
 
-/** What a stub call asks of a model. (First draft: the runtime issue owns this shape.) */
+/** Tokens one request (or, summed, one stub call) used, as the provider reported them. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/**
+ * What a stub call asks of a model: one request per attempt (the first, then each repair).
+ *
+ * The prompt comes in two renderings because the template's `{{outputTypes}}` must appear
+ * exactly when the model is NOT given `replySchema` through the provider (structured output,
+ * tools): a model that sends the schema uses `messagesIfSchemaSent`, one that only prompts
+ * (JSON mode, plain chat) uses `messages`. So the model never reads a type twice.
+ */
 export interface CompletionRequest {
-  /** The stub being called: id, hash, schemas. */
+  /** The stub being called (id, hash, schemas). For a generic stub: the call site's specialisation. */
   spec: CallSpec;
-  /** The call's inputs: `this` (data fields) and arguments by parameter name. */
+  /** The call's inputs as sent: `this` (the receiver's data fields) first, then arguments by name. */
   input: Record<string, unknown>;
-  /** The conversation to send. */
+  /** The conversation with the output types written into the prompt. */
   messages: ChatMessage[];
-  /** Schema the reply must match (object root). */
+  /** The same conversation without the output types, for models that send `replySchema` themselves. */
+  messagesIfSchemaSent: ChatMessage[];
+  /**
+   * JSON Schema of the reply (object root; `{ [spec.wrapper]: output }` when the stub has a
+   * wrapper), with the spec's `definitions` at its root. The runtime validates against exactly this.
+   */
   replySchema: JsonSchema;
-  /** Cancels the request. */
+  /** 1 for the first request of a stub call, 2 for the first repair, ... */
+  attempt: number;
+  /** Aborted when the caller cancels or the call's timeout runs out. */
   signal?: AbortSignal;
 }
 
-/** A model's reply. */
+/** A model's reply to one `CompletionRequest`. */
 export interface Completion {
-  /** The raw reply text (for tool calls: the arguments JSON). */
+  /** The raw reply text (for tool calls: the function arguments). */
   text: string;
+  /**
+   * Why the model stopped, as the provider says: `"stop"`, `"length"` (cut off by the token
+   * limit: the runtime throws `LLMTruncatedError`), `"content_filter"` (`LLMRefusalError`), ...
+   */
+  finishReason?: string;
+  /** The model's refusal message, when it refused (`LLMRefusalError`). */
+  refusal?: string;
+  usage?: Usage;
+  /**
+   * Set when the provider was given a strict schema in which optional properties had to be
+   * required-and-nullable: a `null` in a property the user's type declares optional (and not
+   * nullable) then means "absent", and the runtime removes it before validating.
+   */
+  nullMeansAbsent?: boolean;
+  /** How the request was made, e.g. `"structured"`, `"tools"`, `"json"`; recorded in the call's info. */
+  mode?: string;
+  /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only). */
+  fallbacks?: ModeFallback[];
 }
 
-/** Every model implements this; write your own to use another provider. */
+/** An endpoint rejected one way of asking for JSON, so the model fell back to the next. */
+export interface ModeFallback {
+  from: string;
+  to: string;
+  /** The provider's error message. */
+  reason: string;
+}
+
+/**
+ * Every model implements this; write your own to use another provider.
+ *
+ * `id` and `options` identify the model for caches and recordings: two models with the same
+ * id and options must answer the same request the same way (as far as sampling allows).
+ * Keep secrets (API keys) out of both.
+ */
 export interface LanguageModel {
-  /** Identity for caches and recordings, e.g. `openai:gpt-4o-mini`. */
+  /** Stable identity, e.g. `openai:gpt-4o-mini@https://api.openai.com/v1`. */
   readonly id: string;
+  /** Options that change replies (temperature, token limit, mode, ...), as plain JSON. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Answers one request. Reject with an `LLMStrategyError` subclass where one fits
+   * (`LLMRequestError` with `status`/`retryable`); anything else is wrapped in `LLMRequestError`.
+   * Honour `request.signal`.
+   */
   complete(request: CompletionRequest): Promise<Completion>;
 }

@@ -1,0 +1,52 @@
+import type { Attempt, LLMStrategyError } from "./errors";
+import type { ChatMessage, ModeFallback, Usage } from "./model";
+
+/**
+ * What happened in one stub call, success or failure. Read it through an `onCall` hook
+ * (`configure({ onCall })` for every call, `withCallOptions({ onCall }, fn)` for the calls
+ * inside `fn`).
+ */
+export interface CallInfo {
+  /** The stub's spec id, e.g. `src/customer.ts:12 Customer.age`. */
+  stub: string;
+  /** The spec's content hash (caches and recordings key on it). */
+  hash: string;
+  /** For a generic stub: the call site's type arguments, or `"constraints"` when it fell back. */
+  typeArguments?: string;
+  /** `LanguageModel.id` of the model that answered. */
+  model: string;
+  /** The inputs sent: `this` first, then arguments by name. */
+  input: Record<string, unknown>;
+  /** The first request's conversation (with the output types; see `CompletionRequest`). */
+  messages: ChatMessage[];
+  /** Every request/reply round, the accepted one last. */
+  attempts: Attempt[];
+  /** Tokens summed over all attempts (zero where the model did not report usage). */
+  usage: Usage;
+  /** Wall time of the whole call, in milliseconds. */
+  durationMs: number;
+  /** How the model was asked (its `Completion.mode`) on the last attempt. */
+  mode?: string;
+  /** Modes the endpoint rejected during this call before one worked. */
+  fallbacks: ModeFallback[];
+  /** True when some reply needed lenient parsing (code fence, surrounding prose, jsonrepair). */
+  parseRepaired: boolean;
+  /** The returned value (revived), when the call succeeded. */
+  value?: unknown;
+  /** The error the call rejected with, when it failed. */
+  error?: LLMStrategyError;
+}
+
+/** Receives the `CallInfo` of each finished stub call. Errors it throws become process warnings. */
+export type CallHook = (info: CallInfo) => void;
+
+export function zeroUsage() {
+  return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+}
+
+export function addUsage(sum: Usage, add: Usage | undefined): void {
+  if (!add) return;
+  sum.promptTokens += add.promptTokens;
+  sum.completionTokens += add.completionTokens;
+  sum.totalTokens += add.totalTokens;
+}

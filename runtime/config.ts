@@ -1,0 +1,119 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { linkedController } from "./abort";
+import type { CallHook } from "./call-info";
+import { ConfigurationError } from "./errors";
+import type { LanguageModel } from "./model";
+
+/** Process-wide settings, set with `configure`. */
+export interface RuntimeSettings {
+  /** The model for stubs that get none from an explicit argument or `@llmStrategy(model)`. Default: none. */
+  model?: LanguageModel;
+  /** How many times an invalid reply is sent back to the model with its errors. Default 2 (3 attempts in all). */
+  maxRepairs: number;
+  /** Deadline for each stub call (all its requests and repairs), in milliseconds. Default: none. */
+  timeoutMs?: number;
+  /** Called with the `CallInfo` of every finished stub call. */
+  onCall?: CallHook;
+}
+
+const DEFAULT_SETTINGS: RuntimeSettings = { maxRepairs: 2 };
+let settings: RuntimeSettings = { ...DEFAULT_SETTINGS };
+
+/**
+ * Sets process-wide defaults; keys you pass replace the current value (pass `model: undefined`
+ * to clear one). Returns the settings in force before, so a test can restore them:
+ * `const before = configure({ model }); ... configure(before);`
+ */
+export function configure(options: Partial<RuntimeSettings>): RuntimeSettings {
+  if (options.maxRepairs !== undefined) checkMaxRepairs(options.maxRepairs, "configure");
+  if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs, "configure");
+  const before = settings;
+  settings = { ...settings, ...options };
+  if (settings.maxRepairs === undefined) settings.maxRepairs = DEFAULT_SETTINGS.maxRepairs;
+  return before;
+}
+
+/** The settings `configure` set. */
+export function currentSettings(): Readonly<RuntimeSettings> {
+  return settings;
+}
+
+/** Options for the stub calls made inside one `withCallOptions` scope. */
+export interface CallOptions {
+  /** Cancels every stub call in the scope (`LLMAbortError`). Combined with enclosing scopes' signals. */
+  signal?: AbortSignal;
+  /** Deadline for each stub call in the scope, in milliseconds (`LLMTimeoutError`). Overrides `configure`. */
+  timeoutMs?: number;
+  /** Overrides `configure({ maxRepairs })` in the scope. */
+  maxRepairs?: number;
+  /**
+   * The model for every stub call in the scope, instead of the one from `@llmStrategy(model)`
+   * or `configure` (an explicit `LanguageModel` argument still wins). Meant for tests:
+   * `withCallOptions({ model: scriptedModel([...]) }, () => customer.age)`.
+   */
+  model?: LanguageModel;
+  /** Called with the `CallInfo` of each stub call finished in the scope (after `configure`'s hook). */
+  onCall?: CallHook;
+}
+
+/** The merged options of all enclosing scopes. */
+export interface CallScope {
+  /** Aborts when the signal of this scope or of any enclosing scope does. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxRepairs?: number;
+  model?: LanguageModel;
+  hooks: CallHook[];
+}
+
+const scopes = new AsyncLocalStorage<CallScope>();
+
+/**
+ * Runs `fn` with options for every stub call it makes, including calls made later by the
+ * promises it starts (the scope follows async context). Stub signatures stay unchanged:
+ *
+ * ```ts
+ * const age = await withCallOptions({ signal: controller.signal, timeoutMs: 5_000 }, () => customer.age);
+ * ```
+ * Scopes nest: inner values win, signals and hooks add up. When `fn` returns a promise, the
+ * `signal` reaches the calls started until that promise settles.
+ */
+export function withCallOptions<T>(options: CallOptions, fn: () => T): T {
+  if (options.maxRepairs !== undefined) checkMaxRepairs(options.maxRepairs, "withCallOptions");
+  if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs, "withCallOptions");
+  const outer = scopes.getStore();
+  const linked = options.signal ? linkedController(outer?.signal ? [outer.signal, options.signal] : [options.signal]) : undefined;
+  const scope: CallScope = {
+    timeoutMs: options.timeoutMs ?? outer?.timeoutMs,
+    maxRepairs: options.maxRepairs ?? outer?.maxRepairs,
+    model: options.model ?? outer?.model,
+    hooks: options.onCall ? [...(outer?.hooks ?? []), options.onCall] : (outer?.hooks ?? []),
+  };
+  const signal = linked?.controller.signal ?? outer?.signal;
+  if (signal) scope.signal = signal;
+  const result = scopes.run(scope, fn);
+  // One listener per scope on the caller's signal (not one per call), removed when the scope's work settles.
+  if (linked && isThenable(result)) result.then(linked.dispose, linked.dispose);
+  return result;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** The scope of the current async context, if any. */
+export function currentScope(): CallScope | undefined {
+  return scopes.getStore();
+}
+
+function checkMaxRepairs(value: number, where: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError(`${where}: maxRepairs must be a whole number >= 0, got ${value}.`);
+  }
+}
+
+function checkTimeout(value: number, where: string): void {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new ConfigurationError(`${where}: timeoutMs must be a positive number of milliseconds, got ${value}.`);
+  }
+}

@@ -1,0 +1,340 @@
+import { linkedController, raceAbort } from "./abort";
+import { addUsage, zeroUsage, type CallInfo } from "./call-info";
+import { currentScope, currentSettings, type CallScope } from "./config";
+import { bindModel, boundModelOf } from "./decorator";
+import {
+  ConfigurationError,
+  LLMAbortError,
+  LLMOutputError,
+  LLMRefusalError,
+  LLMRequestError,
+  LLMStrategyError,
+  LLMTimeoutError,
+  LLMTruncatedError,
+  type Attempt,
+} from "./errors";
+import type { Completion, CompletionRequest, LanguageModel } from "./model";
+import { parseReply } from "./parse";
+import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
+import { revive } from "./revive";
+import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
+import { dropNullsForAbsent } from "./strict-schema";
+import { replySchemaOf, validateReply } from "./validate";
+
+/**
+ * What a compiled stub body calls: `return __llmStrategy.invoke(spec, this, [a, b]);`.
+ * Resolves the model, renders the prompt, asks the model, parses, validates, repairs
+ * (at most `maxRepairs` times) and revives the typed value. Never returns an invalid value:
+ * it rejects with an `LLMStrategyError` instead.
+ * @param receiver `this` of the stub (the class for a static stub; `undefined` for functions).
+ * @param args The stub's arguments, in parameter order.
+ */
+export function invoke<T = unknown>(spec: CallSpec, receiver: unknown, args: readonly unknown[]): Promise<T> {
+  // Synchronously, before anything awaits: `callSpecialized` set the pending spec just now.
+  const effective = takeSpecialisation(spec);
+  return callStub(effective, receiver, args) as Promise<T>;
+}
+
+async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
+  const started = performance.now();
+  const scope = currentScope();
+  const info: CallInfo = {
+    stub: spec.id,
+    hash: spec.hash,
+    model: "",
+    input: {},
+    messages: [],
+    attempts: [],
+    usage: zeroUsage(),
+    durationMs: 0,
+    fallbacks: [],
+    parseRepaired: false,
+  };
+  if (spec.typeArguments !== undefined) info.typeArguments = spec.typeArguments;
+  try {
+    checkVersion(spec);
+    const model = resolveModel(spec, receiver, args, scope);
+    info.model = model.id;
+    info.input = collectInput(spec, receiver, args);
+    const prompt = renderPrompt(spec, info.input);
+    info.messages = prompt.messages;
+    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal));
+    return info.value;
+  } catch (error) {
+    throw (info.error = asStrategyError(error, spec));
+  } finally {
+    info.durationMs = performance.now() - started;
+    report(info, scope);
+  }
+}
+
+/** The repair loop: ask, check, and on failure ask again with ONLY the latest reply and its errors. */
+async function completeValid(
+  spec: CallSpec,
+  model: LanguageModel,
+  prompt: RenderedPrompt,
+  info: CallInfo,
+  scope: CallScope | undefined,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
+  const replySchema = replySchemaOf(spec);
+  let messages = prompt.messages;
+  let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
+  for (let attempt = 1; ; attempt++) {
+    const request: CompletionRequest = { spec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
+    if (signal) request.signal = signal;
+    const completion = await askModel(model, request);
+    const record = recordAttempt(info, completion);
+    stopUnlessUsable(spec, completion, info);
+
+    const checked = checkReply(spec, completion);
+    record.parseRepairs = checked.parseRepairs;
+    if (checked.parseRepairs.length) info.parseRepaired = true;
+    if (checked.ok) return revive(spec, spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value);
+
+    record.errors = checked.errors;
+    if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
+    messages = repairMessages(prompt.messages, completion.text, checked.errors);
+    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, completion.text, checked.errors);
+  }
+}
+
+type Checked = { ok: true; value: unknown; parseRepairs: string[] } | { ok: false; errors: string[]; parseRepairs: string[] };
+
+/** Parse leniently, map strict-mode nulls back to absent, validate. */
+function checkReply(spec: CallSpec, completion: Completion): Checked {
+  const parsed = parseReply(completion.text);
+  if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
+  if (completion.nullMeansAbsent) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
+  const validation = validateReply(spec, parsed.value);
+  if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs };
+  return { ok: true, value: parsed.value, parseRepairs: parsed.repairs };
+}
+
+async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
+  const completion = await model.complete(request);
+  if (!completion || typeof completion.text !== "string") {
+    throw new LLMRequestError(`The model ${model.id} returned no reply text for ${request.spec.id}.`, { retryable: false, stub: request.spec.id });
+  }
+  return completion;
+}
+
+function recordAttempt(info: CallInfo, completion: Completion): Attempt {
+  const attempt: Attempt = { reply: completion.text, errors: [], parseRepairs: [] };
+  if (completion.usage) attempt.usage = completion.usage;
+  if (completion.finishReason !== undefined) attempt.finishReason = completion.finishReason;
+  if (completion.mode !== undefined) attempt.mode = info.mode = completion.mode;
+  if (completion.fallbacks) info.fallbacks.push(...completion.fallbacks);
+  addUsage(info.usage, completion.usage);
+  info.attempts.push(attempt);
+  return attempt;
+}
+
+/** A cut-off or refused reply is not repaired: asking again the same way would fail the same way. */
+function stopUnlessUsable(spec: CallSpec, completion: Completion, info: CallInfo): void {
+  const details = { attempts: info.attempts, usage: info.usage, stub: spec.id };
+  if (completion.finishReason === "length") {
+    throw new LLMTruncatedError(
+      `${spec.id}: the model's reply was cut off by its token limit (finish_reason "length") after ` +
+        `${completion.usage?.completionTokens ?? "?"} tokens. Raise the model's maxTokens, or ask for less (fewer items, shorter texts).`,
+      details,
+    );
+  }
+  if (completion.refusal || completion.finishReason === "content_filter") {
+    const reason = completion.refusal ? "refusal" : "content_filter";
+    throw new LLMRefusalError(
+      reason === "refusal"
+        ? `${spec.id}: the model refused to answer: "${completion.refusal}".`
+        : `${spec.id}: the provider's content filter stopped the reply (finish_reason "content_filter").`,
+      completion.refusal ? { ...details, reason, refusal: completion.refusal } : { ...details, reason },
+    );
+  }
+}
+
+function outputError(spec: CallSpec, info: CallInfo, maxRepairs: number): LLMOutputError {
+  const last = info.attempts[info.attempts.length - 1]!;
+  return new LLMOutputError(
+    `${spec.id}: the model's reply was still invalid after ${info.attempts.length} attempts (maxRepairs ${maxRepairs}). ` +
+      `Last errors:\n${last.errors.map((error) => `- ${error}`).join("\n")}\n` +
+      `Every attempt's reply is in error.attempts. A stronger model, clearer JSDoc on the types, or a higher maxRepairs may help.`,
+    { attempts: info.attempts, usage: info.usage, stub: spec.id },
+  );
+}
+
+/**
+ * Runs the call under its cancellation sources: the scope's signal, `AbortSignal` arguments
+ * (parameters of role `signal`) and the timeout. Rejects as soon as one fires.
+ */
+async function withCancellation<T>(
+  spec: CallSpec,
+  scope: CallScope | undefined,
+  args: readonly unknown[],
+  run: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const sources = scope?.signal ? [scope.signal] : [];
+  spec.params.forEach((param, index) => {
+    const arg = args[index];
+    if (param.role === "signal" && arg instanceof AbortSignal) sources.push(arg);
+  });
+  const timeoutMs = scope?.timeoutMs ?? currentSettings().timeoutMs;
+  if (!sources.length && timeoutMs === undefined) return run(undefined);
+
+  const timedOut = new AbortController();
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => timedOut.abort(), timeoutMs);
+  const linked = linkedController(timeoutMs === undefined ? sources : [...sources, timedOut.signal]);
+  try {
+    return await raceAbort(run(linked.controller.signal), linked.controller.signal);
+  } catch (error) {
+    if (timedOut.signal.aborted) {
+      throw new LLMTimeoutError(`${spec.id}: no valid reply within the call's timeout of ${timeoutMs} ms (timeoutMs).`, {
+        timeoutMs: timeoutMs!,
+        stub: spec.id,
+        cause: error,
+      });
+    }
+    if (linked.controller.signal.aborted) {
+      throw new LLMAbortError(`${spec.id}: the call was aborted by its AbortSignal.`, { cause: linked.controller.signal.reason, stub: spec.id });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    linked.dispose();
+  }
+}
+
+function asStrategyError(error: unknown, spec: CallSpec): LLMStrategyError {
+  if (error instanceof LLMStrategyError) {
+    error.stub ??= spec.id;
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new LLMRequestError(`${spec.id}: the model failed: ${message}`, { retryable: false, cause: error, stub: spec.id });
+}
+
+function report(info: CallInfo, scope: CallScope | undefined): void {
+  const hooks = scope?.hooks;
+  const global = currentSettings().onCall;
+  if (!global && !hooks?.length) return;
+  for (const hook of global ? [global, ...(hooks ?? [])] : hooks!) {
+    try {
+      hook(info);
+    } catch (error) {
+      process.emitWarning(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`, {
+        code: "LLM_STRATEGY_HOOK_FAILED",
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model resolution
+
+/**
+ * First match wins: an explicit `LanguageModel` argument; the scope's model
+ * (`withCallOptions({ model })`, for tests); the model bound by `@llmStrategy` to the receiver's
+ * class or the nearest decorated class up its prototype chain (or to an `implement<I>()`
+ * object); the default from `configure({ model })`.
+ */
+function resolveModel(spec: CallSpec, receiver: unknown, args: readonly unknown[], scope: CallScope | undefined): LanguageModel {
+  const explicitIndex = spec.params.findIndex((param) => param.role === "model");
+  if (explicitIndex >= 0) {
+    const explicit = args[explicitIndex];
+    if (isLanguageModel(explicit)) return explicit;
+    if (explicit !== undefined && explicit !== null) {
+      throw new ConfigurationError(
+        `${spec.id}: its parameter "${spec.params[explicitIndex]!.name}" must be a LanguageModel (an object with id, options and complete()), got ${typeof explicit}.`,
+        { stub: spec.id },
+      );
+    }
+  }
+  const model = scope?.model ?? boundModelOf(receiver) ?? currentSettings().model;
+  if (model) return model;
+  throw new ConfigurationError(
+    `No language model for ${spec.id}. Give it one in any of three ways: ` +
+      `pass a model as an explicit first argument (declare the stub's first parameter as \`model: LanguageModel\`); ` +
+      `decorate its class, or the subclass it is called on, with @llmStrategy(openAI({ ... })); ` +
+      `or set a default for all stubs with configure({ model: openAI({ ... }) }).`,
+    { stub: spec.id },
+  );
+}
+
+function isLanguageModel(value: unknown): value is LanguageModel {
+  return typeof value === "object" && value !== null && typeof (value as LanguageModel).complete === "function";
+}
+
+function checkVersion(spec: { id: string; version: number }): void {
+  if (spec.version !== SPEC_VERSION) {
+    throw new ConfigurationError(
+      `${spec.id} was compiled for llm-strategy spec version ${spec.version}, but this runtime reads version ${SPEC_VERSION}. ` +
+        `Rebuild the project with tspc from clean (delete the build output and any .tsbuildinfo), so the code is compiled by the transformer of the installed llm-strategy.`,
+      { stub: spec.id },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic stubs: call-site specialisations
+
+/** The specialisation set by `callSpecialized` for a declaration id, until its stub body reads it. */
+const pendingSpecialisations = new Map<string, CallSpec>();
+const warnedFallbacks = new Set<string>();
+
+/**
+ * What a compiled call site of a generic stub calls: makes the stub use `spec` (the schemas
+ * of this call's type arguments) for exactly this call. The stub body's `invoke` runs
+ * synchronously inside `fn.apply`, so the pending spec cannot leak to another call.
+ * @param fn The stub as found on the receiver (so overrides and bound models still apply).
+ */
+export function callSpecialized<R>(spec: CallSpec, receiver: unknown, fn: (...args: never[]) => R, args: readonly unknown[]): R {
+  const previous = pendingSpecialisations.get(spec.id);
+  pendingSpecialisations.set(spec.id, spec);
+  try {
+    return (fn as (...args: unknown[]) => R).apply(receiver, args as unknown[]);
+  } finally {
+    if (previous) pendingSpecialisations.set(spec.id, previous);
+    else pendingSpecialisations.delete(spec.id);
+  }
+}
+
+function takeSpecialisation(declared: CallSpec): CallSpec {
+  if (pendingSpecialisations.size) {
+    const specialised = pendingSpecialisations.get(declared.id);
+    if (specialised) {
+      pendingSpecialisations.delete(declared.id);
+      return specialised;
+    }
+  }
+  if (declared.typeArguments === "constraints" && !warnedFallbacks.has(declared.id)) {
+    warnedFallbacks.add(declared.id);
+    process.emitWarning(
+      `${declared.id} is generic, but this call of it was not compiled by the llm-strategy transformer (a JavaScript caller, ` +
+        `or a call shape it does not rewrite), so its schemas use the type parameters' constraints instead of the call's ` +
+        `type arguments. Build the calling file with tspc to specialise the call. (Said once per stub.)`,
+      { code: "LLM_STRATEGY_GENERIC_FALLBACK" },
+    );
+  }
+  return declared;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interfaces
+
+/**
+ * What `implement<I>(model?)` compiles to: an object whose every method of `I` is a stub.
+ * Methods work detached (`const { find } = impl`), since they do not depend on `this`.
+ * @param model The model for every method; default: resolution as for any stub (`configure`).
+ */
+export function implementInterface<I = Record<string, (...args: unknown[]) => Promise<unknown>>>(
+  spec: InterfaceSpec,
+  model?: LanguageModel,
+): I {
+  checkVersion(spec);
+  const implementation: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(spec.methods)) {
+    const methodSpec = spec.methods[name]!;
+    implementation[name] = (...args: unknown[]) => invoke(methodSpec, implementation, args);
+  }
+  if (model) bindModel(implementation, model);
+  return implementation as I;
+}

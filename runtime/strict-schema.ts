@@ -1,0 +1,177 @@
+import type { JsonSchema } from "./spec";
+
+/**
+ * OpenAI's strict structured output (and strict tools) accept a subset of JSON Schema:
+ * object root, `additionalProperties: false` everywhere, every property required (optional
+ * ones as `T | null`), `$defs` for named types, and a limited keyword set. This adapts a reply
+ * schema to that subset when it can; the runtime still validates replies against the
+ * original schema, so keywords dropped here (minLength, ...) are enforced by the repair loop.
+ */
+
+export interface ProviderSchema {
+  /** The schema to send. */
+  schema: JsonSchema;
+  /**
+   * True when `schema` meets the strict rules. False when the original has something strict
+   * mode cannot express (records, tuples, "any JSON", allOf, a union root): then `schema` is
+   * the original, sent without `strict`.
+   */
+  strict: boolean;
+}
+
+const cache = new WeakMap<JsonSchema, ProviderSchema>();
+
+/** Adapts a reply schema (with `definitions` at its root) for strict mode; cached per schema object. */
+export function toStrictSchema(replySchema: JsonSchema): ProviderSchema {
+  let result = cache.get(replySchema);
+  if (!result) {
+    result = convertRoot(replySchema);
+    cache.set(replySchema, result);
+  }
+  return result;
+}
+
+/** Keywords strict mode accepts besides the structural ones handled below. */
+const KEPT = new Set(["type", "description", "enum", "const", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems"]);
+
+class NotStrict extends Error {}
+
+function convertRoot(replySchema: JsonSchema): ProviderSchema {
+  const definitions = (replySchema.definitions ?? {}) as Record<string, JsonSchema>;
+  try {
+    let root: JsonSchema = replySchema;
+    // A root `$ref` is replaced by the definition it names: strict mode wants an object root.
+    for (let hops = 0; typeof root.$ref === "string" && hops < 32; hops++) root = definitions[refName(root.$ref)] ?? {};
+    const converted = convert(root);
+    if (converted.type !== "object") throw new NotStrict();
+    const $defs: Record<string, JsonSchema> = {};
+    for (const name of Object.keys(definitions)) $defs[name] = convert(definitions[name]!);
+    return { schema: Object.keys($defs).length ? { ...converted, $defs } : converted, strict: true };
+  } catch (error) {
+    if (error instanceof NotStrict) return { schema: replySchema, strict: false };
+    throw error;
+  }
+}
+
+function convert(schema: JsonSchema): JsonSchema {
+  if (typeof schema !== "object" || schema === null) throw new NotStrict();
+  if (typeof schema.$ref === "string") return { $ref: `#/$defs/${refName(schema.$ref)}` };
+  if (schema.allOf || schema.not || schema.if || schema.patternProperties) throw new NotStrict();
+  const union = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (union) {
+    const out: JsonSchema = { anyOf: union.map(convert) };
+    if (typeof schema.description === "string") out.description = schema.description;
+    return out;
+  }
+  const out: JsonSchema = {};
+  for (const key of Object.keys(schema)) if (KEPT.has(key)) out[key] = schema[key];
+  const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type];
+  if (schema.type === undefined && out.enum === undefined && out.const === undefined && !schema.properties) throw new NotStrict(); // "any JSON"
+  if (types.includes("object") || schema.properties) {
+    if (typeof schema.additionalProperties === "object" || schema.additionalProperties === true) throw new NotStrict(); // a record
+    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    const convertedProps: Record<string, JsonSchema> = {};
+    for (const name of Object.keys(properties)) {
+      const property = convert(properties[name]!);
+      convertedProps[name] = required.has(name) ? property : nullable(property);
+    }
+    out.type = types.includes("null") ? ["object", "null"] : "object";
+    out.properties = convertedProps;
+    out.required = Object.keys(properties);
+    out.additionalProperties = false;
+  }
+  if (types.includes("array")) {
+    if (Array.isArray(schema.items) || schema.items === undefined || schema.additionalItems !== undefined) throw new NotStrict(); // tuple or any[]
+    out.items = convert(schema.items as JsonSchema);
+  }
+  return out;
+}
+
+function nullable(schema: JsonSchema): JsonSchema {
+  if (typeof schema.type === "string" && !("const" in schema)) {
+    const out: JsonSchema = { ...schema, type: [schema.type, "null"] };
+    if (Array.isArray(schema.enum)) out.enum = [...schema.enum, null];
+    return out;
+  }
+  if (Array.isArray(schema.type)) return schema.type.includes("null") ? schema : { ...schema, type: [...schema.type, "null"] };
+  if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: [...schema.anyOf, { type: "null" }] };
+  return { anyOf: [schema, { type: "null" }] };
+}
+
+function refName(ref: string): string {
+  return ref.slice(ref.lastIndexOf("/") + 1);
+}
+
+/**
+ * Removes `null` from properties the original schema declares optional and not nullable:
+ * in a strict reply such a `null` stands for "absent" (see `Completion.nullMeansAbsent`).
+ * Walks the value along the ORIGINAL reply schema; a union member is chosen by the keys
+ * present and any `const` tags. Whatever it gets wrong, validation afterwards still catches.
+ */
+export function dropNullsForAbsent(value: unknown, replySchema: JsonSchema): void {
+  const definitions = (replySchema.definitions ?? {}) as Record<string, JsonSchema>;
+  walk(value, replySchema, definitions, 0);
+}
+
+function walk(value: unknown, schema: JsonSchema, definitions: Record<string, JsonSchema>, depth: number): void {
+  if (depth > 100 || typeof value !== "object" || value === null) return;
+  const resolved = resolve(schema, definitions);
+  const union = (resolved.anyOf ?? resolved.oneOf) as JsonSchema[] | undefined;
+  if (union) {
+    const member = pickMember(value, union, definitions);
+    if (member) walk(value, member, definitions, depth + 1);
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (Array.isArray(resolved.items)) (resolved.items as JsonSchema[]).forEach((item, index) => walk(value[index], item, definitions, depth + 1));
+    else if (typeof resolved.items === "object") for (const element of value) walk(element, resolved.items as JsonSchema, definitions, depth + 1);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const properties = (resolved.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((resolved.required as string[] | undefined) ?? []);
+  for (const key of Object.keys(record)) {
+    const property = properties[key];
+    if (!property) continue;
+    if (record[key] === null && !required.has(key) && !acceptsNull(property, definitions, 0)) delete record[key];
+    else walk(record[key], property, definitions, depth + 1);
+  }
+}
+
+function resolve(schema: JsonSchema, definitions: Record<string, JsonSchema>): JsonSchema {
+  let current = schema;
+  for (let hops = 0; typeof current.$ref === "string" && hops < 32; hops++) current = definitions[refName(current.$ref)] ?? {};
+  return current;
+}
+
+function pickMember(value: object, members: JsonSchema[], definitions: Record<string, JsonSchema>): JsonSchema | undefined {
+  const isArray = Array.isArray(value);
+  for (const member of members) {
+    const resolved = resolve(member, definitions);
+    if (isArray) {
+      if (resolved.type === "array" || resolved.items) return resolved;
+      continue;
+    }
+    const properties = resolved.properties as Record<string, JsonSchema> | undefined;
+    if (!properties) continue;
+    const record = value as Record<string, unknown>;
+    const fits = Object.keys(record).every((key) => key in properties) &&
+      Object.keys(properties).every((key) => {
+        const tag = resolve(properties[key]!, definitions);
+        return !("const" in tag) || record[key] === tag.const;
+      });
+    if (fits) return resolved;
+  }
+  return undefined;
+}
+
+function acceptsNull(schema: JsonSchema, definitions: Record<string, JsonSchema>, depth: number): boolean {
+  if (depth > 32) return false;
+  const resolved = resolve(schema, definitions);
+  if (resolved.type === "null" || (Array.isArray(resolved.type) && resolved.type.includes("null"))) return true;
+  if (resolved.const === null || (Array.isArray(resolved.enum) && resolved.enum.includes(null))) return true;
+  const union = (resolved.anyOf ?? resolved.oneOf) as JsonSchema[] | undefined;
+  if (union) return union.some((member) => acceptsNull(member, definitions, depth + 1));
+  return Object.keys(resolved).every((key) => key === "description"); // {} accepts anything
+}

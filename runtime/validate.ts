@@ -1,0 +1,189 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import type { CallSpec, JsonSchema } from "./spec";
+
+/**
+ * Validation of replies with ajv. Validators are compiled once per spec object (specs are
+ * module-scope constants in the emitted code) and kept in a WeakMap; nothing is coerced:
+ * what the schema does not accept is an error sent back to the model.
+ */
+
+let ajvInstance: Ajv | undefined;
+
+function ajv(): Ajv {
+  if (!ajvInstance) {
+    // strict: false — schemas carry annotations (description, examples) and formats ajv-formats
+    // may not know; an unknown format is ignored rather than failing every call.
+    ajvInstance = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
+
+const replySchemas = new WeakMap<CallSpec, JsonSchema>();
+const validators = new WeakMap<CallSpec, ValidateFunction>();
+
+/**
+ * The schema a reply must match: the output itself, or `{ [wrapper]: output }` when the stub
+ * has a wrapper; the spec's definitions at the root so `#/definitions/<name>` resolves.
+ */
+export function replySchemaOf(spec: CallSpec): JsonSchema {
+  let schema = replySchemas.get(spec);
+  if (!schema) {
+    const body: JsonSchema = spec.wrapper
+      ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
+      : spec.output;
+    schema = { ...body, definitions: spec.definitions };
+    replySchemas.set(spec, schema);
+  }
+  return schema;
+}
+
+export type Validation = { ok: true } | { ok: false; errors: string[] };
+
+/** Checks a parsed reply against the spec's reply schema; errors are worded for the model. */
+export function validateReply(spec: CallSpec, reply: unknown): Validation {
+  let validate = validators.get(spec);
+  if (!validate) {
+    validate = ajv().compile(replySchemaOf(spec));
+    validators.set(spec, validate);
+  }
+  if (validate(reply)) return { ok: true };
+  return { ok: false, errors: describeErrors(validate.errors ?? [], spec.definitions) };
+}
+
+/** At most this many errors go back to the model: enough to fix, bounded in size. */
+const MAX_ERRORS = 10;
+const MAX_PREVIEW = 60;
+
+/**
+ * Turns ajv errors into lines a model can act on: a path in the user's property names
+ * (`value[0].address`), what is wrong and what was sent. For a union (`anyOf`) that matched no
+ * member, reports the errors of the closest member instead of every member's.
+ */
+export function describeErrors(errors: readonly ErrorObject[], definitions: JsonSchema): string[] {
+  const unionPaths = errors.filter((error) => error.keyword === "anyOf" || error.keyword === "oneOf").map((error) => error.instancePath);
+  const lines: string[] = [];
+  for (const error of errors) {
+    if (error.keyword === "if") continue;
+    // Errors inside a failed union are replaced by the closest member's errors below.
+    if (unionPaths.some((path) => isInside(error.instancePath, path) && error.keyword !== "anyOf" && error.keyword !== "oneOf")) continue;
+    if (error.keyword === "anyOf" || error.keyword === "oneOf") lines.push(...describeUnion(error, definitions));
+    else lines.push(describeError(error));
+  }
+  const unique = [...new Set(lines)];
+  if (unique.length <= MAX_ERRORS) return unique;
+  return [...unique.slice(0, MAX_ERRORS), `(${unique.length - MAX_ERRORS} more errors of the same kind)`];
+}
+
+function isInside(path: string, unionPath: string): boolean {
+  return path === unionPath || path.startsWith(unionPath + "/");
+}
+
+function describeError(error: ErrorObject): string {
+  const where = readablePath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return `${where}: missing required property "${String(params.missingProperty)}"`;
+    case "additionalProperties": {
+      const allowed = Object.keys(((error.parentSchema as JsonSchema | undefined)?.properties as object | undefined) ?? {});
+      const list = allowed.length ? ` (allowed: ${allowed.slice(0, 12).join(", ")})` : "";
+      return `${where}: unexpected property "${String(params.additionalProperty)}"${list}`;
+    }
+    case "type":
+      return `${where}: must be ${String(params.type).replace(",", " or ")}, got ${preview(error.data)}`;
+    case "enum":
+      return `${where}: must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}, got ${preview(error.data)}`;
+    case "const":
+      return `${where}: must be ${JSON.stringify(params.allowedValue)}, got ${preview(error.data)}`;
+    case "format":
+      return `${where}: must be a ${String(params.format)} string${formatHint(String(params.format))}, got ${preview(error.data)}`;
+    default:
+      return `${where}: ${error.message ?? error.keyword}, got ${preview(error.data)}`;
+  }
+}
+
+/** For a union no member accepted: which members there are, and the closest member's errors. */
+function describeUnion(error: ErrorObject, definitions: JsonSchema): string[] {
+  const members = ((error.schema as JsonSchema[] | undefined) ?? []).filter((member) => typeof member === "object");
+  const names = members.map(describeSchema).join(" | ");
+  const summary = `${readablePath(error.instancePath)}: must match one of: ${names}; got ${preview(error.data)}`;
+  let closest: string[] | undefined;
+  for (const member of members) {
+    const validate = memberValidator(member, definitions);
+    if (validate(error.data)) continue;
+    const memberErrors = validate.errors ?? [];
+    // A member whose root already fails (wrong type, wrong tag) is not the one the model meant.
+    if (memberErrors.some((inner) => inner.instancePath === "" && inner.keyword !== "required" && inner.keyword !== "additionalProperties")) continue;
+    const lines = describeErrors(memberErrors, definitions).map((line) => prefixPath(line, error.instancePath));
+    if (!closest || lines.length < closest.length) closest = lines;
+  }
+  return closest ? [summary, ...closest] : [summary];
+}
+
+const memberValidators = new WeakMap<JsonSchema, WeakMap<JsonSchema, ValidateFunction>>();
+
+function memberValidator(member: JsonSchema, definitions: JsonSchema): ValidateFunction {
+  let byDefinitions = memberValidators.get(member);
+  if (!byDefinitions) memberValidators.set(member, (byDefinitions = new WeakMap()));
+  let validate = byDefinitions.get(definitions);
+  if (!validate) {
+    validate = ajv().compile({ ...member, definitions });
+    byDefinitions.set(definitions, validate);
+  }
+  return validate;
+}
+
+function describeSchema(schema: JsonSchema): string {
+  if (typeof schema.$ref === "string") return schema.$ref.slice(schema.$ref.lastIndexOf("/") + 1);
+  if ("const" in schema) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(" | ");
+  if (Array.isArray(schema.type)) return schema.type.join(" | ");
+  if (typeof schema.type === "string") return schema.type === "array" ? "array" : schema.type;
+  return "a value of another shape";
+}
+
+/** `/value/0/first name` -> `value[0]["first name"]`; the root is "the reply". */
+export function readablePath(pointer: string): string {
+  if (!pointer) return "the reply";
+  let path = "";
+  for (const raw of pointer.slice(1).split("/")) {
+    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) path += path ? `.${segment}` : segment;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path;
+}
+
+/** Rewrites a line about a member's root/paths to sit under the union's own path. */
+function prefixPath(line: string, pointer: string): string {
+  if (!pointer) return line;
+  const base = readablePath(pointer);
+  if (line.startsWith("the reply")) return base + line.slice("the reply".length);
+  return line.startsWith("[") ? base + line : `${base}.${line}`;
+}
+
+function formatHint(format: string): string {
+  switch (format) {
+    case "date-time":
+      return " (RFC 3339 with time zone, e.g. 2024-01-31T09:30:00Z)";
+    case "date":
+      return " (YYYY-MM-DD)";
+    case "time":
+      return " (HH:MM:SS with time zone, e.g. 09:30:00Z)";
+    default:
+      return "";
+  }
+}
+
+/** What the model sent, short: `string "42"`, `array [1,2]`, `null`. */
+function preview(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  const kind = Array.isArray(value) ? "array" : typeof value;
+  let text = JSON.stringify(value) ?? String(value);
+  if (text.length > MAX_PREVIEW) text = text.slice(0, MAX_PREVIEW - 3) + "...";
+  return `${kind} ${text}`;
+}
