@@ -1,0 +1,179 @@
+import type * as ts from "typescript";
+import type { ClassAccess } from "../find/class-references";
+import { definitionConstName, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
+import { literal, type LiteralValue } from "./literal";
+import { interfaceLiteral, specLiteral } from "./spec";
+
+/**
+ * Writes a file's plan into its AST: one namespace import of the runtime, namespace imports of
+ * the modules declaring revived classes, module-scope consts for named definitions and specs
+ * (after the file's leading imports), and each planned call replaced by a runtime call.
+ * Everything else is returned as the same nodes, so source maps and comments stay as they were.
+ */
+export function emitFile(
+  tsi: typeof ts,
+  transformation: ts.TransformationContext,
+  file: ts.SourceFile,
+  plan: FilePlan,
+  runtimeModule: string,
+): ts.SourceFile {
+  if (plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0) return file;
+  const f = tsi.factory;
+  const runtime = (member: string): ts.Expression => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME_NAMESPACE), member);
+
+  // Names of added consts and imports: prefixed, and unique within the file.
+  const used = new Set<string>();
+  const unique = (wanted: string): string => {
+    let name = wanted;
+    for (let n = 2; used.has(name); n++) name = `${wanted}_${n}`;
+    used.add(name);
+    return name;
+  };
+  for (const spec of plan.specs) used.add(spec.constName);
+  for (const planned of plan.interfaces) used.add(planned.constName);
+
+  const definitionConsts = new Map<string, string>();
+  for (const name of [...plan.definitions.keys()].sort()) definitionConsts.set(name, unique(definitionConstName(name)));
+
+  const moduleImports = new Map<string, string>();
+  const classExpression = (access: ClassAccess): ts.Expression => {
+    if (access.kind === "local") return f.createIdentifier(access.name);
+    let alias = moduleImports.get(access.specifier);
+    if (!alias) {
+      const base = access.specifier.replace(/\.[cm]?[jt]sx?$/, "").replace(/.*\//, "").replace(/[^A-Za-z0-9_$]/g, "_");
+      alias = unique(`${RUNTIME_NAMESPACE}_${base || "module"}`);
+      moduleImports.set(access.specifier, alias);
+    }
+    return f.createPropertyAccessExpression(f.createIdentifier(alias), access.exportName);
+  };
+  const references = {
+    definitionConst: (name: string): string => {
+      const constName = definitionConsts.get(name);
+      if (!constName) throw new Error(`llm-strategy/transformer: spec refers to definition "${name}" that the analyser did not provide`);
+      return constName;
+    },
+    classExpression,
+  };
+
+  const constStatement = (name: string, initializer: ts.Expression): ts.Statement =>
+    f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, initializer)], tsi.NodeFlags.Const));
+
+  const definitionStatements = [...definitionConsts].map(([name, constName]) =>
+    constStatement(constName, literal(tsi, plan.definitions.get(name) as LiteralValue)),
+  );
+  const specStatements = plan.specs.map((planned) => constStatement(planned.constName, specLiteral(tsi, planned.spec, references)));
+  const interfaceStatements = plan.interfaces.map((planned) => constStatement(planned.constName, interfaceLiteral(tsi, planned)));
+  const importStatement = (alias: string, specifier: string): ts.Statement =>
+    f.createImportDeclaration(undefined, f.createImportClause(undefined, undefined, f.createNamespaceImport(f.createIdentifier(alias))), f.createStringLiteral(specifier));
+  const added = [
+    importStatement(RUNTIME_NAMESPACE, runtimeModule),
+    ...[...moduleImports].map(([specifier, alias]) => importStatement(alias, specifier)),
+    ...definitionStatements,
+    ...specStatements,
+    ...interfaceStatements,
+  ];
+
+  const statements = rewriteStatements(tsi, transformation, file, plan.rewrites, runtime);
+  // After the prologue and the file's leading imports, so header comments stay on top.
+  let insertAt = 0;
+  while (insertAt < statements.length && isPrologueOrImport(tsi, statements[insertAt] as ts.Statement)) insertAt++;
+  return f.updateSourceFile(file, [...statements.slice(0, insertAt), ...added, ...statements.slice(insertAt)]);
+}
+
+function isPrologueOrImport(tsi: typeof ts, statement: ts.Statement): boolean {
+  return (
+    tsi.isImportDeclaration(statement) ||
+    tsi.isImportEqualsDeclaration(statement) ||
+    (tsi.isExpressionStatement(statement) && tsi.isStringLiteral(statement.expression) && statement.getSourceFile() !== undefined && isDirective(tsi, statement))
+  );
+}
+
+function isDirective(tsi: typeof ts, statement: ts.ExpressionStatement): boolean {
+  const parent = statement.parent;
+  if (!parent || !tsi.isSourceFile(parent)) return false;
+  for (const candidate of parent.statements) {
+    if (candidate === statement) return true;
+    if (!(tsi.isExpressionStatement(candidate) && tsi.isStringLiteral(candidate.expression))) return false;
+  }
+  return false;
+}
+
+/** Visits only the nodes that contain a planned rewrite; every other subtree is returned untouched. */
+function rewriteStatements(
+  tsi: typeof ts,
+  transformation: ts.TransformationContext,
+  file: ts.SourceFile,
+  rewrites: Rewrite[],
+  runtime: (member: string) => ts.Expression,
+): readonly ts.Statement[] {
+  if (rewrites.length === 0) return file.statements;
+  const f = tsi.factory;
+  const byNode = new Map<ts.Node, Rewrite>(rewrites.map((rewrite) => [rewrite.node, rewrite]));
+  const ranges = rewrites.map((rewrite) => [rewrite.node.pos, rewrite.node.end] as const);
+  const containsRewrite = (node: ts.Node): boolean => ranges.some(([pos, end]) => node.pos <= pos && end <= node.end);
+
+  const visitor = (node: ts.Node): ts.Node => {
+    if (!containsRewrite(node)) return node;
+    const rewrite = byNode.get(node);
+    if (!rewrite) return tsi.visitEachChild(node, visitor, transformation);
+    const call = rewrite.node;
+    const args = call.arguments.map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
+    const spec = f.createIdentifier(rewrite.specConst);
+    let replacement: ts.Expression;
+    switch (rewrite.kind) {
+      case "invoke":
+        replacement = f.createCallExpression(runtime("invoke"), undefined, [
+          spec,
+          rewrite.passesThis ? f.createThis() : f.createVoidZero(),
+          f.createArrayLiteralExpression(rewrite.parameterNames.map((name) => f.createIdentifier(name))),
+        ]);
+        break;
+      case "implement":
+        replacement = f.createCallExpression(runtime("implementInterface"), undefined, [spec, ...args]);
+        break;
+      case "specialise":
+        replacement = specialisedCall(tsi, transformation, call, visitor, spec, args, runtime);
+        break;
+    }
+    tsi.setOriginalNode(replacement, call);
+    return tsi.setTextRange(replacement, call);
+  };
+  return tsi.visitLexicalEnvironment(file.statements, visitor, transformation);
+}
+
+/**
+ * `fn(a)` -> `callSpecialized(spec, void 0, fn, [a])`; `obj.m(a)` -> `(_a = obj, callSpecialized(spec, _a, _a.m, [a]))`.
+ * JavaScript evaluates the receiver, then the function, then the arguments: the argument list of
+ * `callSpecialized` keeps that order, and a temporary evaluates the receiver once. The user's own
+ * nodes are kept (not copied), so the module transforms still rename imported bindings in them.
+ */
+function specialisedCall(
+  tsi: typeof ts,
+  transformation: ts.TransformationContext,
+  call: ts.CallExpression,
+  visitor: (node: ts.Node) => ts.Node,
+  spec: ts.Expression,
+  args: ts.Expression[],
+  runtime: (member: string) => ts.Expression,
+): ts.Expression {
+  const f = tsi.factory;
+  const argumentArray = f.createArrayLiteralExpression(args);
+  const callee = tsi.skipPartiallyEmittedExpressions(call.expression);
+  const specialise = (receiver: ts.Expression, fn: ts.Expression): ts.Expression =>
+    f.createCallExpression(runtime("callSpecialized"), undefined, [spec, receiver, fn, argumentArray]);
+
+  if (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) {
+    const object = callee.expression;
+    if (object.kind === tsi.SyntaxKind.ThisKeyword || object.kind === tsi.SyntaxKind.SuperKeyword) {
+      // `this`/`super` have no side effects: read twice, the method looked up as written.
+      return specialise(f.createThis(), tsi.visitNode(callee, visitor, tsi.isExpression));
+    }
+    const receiver = f.createTempVariable(transformation.hoistVariableDeclaration);
+    const visitedObject = tsi.visitNode(object, visitor, tsi.isExpression);
+    const fn = tsi.isPropertyAccessExpression(callee)
+      ? f.createPropertyAccessExpression(receiver, tsi.idText(callee.name as ts.Identifier))
+      : f.createElementAccessExpression(receiver, tsi.visitNode(callee.argumentExpression, visitor, tsi.isExpression));
+    return f.createParenthesizedExpression(f.createCommaListExpression([f.createAssignment(receiver, visitedObject), specialise(receiver, fn)]));
+  }
+  return specialise(f.createVoidZero(), tsi.visitNode(callee, visitor, tsi.isExpression));
+}

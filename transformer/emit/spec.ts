@@ -1,0 +1,90 @@
+import type * as ts from "typescript";
+import { SPEC_VERSION, type Revival, type RevivalPlan } from "../../runtime/spec";
+import type { ClassAccess } from "../find/class-references";
+import type { PlannedCallSpec, PlannedInterfaceConst } from "../plan";
+import { literal, RawExpression, type LiteralValue } from "./literal";
+
+/** How emit refers to things outside the spec literal. */
+export interface SpecReferences {
+  /** The const holding a named definition. */
+  definitionConst(name: string): string;
+  /** The expression a class thunk returns (`Customer`, `__llmStrategy_customer.Customer`). */
+  classExpression(access: ClassAccess): ts.Expression;
+}
+
+/**
+ * A `CallSpec` object literal. Keys in the contract's order with the prompt first, so the
+ * compiled file reads top-down: what is asked, then the schemas.
+ */
+export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: SpecReferences): ts.Expression {
+  const f = tsi.factory;
+  const definitions: { [name: string]: LiteralValue } = {};
+  for (const name of spec.definitionNames) definitions[name] = new RawExpression(f.createIdentifier(references.definitionConst(name)));
+  const value: { [key: string]: LiteralValue | undefined } = {
+    version: SPEC_VERSION,
+    id: spec.id,
+    kind: spec.kind,
+    typeArguments: spec.typeArguments,
+    template: spec.template,
+    outputTypes: spec.outputTypes,
+    params: spec.params.map((param) => ({ name: param.name, role: param.role })),
+    thisFields: spec.thisFields,
+    input: spec.input as LiteralValue,
+    output: spec.output as LiteralValue,
+    wrapper: spec.wrapper,
+    definitions,
+    revive: spec.revive ? revivalPlanValue(tsi, spec.revive, references) : undefined,
+    hash: spec.hash,
+  };
+  return literal(tsi, value);
+}
+
+/** An `InterfaceSpec` literal whose methods refer to their spec consts. */
+export function interfaceLiteral(tsi: typeof ts, planned: PlannedInterfaceConst): ts.Expression {
+  const methods: { [name: string]: LiteralValue } = {};
+  for (const method of planned.methods) methods[method.name] = new RawExpression(tsi.factory.createIdentifier(method.specConst));
+  return literal(tsi, { version: SPEC_VERSION, id: planned.id, name: planned.name, methods });
+}
+
+function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, references: SpecReferences): LiteralValue {
+  const definitions = plan.definitions
+    ? Object.fromEntries(Object.entries(plan.definitions).map(([name, revival]) => [name, revivalValue(tsi, revival, references)]))
+    : undefined;
+  return { value: revivalValue(tsi, plan.value, references), definitions };
+}
+
+function revivalValue(tsi: typeof ts, revival: Revival<ClassAccess>, references: SpecReferences): LiteralValue {
+  const recurse = (inner: Revival<ClassAccess>): LiteralValue => revivalValue(tsi, inner, references);
+  const recurseProps = (props: { [property: string]: Revival<ClassAccess> }): LiteralValue =>
+    Object.fromEntries(Object.entries(props).map(([name, inner]) => [name, recurse(inner)]));
+  switch (revival.kind) {
+    case "date":
+    case "ref":
+      return { ...revival };
+    case "class":
+      return {
+        kind: "class",
+        class: new RawExpression(classThunk(tsi, references.classExpression(revival.class))),
+        props: revival.props ? recurseProps(revival.props) : undefined,
+      };
+    case "object":
+      return { kind: "object", props: recurseProps(revival.props) };
+    case "array":
+      return { kind: "array", items: recurse(revival.items) };
+    case "tuple":
+      return { kind: "tuple", items: revival.items.map((item) => (item ? recurse(item) : null)) };
+    case "record":
+      return { kind: "record", values: recurse(revival.values) };
+    case "union":
+      return {
+        kind: "union",
+        options: revival.options.map((option) => ({ match: option.match as LiteralValue, revive: recurse(option.revive) })),
+      };
+  }
+}
+
+/** `() => Customer`: classes are read when a reply is revived, never while the module initialises (STYLE.md trap 12). */
+function classThunk(tsi: typeof ts, target: ts.Expression): ts.ArrowFunction {
+  const f = tsi.factory;
+  return f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsi.SyntaxKind.EqualsGreaterThanToken), target);
+}

@@ -1,0 +1,48 @@
+import type * as ts from "typescript";
+import type { TransformerContext } from "../context";
+import type { ProgramScan } from "./scan-program";
+import type { FoundStub } from "./stub-sites";
+
+/** A call of a generic stub that can be rewritten into `callSpecialized(...)`. */
+export interface SpecialisableCall {
+  call: ts.CallExpression;
+  stub: FoundStub;
+  /** The call's resolved signature: parameter and return types instantiated with this call's type arguments. */
+  signature: ts.Signature;
+}
+
+/**
+ * The generic stub a call invokes, with its instantiated signature; undefined for every other
+ * call. Optional calls (`a?.b()`, `f?.()`) are left alone: rewriting them would have to keep the
+ * short-circuit, and the runtime falls back to the declaration's constraints for them.
+ */
+export function specialisableCall(context: TransformerContext, scan: ProgramScan, call: ts.CallExpression): SpecialisableCall | undefined {
+  const { ts: tsi, checker } = context;
+  if (tsi.isOptionalChain(call)) return undefined;
+  const callee = call.expression;
+  let nameMatches: boolean;
+  if (tsi.isIdentifier(callee)) {
+    nameMatches = scan.genericStubNames.has(callee.text) || isAliasReference(tsi, checker, callee);
+  } else if (tsi.isPropertyAccessExpression(callee)) {
+    // `obj.#method()` is left alone: a temporary receiver cannot name a private member outside its class body reliably.
+    nameMatches = tsi.isIdentifier(callee.name) && scan.genericStubNames.has(callee.name.text);
+  } else if (tsi.isElementAccessExpression(callee)) {
+    const key = callee.argumentExpression;
+    nameMatches = tsi.isStringLiteralLike(key) && scan.genericStubNames.has(key.text);
+  } else {
+    return undefined;
+  }
+  if (!nameMatches) return undefined;
+  const signature = checker.getResolvedSignature(call);
+  const declaration = signature?.getDeclaration();
+  const stub = declaration ? scan.genericStubs.get(declaration) : undefined;
+  // The stub's own `stub()` call is never a call site (it is not generic, but be explicit).
+  if (!signature || !stub || stub.call === call) return undefined;
+  return { call, stub, signature };
+}
+
+/** `import { reflect as think }`: the callee's name differs from the declaration's. */
+function isAliasReference(tsi: typeof ts, checker: ts.TypeChecker, identifier: ts.Identifier): boolean {
+  const symbol = checker.getSymbolAtLocation(identifier);
+  return symbol !== undefined && (symbol.flags & tsi.SymbolFlags.Alias) !== 0;
+}

@@ -1,0 +1,76 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as ts from "typescript";
+import type { TransformerContext } from "../context";
+
+/** The runtime functions whose calls the transformer rewrites. */
+export type RuntimeFunction = "stub" | "implement";
+
+const PACKAGE_NAME = "llm-strategy";
+
+/**
+ * Recognises calls of the package's own `stub()` and `implement<I>()` by resolving the called
+ * symbol to its declaration (through aliased and namespace imports and re-exports) and checking
+ * that the declaration lives in the `llm-strategy` package: `runtime/stub.ts` in this repository,
+ * `dist/runtime/stub.d.ts` once installed. A user's own function named `stub` is not ours.
+ */
+export function createRuntimeFunctionFinder(context: TransformerContext): (call: ts.CallExpression) => RuntimeFunction | undefined {
+  const { ts, checker } = context;
+  const bySymbol = new Map<ts.Symbol, RuntimeFunction | undefined>();
+
+  function classify(symbol: ts.Symbol): RuntimeFunction | undefined {
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const name = target.getName();
+    if (name !== "stub" && name !== "implement") return undefined;
+    const declaration = target.declarations?.find(ts.isFunctionDeclaration);
+    if (!declaration || !isPackageRuntimeFile(declaration.getSourceFile().fileName)) return undefined;
+    return name;
+  }
+
+  return (call) => {
+    // `stub()` takes no argument and `implement<I>(model?)` at most one: a cheap filter before asking the checker.
+    if (call.arguments.length > 1) return undefined;
+    const callee = call.expression;
+    const nameNode = ts.isIdentifier(callee)
+      ? callee
+      : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name)
+        ? callee.name
+        : undefined;
+    if (!nameNode) return undefined;
+    const symbol = checker.getSymbolAtLocation(nameNode);
+    if (!symbol) return undefined;
+    // Without an alias the declared name must already be ours; skips the map for ordinary calls.
+    if (!(symbol.flags & ts.SymbolFlags.Alias) && symbol.getName() !== "stub" && symbol.getName() !== "implement") return undefined;
+    if (!bySymbol.has(symbol)) bySymbol.set(symbol, classify(symbol));
+    return bySymbol.get(symbol);
+  };
+}
+
+const packageNameByDir = new Map<string, string | undefined>();
+
+/** A file under a `runtime/` folder of the package named `llm-strategy` (the nearest package.json decides). */
+function isPackageRuntimeFile(fileName: string): boolean {
+  const normalized = fileName.replace(/\\/g, "/");
+  if (!/\/runtime\/[^/]+\.(d\.)?[cm]?ts$/.test(normalized)) return false;
+  return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;
+}
+
+function nearestPackageName(dir: string): string | undefined {
+  if (packageNameByDir.has(dir)) return packageNameByDir.get(dir);
+  let name: string | undefined;
+  const manifest = path.join(dir, "package.json");
+  if (fs.existsSync(manifest)) {
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(manifest, "utf8"));
+      const value = typeof parsed === "object" && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
+      name = typeof value === "string" ? value : undefined;
+    } catch {
+      name = undefined;
+    }
+  } else {
+    const parent = path.dirname(dir);
+    name = parent === dir ? undefined : nearestPackageName(parent);
+  }
+  packageNameByDir.set(dir, name);
+  return name;
+}

@@ -1,0 +1,72 @@
+import type * as ts from "typescript";
+import type { TransformerContext } from "../context";
+import { createRuntimeFunctionFinder } from "./runtime-functions";
+import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
+
+/** What one source file holds for the transformer. */
+export interface FileFindings {
+  stubs: FoundStub[];
+  /** `implement<I>(model?)` calls. */
+  implementCalls: ts.CallExpression[];
+  /** `stub()` calls that are not the whole body of a function (each is a `StubOutsideStubBody` error). */
+  strayStubCalls: ts.CallExpression[];
+  /** Every non-optional call with a plain callee: candidates for generic specialisation. */
+  calls: ts.CallExpression[];
+}
+
+/** The stubs of the whole Program, found once: call sites in one file need the generic stubs of every other. */
+export interface ProgramScan {
+  files: Map<ts.SourceFile, FileFindings>;
+  /** Generic stubs by declaration, for specialising their call sites in any file. */
+  genericStubs: Map<ts.Node, FoundStub>;
+  /** Their declared names: a cheap filter before resolving a call's signature. */
+  genericStubNames: Set<string>;
+  isPromiseType: (type: ts.Type) => boolean;
+}
+
+/** Files the transformer compiles: the Program's own sources, not declarations, libraries or node_modules. */
+export function isCompiledSource(program: ts.Program, file: ts.SourceFile): boolean {
+  return !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !program.isSourceFileDefaultLibrary(file);
+}
+
+export function scanProgram(context: TransformerContext): ProgramScan {
+  const { ts: tsi, program } = context;
+  const runtimeFunctionOf = createRuntimeFunctionFinder(context);
+  const isPromiseType = createPromiseTypeTest(context);
+  const scan: ProgramScan = { files: new Map(), genericStubs: new Map(), genericStubNames: new Set(), isPromiseType };
+
+  for (const file of program.getSourceFiles()) {
+    if (!isCompiledSource(program, file)) continue;
+    const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [] };
+    const visit = (node: ts.Node): void => {
+      if (tsi.isCallExpression(node)) {
+        const callee = node.expression;
+        const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
+        if (plainCallee && !tsi.isOptionalChain(node)) findings.calls.push(node);
+        const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
+        if (runtimeFunction === "implement") findings.implementCalls.push(node);
+        if (runtimeFunction === "stub") {
+          const declaration = stubDeclarationOf(tsi, node);
+          if (declaration) {
+            const stub = describeStub(context, declaration, node, isPromiseType);
+            findings.stubs.push(stub);
+            if (stub.generic) {
+              scan.genericStubs.set(declaration, stub);
+              const name = tsi.getNameOfDeclaration(declaration);
+              if (name && (tsi.isIdentifier(name) || tsi.isPrivateIdentifier(name))) scan.genericStubNames.add(name.text);
+              else scan.genericStubNames.add(stub.site.qualifiedName.split(".").pop() ?? "");
+            }
+          } else {
+            findings.strayStubCalls.push(node);
+          }
+        }
+      }
+      tsi.forEachChild(node, visit);
+    };
+    tsi.forEachChild(file, visit);
+    if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length) {
+      scan.files.set(file, findings);
+    }
+  }
+  return scan;
+}

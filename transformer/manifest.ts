@@ -1,0 +1,106 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "safe-stable-stringify";
+import { SPEC_VERSION, type JsonSchema } from "../runtime/spec";
+import type { PlannedCallSpec } from "./plan";
+
+/** One spec as the manifest lists it, before token counting. */
+export interface ManifestRecord {
+  spec: PlannedCallSpec;
+  /** Project-relative file of the declaration. */
+  file: string;
+  /** 1-based line of the declaration. */
+  line: number;
+  /** The named schemas the spec uses (its closure). */
+  definitions: { [name: string]: JsonSchema };
+  /** For a generic specialisation: the call site, `src/main.ts:40`. */
+  callSite?: string;
+}
+
+/** One entry of the manifest: a stub, or one generic specialisation of it with every call site that uses it. */
+export interface ManifestEntry {
+  id: string;
+  file: string;
+  line: number;
+  kind: PlannedCallSpec["kind"];
+  typeArguments?: string;
+  callSites?: string[];
+  template: string;
+  outputTypes: string;
+  input: JsonSchema;
+  output: JsonSchema;
+  wrapper?: string;
+  definitions: { [name: string]: JsonSchema };
+  hash: string;
+  /** Estimated prompt tokens (o200k_base), without the call's input values; see `TOKENS_COUNTED`. */
+  tokens: { json: number; structured: number };
+}
+
+/** What `tokens` counts, written into the manifest so a reader need not look it up. */
+export const TOKENS_COUNTED =
+  "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
+  "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
+  "structured: the user message without output types plus the compact JSON of the reply schema sent as structured output or tool parameters. " +
+  "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
+
+/** Builds the manifest document: entries sorted by id, type arguments and hash; identical specialisations merged. */
+export function buildManifest(records: ManifestRecord[], countTokens: (text: string) => number): object {
+  const entries = new Map<string, ManifestEntry>();
+  for (const record of records) {
+    const { spec } = record;
+    const key = `${spec.id}\u0000${spec.typeArguments ?? ""}\u0000${spec.hash}`;
+    const existing = entries.get(key);
+    if (existing) {
+      if (record.callSite && existing.callSites && !existing.callSites.includes(record.callSite)) existing.callSites.push(record.callSite);
+      continue;
+    }
+    entries.set(key, {
+      id: spec.id,
+      file: record.file,
+      line: record.line,
+      kind: spec.kind,
+      ...(spec.typeArguments !== undefined ? { typeArguments: spec.typeArguments } : {}),
+      ...(record.callSite ? { callSites: [record.callSite] } : {}),
+      template: spec.template,
+      outputTypes: spec.outputTypes,
+      input: spec.input,
+      output: spec.output,
+      ...(spec.wrapper !== undefined ? { wrapper: spec.wrapper } : {}),
+      definitions: record.definitions,
+      hash: spec.hash,
+      tokens: tokenEstimate(record, countTokens),
+    });
+  }
+  const stubs = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+  for (const entry of stubs) entry.callSites?.sort();
+  return { about: "llm-strategy prompt manifest: one entry per stub and per generic specialisation.", specVersion: SPEC_VERSION, tokens: TOKENS_COUNTED, stubs };
+}
+
+function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => number): ManifestEntry["tokens"] {
+  const { spec } = record;
+  const fill = (outputTypes: string): string =>
+    spec.template.replace("{{outputTypes}}", () => outputTypes).replace("{{input}}", () => "");
+  const reply = spec.wrapper
+    ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
+    : spec.output;
+  const replySchema = Object.keys(record.definitions).length ? { ...reply, definitions: record.definitions } : reply;
+  return {
+    json: countTokens(fill(spec.outputTypes)),
+    structured: countTokens(fill("")) + countTokens(JSON.stringify(replySchema)),
+  };
+}
+
+/** Same records, same bytes: keys sorted, two-space indentation, a final newline. */
+export function serializeManifest(manifest: object): string {
+  return `${stringify(manifest, null, 2)}\n`;
+}
+
+/** Writes the manifest, creating its folder; `manifestPath` is relative to `projectDir` unless absolute. */
+export function writeManifest(projectDir: string, manifestPath: string, records: ManifestRecord[]): string {
+  // Loaded only when a manifest is asked for: the o200k tables take a while to load.
+  const { countTokens } = require("gpt-tokenizer/encoding/o200k_base") as { countTokens(text: string): number };
+  const target = path.resolve(projectDir, manifestPath);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, serializeManifest(buildManifest(records, countTokens)));
+  return target;
+}

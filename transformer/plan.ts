@@ -1,0 +1,48 @@
+/**
+ * What emit writes for one file: plain data built by find and analysis, plus the call nodes to
+ * replace. Emit turns it into AST without asking the checker.
+ */
+import type * as ts from "typescript";
+import type { CallSpec, JsonSchema } from "../runtime/spec";
+import type { ClassAccess } from "./find/class-references";
+
+/** A spec as emit writes it: classes resolved to how this file reaches them; `definitions` by name. */
+export type PlannedCallSpec = Omit<CallSpec<ClassAccess>, "version" | "definitions"> & { definitionNames: string[] };
+
+export interface PlannedSpecConst {
+  /** Name of the module-scope const holding the spec. */
+  constName: string;
+  spec: PlannedCallSpec;
+}
+
+export interface PlannedInterfaceConst {
+  constName: string;
+  id: string;
+  name: string;
+  /** Method name -> const name of its spec. */
+  methods: { name: string; specConst: string }[];
+}
+
+/** One node of the source replaced by a runtime call. */
+export type Rewrite =
+  /** A stub's `stub()` call -> `__llmStrategy.invoke(spec, this | void 0, [params])`. */
+  | { kind: "invoke"; node: ts.CallExpression; specConst: string; passesThis: boolean; parameterNames: string[] }
+  /** `implement<I>(model?)` -> `__llmStrategy.implementInterface(spec, model?)`. */
+  | { kind: "implement"; node: ts.CallExpression; specConst: string }
+  /** A call of a generic stub -> `__llmStrategy.callSpecialized(spec, receiver, fn, [args])`. */
+  | { kind: "specialise"; node: ts.CallExpression; specConst: string };
+
+export interface FilePlan {
+  /** Named schemas the file's specs use, each written once as a const. */
+  definitions: Map<string, JsonSchema>;
+  specs: PlannedSpecConst[];
+  interfaces: PlannedInterfaceConst[];
+  rewrites: Rewrite[];
+}
+
+/** Const names are prefixed so they cannot meet the user's names. */
+export const RUNTIME_NAMESPACE = "__llmStrategy";
+
+export function definitionConstName(name: string): string {
+  return `${RUNTIME_NAMESPACE}Def_${name.replace(/[^A-Za-z0-9_$]/g, "_")}`;
+}
