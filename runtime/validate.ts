@@ -25,7 +25,8 @@ const validators = new WeakMap<CallSpec, ValidateFunction>();
 
 /**
  * The schema a reply must match: the output itself, or `{ [wrapper]: output }` when the stub
- * has a wrapper; the spec's definitions at the root so `#/definitions/<name>` resolves.
+ * has a wrapper; at its root the definitions the output reaches (not those only the input
+ * uses: providers are sent this schema, and every definition costs tokens).
  */
 export function replySchemaOf(spec: CallSpec): JsonSchema {
   let schema = replySchemas.get(spec);
@@ -33,10 +34,31 @@ export function replySchemaOf(spec: CallSpec): JsonSchema {
     const body: JsonSchema = spec.wrapper
       ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
       : spec.output;
-    schema = { ...body, definitions: spec.definitions };
+    const definitions = reachableDefinitions(body, spec.definitions);
+    schema = Object.keys(definitions).length ? { ...body, definitions } : body;
     replySchemas.set(spec, schema);
   }
   return schema;
+}
+
+/** The definitions `root` refers to, directly or through other definitions. */
+function reachableDefinitions(root: JsonSchema, definitions: { [name: string]: JsonSchema }): { [name: string]: JsonSchema } {
+  const reached: { [name: string]: JsonSchema } = {};
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "$ref" && typeof value === "string" && value.startsWith("#/definitions/")) {
+        const name = decodeURIComponent(value.slice("#/definitions/".length)).replace(/~1/g, "/").replace(/~0/g, "~");
+        if (!(name in reached) && definitions[name]) {
+          reached[name] = definitions[name];
+          visit(definitions[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(root);
+  return reached;
 }
 
 export type Validation = { ok: true } | { ok: false; errors: string[] };

@@ -1,6 +1,6 @@
 import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
-import { raceAbort } from "../abort";
+import { linkedController, raceAbort } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
@@ -35,15 +35,22 @@ export interface OpenAIOptions {
   mode?: OpenAIMode;
   /** Most requests of this model in flight at once; more wait in a queue. Default 16. */
   maxConcurrency?: number;
-  /** Retries of 429, 5xx, timeouts and connection errors, with backoff honouring `retry-after` (by the openai SDK). Default 2. */
+  /**
+   * Retries of 408, 409, 429, 5xx, timeouts and connection errors, waiting as the server's
+   * `retry-after-ms` / `retry-after` headers say, else with exponential backoff. Default 2.
+   */
   maxRetries?: number;
-  /** Timeout of each HTTP request, in milliseconds (retried as above). Default: the SDK's, 10 minutes. */
+  /** First backoff delay when the server gives no `retry-after`, in milliseconds; doubles per retry up to 8 s, with jitter. Default 500. */
+  retryDelayMs?: number;
+  /** Timeout of each HTTP request, in milliseconds (retried as above). Default 600000 (10 minutes, as the SDK's). */
   timeoutMs?: number;
   /** Extra fields merged into every request body, for provider-specific parameters. */
   extraBody?: Record<string, unknown>;
 }
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1";
+const DEFAULT_TIMEOUT_MS = 600_000;
+const MAX_BACKOFF_MS = 8_000;
 const FALLBACK_ORDER: OpenAIMode[] = ["structured", "json", "prompt"];
 
 /** Modes learnt per endpoint (`baseURL|model`), shared by all models on it. */
@@ -100,7 +107,48 @@ export class OpenAIModel implements LanguageModel {
     }
   }
 
+  /**
+   * One request, retried here rather than by the SDK: the SDK sleeps between retries on a
+   * timer no signal can cancel, which would delay aborts and keep the process alive.
+   */
   private async send(mode: OpenAIMode, request: CompletionRequest): Promise<Completion> {
+    const { body, strict } = this.body(mode, request);
+    const maxRetries = this.settings.maxRetries ?? 2;
+    for (let retry = 0; ; retry++) {
+      try {
+        const response = await this.post(body, request.signal);
+        return toCompletion(response, mode, strict);
+      } catch (error) {
+        if (retry >= maxRetries || request.signal?.aborted || !isRetryable(error)) {
+          if (error instanceof RequestTimedOut) error.tries = retry + 1;
+          throw error;
+        }
+        await sleep(retryDelay(error, retry, this.settings.retryDelayMs ?? 500), request.signal);
+      }
+    }
+  }
+
+  /** One HTTP request, under its own timeout and the call's signal. */
+  private async post(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> {
+    const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const linked = linkedController(signal ? [signal, timeout.signal] : [timeout.signal]);
+    try {
+      // Our timer decides timeouts (the SDK's would fire later); the race makes an abort immediate.
+      const sent = this.sdk().chat.completions.create(body, { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
+      return await raceAbort(sent, linked.controller.signal);
+    } catch (error) {
+      if (timeout.signal.aborted && !signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      linked.dispose();
+    }
+  }
+
+  /** The request body for `mode`; `strict` when a strict schema went with it. */
+  private body(mode: OpenAIMode, request: CompletionRequest): { body: ChatCompletionCreateParamsNonStreaming; strict: boolean } {
     const sendsSchema = mode === "structured" || mode === "tools";
     const body: ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
@@ -116,8 +164,8 @@ export class OpenAIModel implements LanguageModel {
     if (seed !== undefined) body.seed = seed;
     if (stop !== undefined) body.stop = stop;
 
-    const provider = sendsSchema ? toStrictSchema(request.replySchema) : undefined;
     const name = schemaName(request.spec.id);
+    const provider = sendsSchema ? toStrictSchema(request.replySchema) : undefined;
     if (mode === "structured") {
       body.response_format = { type: "json_schema", json_schema: { name, schema: provider!.schema, strict: provider!.strict } };
     } else if (mode === "tools") {
@@ -127,14 +175,7 @@ export class OpenAIModel implements LanguageModel {
       body.response_format = { type: "json_object" };
     }
     if (this.settings.extraBody) Object.assign(body, this.settings.extraBody);
-
-    const requestOptions: { signal?: AbortSignal; timeout?: number; maxRetries?: number } = {};
-    if (request.signal) requestOptions.signal = request.signal;
-    if (this.settings.timeoutMs !== undefined) requestOptions.timeout = this.settings.timeoutMs;
-    if (this.settings.maxRetries !== undefined) requestOptions.maxRetries = this.settings.maxRetries;
-    // The SDK sleeps between retries without watching the signal: race it, so an abort is immediate.
-    const response = await raceAbort(this.sdk().chat.completions.create(body, requestOptions), request.signal);
-    return toCompletion(response, mode, provider?.strict === true);
+    return { body, strict: provider?.strict === true };
   }
 
   private sdk(): OpenAI {
@@ -151,9 +192,7 @@ export class OpenAIModel implements LanguageModel {
       apiKey = "no-key"; // local servers ignore it; the SDK refuses to start without one
     }
     const { default: OpenAIClient } = require("openai") as typeof import("openai");
-    const options: ConstructorParameters<typeof OpenAIClient>[0] = { apiKey, baseURL: this.baseURL, maxRetries: this.settings.maxRetries ?? 2 };
-    if (this.settings.timeoutMs !== undefined) options.timeout = this.settings.timeoutMs;
-    return (this.client = new OpenAIClient(options));
+    return (this.client = new OpenAIClient({ apiKey, baseURL: this.baseURL, maxRetries: 0 }));
   }
 
   /** Turns an SDK error into ours, with a message that says what to do. */
@@ -165,11 +204,11 @@ export class OpenAIModel implements LanguageModel {
     if (request.signal?.aborted || isSdkError(error, "APIUserAbortError")) {
       return new LLMAbortError(`${stub}: the request to ${where} was aborted.`, { cause: request.signal?.reason ?? error, stub });
     }
-    if (isSdkError(error, "APIConnectionTimeoutError")) {
-      const timeoutMs = this.settings.timeoutMs ?? this.client?.timeout;
+    if (error instanceof RequestTimedOut) {
       return new LLMTimeoutError(
-        `${stub}: the request to ${where} timed out after ${timeoutMs ?? "?"} ms, ${retries + 1} times. Raise openAI({ timeoutMs }) or check the server.`,
-        timeoutMs === undefined ? { cause: error, stub } : { timeoutMs, cause: error, stub },
+        `${stub}: the request to ${where} timed out after ${error.timeoutMs} ms, ${error.tries} ${error.tries === 1 ? "time" : "times"}. ` +
+          `Raise openAI({ timeoutMs }) or check the server.`,
+        { timeoutMs: error.timeoutMs, cause: error.cause, stub },
       );
     }
     if (isSdkError(error, "APIConnectionError")) {
@@ -233,6 +272,63 @@ function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolea
     };
   }
   return completion;
+}
+
+/** One HTTP request ran out of `timeoutMs`. */
+class RequestTimedOut extends Error {
+  tries = 1;
+  constructor(
+    readonly timeoutMs: number,
+    cause: unknown,
+  ) {
+    super(`Request timed out after ${timeoutMs} ms.`, { cause });
+  }
+}
+
+/** Worth another try: timeouts, connection failures, 408/409/429/5xx, or what `x-should-retry` says. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof RequestTimedOut) return true;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== "number") return isSdkError(error, "APIConnectionError");
+  const should = headerOf(error, "x-should-retry");
+  if (should === "true") return true;
+  if (should === "false") return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** The server's `retry-after-ms` or `retry-after` (seconds or a date), else exponential backoff with jitter. */
+function retryDelay(error: unknown, retry: number, baseMs: number): number {
+  const afterMs = Number.parseFloat(headerOf(error, "retry-after-ms") ?? "");
+  if (Number.isFinite(afterMs) && afterMs >= 0) return afterMs;
+  const after = headerOf(error, "retry-after");
+  if (after) {
+    const seconds = Number.parseFloat(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(after);
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  }
+  return Math.min(baseMs * 2 ** retry, MAX_BACKOFF_MS) * (1 - Math.random() * 0.25);
+}
+
+function headerOf(error: unknown, name: string): string | undefined {
+  const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
+  return typeof headers?.get === "function" ? (headers.get(name) ?? undefined) : undefined;
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (and then leaves no timer behind). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** A 400/422 that names the JSON feature: the endpoint does not support this mode. */

@@ -1,0 +1,179 @@
+/**
+ * A real OpenAI-compatible chat completions server on 127.0.0.1 (random port), for tests and
+ * benchmarks that run the real `openai` SDK against it (ky's create-http-test-server is the
+ * model). A handler decides each reply from what the request carries.
+ */
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request the server received. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The raw body text (its length is the request size). */
+  raw: string;
+  /** The parsed body. */
+  body: ChatBody;
+  /** True once the client closed the connection before the reply was sent (abort, timeout). */
+  aborted: boolean;
+}
+
+/** The parts of a chat completions request body the tests look at. */
+export interface ChatBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  response_format?: { type: string; json_schema?: { name: string; schema: Record<string, unknown>; strict?: boolean } };
+  tools?: { type: string; function: { name: string; parameters: Record<string, unknown>; strict?: boolean } }[];
+  tool_choice?: unknown;
+  temperature?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  [key: string]: unknown;
+}
+
+/** What to answer. Without `status`, a 200 chat completion built from `content` / `toolArguments`. */
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A JSON body sent as is (error bodies, or a hand-made completion). */
+  body?: unknown;
+  /** Assistant message text of a 200 completion. */
+  content?: string;
+  /** Sends a tool call with these arguments instead of `content` (answering `tools` mode). */
+  toolArguments?: string;
+  finishReason?: string;
+  refusal?: string;
+  /** Wait this long before answering, in milliseconds. */
+  delayMs?: number;
+  /** Never answer (the client must time out or abort). */
+  hang?: boolean;
+  /** Cut the connection without a reply. */
+  destroy?: boolean;
+}
+
+export type Handler = (request: ReceivedRequest, index: number) => Reply | Promise<Reply>;
+
+export interface OpenAIServer {
+  /** Base URL for the SDK, ending in `/v1`. */
+  baseURL: string;
+  /** Every request received, in arrival order. */
+  requests: ReceivedRequest[];
+  /** Requests being handled right now, and the most ever at once. */
+  inFlight: { now: number; max: number };
+  /** Replaces the handler. */
+  setHandler(handler: Handler): void;
+  close(): Promise<void>;
+}
+
+export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer> {
+  let current = handler;
+  const requests: ReceivedRequest[] = [];
+  const inFlight = { now: 0, max: 0 };
+  const server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("end", () => {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const request: ReceivedRequest = {
+        method: incoming.method ?? "",
+        path: incoming.url ?? "",
+        headers: incoming.headers,
+        raw,
+        body: (raw ? JSON.parse(raw) : {}) as ChatBody,
+        aborted: false,
+      };
+      response.on("close", () => {
+        if (!response.writableFinished) request.aborted = true;
+      });
+      const index = requests.push(request) - 1;
+      if (request.method !== "POST" || request.path !== "/v1/chat/completions") {
+        sendJson(response, 404, { error: { message: `No route ${request.method} ${request.path}`, type: "invalid_request_error" } });
+        return;
+      }
+      inFlight.now++;
+      inFlight.max = Math.max(inFlight.max, inFlight.now);
+      response.on("close", () => inFlight.now--);
+      Promise.resolve()
+        .then(() => current(request, index))
+        .then((reply) => answer(request, response, reply))
+        .catch((error: unknown) => sendJson(response, 500, { error: { message: `test handler failed: ${String(error)}` } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    inFlight,
+    setHandler: (next) => (current = next),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hanging replies and keep-alive sockets must not hold the test run open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(request: ReceivedRequest, response: ServerResponse, reply: Reply): Promise<void> {
+  if (reply.delayMs) {
+    // Ends early when the client goes away, so no timer outlives the test.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, reply.delayMs);
+      response.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  if (reply.hang || response.destroyed) return;
+  if (reply.destroy) {
+    response.socket?.destroy();
+    return;
+  }
+  if (reply.status !== undefined && reply.status !== 200) {
+    sendJson(response, reply.status, reply.body ?? { error: { message: `status ${reply.status}` } }, reply.headers);
+    return;
+  }
+  sendJson(response, 200, reply.body ?? chatCompletion(request, reply), reply.headers);
+}
+
+/** A chat completion as OpenAI sends it, with made-up but consistent token counts. */
+export function chatCompletion(request: ReceivedRequest, reply: Reply): Record<string, unknown> {
+  const text = reply.toolArguments ?? reply.content ?? "";
+  const message: Record<string, unknown> = { role: "assistant", content: reply.toolArguments === undefined ? text : null, refusal: reply.refusal ?? null };
+  if (reply.toolArguments !== undefined) {
+    const name = request.body.tools?.[0]?.function.name ?? "reply";
+    message.tool_calls = [{ id: "call_1", type: "function", function: { name, arguments: reply.toolArguments } }];
+  }
+  const promptTokens = Math.ceil(request.raw.length / 4);
+  const completionTokens = Math.ceil(text.length / 4);
+  return {
+    id: "chatcmpl-test",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: request.body.model,
+    choices: [{ index: 0, message, finish_reason: reply.finishReason ?? (reply.toolArguments !== undefined ? "tool_calls" : "stop"), logprobs: null }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.destroyed) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/** The text of the request's last user message (the prompt, or the latest repair instruction). */
+export function lastUserText(request: ReceivedRequest): string {
+  const users = request.body.messages.filter((message) => message.role === "user");
+  return users[users.length - 1]?.content ?? "";
+}
+
+/** Answers in whatever mode the request asks: a tool call when it offers tools, else message content. */
+export function replyJson(request: ReceivedRequest, value: unknown, extra: Partial<Reply> = {}): Reply {
+  const text = JSON.stringify(value);
+  return request.body.tools ? { toolArguments: text, ...extra } : { content: text, ...extra };
+}

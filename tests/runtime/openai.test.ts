@@ -1,0 +1,375 @@
+/**
+ * The `openAI` model through the real `openai` SDK against a real local HTTP server that
+ * answers from what each request carries (so a prompt missing the inputs fails the test).
+ */
+import {
+  configure,
+  LLMAbortError,
+  LLMOutputError,
+  LLMRefusalError,
+  LLMRequestError,
+  LLMTimeoutError,
+  LLMTruncatedError,
+  openAI,
+  withCallOptions,
+  type CallInfo,
+  type OpenAIOptions,
+} from "../../runtime";
+import { lastUserText, replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
+import { Customer, CustomerDatabase, customerJson, inputOf, MockCustomerDatabase } from "./customer-specs";
+
+/** A model that computes the customer example's answers from the prompt, in any mode. */
+function customerModel(request: ReceivedRequest): Reply {
+  const prompt = request.body.messages[0]!.content;
+  const input = inputOf(prompt) as { this?: { birthdate?: string; customers?: { key: string; birthdate: string }[] }; numCustomers?: number; query?: string };
+  if (prompt.startsWith("Create mock customers")) {
+    const customers = Array.from({ length: input.numCustomers ?? 1 }, (_, index) => ({
+      ...customerJson(index),
+      // Strict structured output must send every property; null stands for an absent optional one.
+      ...(request.body.response_format?.json_schema?.strict ? { nickname: null } : {}),
+    }));
+    return replyJson(request, { value: customers });
+  }
+  if (prompt.startsWith("Return the current age")) return replyJson(request, { value: 2022 - Number(input.this!.birthdate!.slice(0, 4)) });
+  if (prompt.startsWith("Find the keys")) {
+    const year = /born in (\d{4})/.exec(input.query ?? "")?.[1];
+    return replyJson(request, { value: input.this!.customers!.filter((customer) => customer.birthdate.startsWith(year ?? "none")).map((customer) => customer.key) });
+  }
+  return { status: 400, body: { error: { message: `unknown prompt: ${prompt.slice(0, 40)}` } } };
+}
+
+let server: OpenAIServer;
+let before: ReturnType<typeof configure>;
+const calls: CallInfo[] = [];
+
+beforeAll(async () => {
+  server = await startOpenAIServer(customerModel);
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  server.setHandler(customerModel);
+  calls.length = 0;
+  before = configure({ model: undefined, maxRepairs: 2, onCall: (info) => calls.push(info) });
+});
+afterEach(() => {
+  configure(before);
+});
+
+function model(options: OpenAIOptions = {}) {
+  return openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "test-model", ...options });
+}
+
+describe("modes", () => {
+  test("structured: strict json_schema with $defs, optional properties nullable, null mapped back to absent", async () => {
+    configure({ model: model({ mode: "structured", temperature: 0.2, maxTokens: 300 }) });
+    const customers = await MockCustomerDatabase.createMockCustomers(2);
+    expect(customers).toHaveLength(2);
+    expect(customers[0]).toBeInstanceOf(Customer);
+    expect("nickname" in customers[0]!).toBe(false);
+
+    const { body } = server.requests[0]!;
+    expect(body.temperature).toBe(0.2);
+    expect(body.max_tokens).toBe(300);
+    const format = body.response_format!;
+    expect(format.type).toBe("json_schema");
+    expect(format.json_schema!.name).toBe("MockCustomerDatabase_createMockCustomers");
+    expect(format.json_schema!.strict).toBe(true);
+    const schema = format.json_schema!.schema as { properties: { value: unknown }; $defs: { Customer: { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> } } };
+    expect(schema.properties.value).toEqual({ type: "array", items: { $ref: "#/$defs/Customer" } });
+    expect(schema.$defs.Customer.required).toEqual(["key", "firstName", "lastName", "birthdate", "address", "nickname"]);
+    expect(schema.$defs.Customer.additionalProperties).toBe(false);
+    expect(schema.$defs.Customer.properties.nickname).toEqual({ type: ["string", "null"] });
+    // The schema travels in response_format, so the prompt leaves the output types out.
+    expect(body.messages[0]!.content).not.toContain("interface Customer");
+    expect(calls[0]).toMatchObject({ mode: "structured", fallbacks: [] });
+  });
+
+  test("tools: one forced function whose parameters are the reply schema", async () => {
+    configure({ model: model({ mode: "tools" }) });
+    const customer = Object.assign(new Customer(), customerJson(0, 1990));
+    await expect(customer.age).resolves.toBe(32);
+    const { body } = server.requests[0]!;
+    expect(body.response_format).toBeUndefined();
+    expect(body.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "Customer_age",
+          parameters: { type: "object", properties: { value: { type: "integer", minimum: 0 } }, required: ["value"], additionalProperties: false },
+          strict: true,
+        },
+      },
+    ]);
+    expect(body.tool_choice).toEqual({ type: "function", function: { name: "Customer_age" } });
+    expect(calls[0]!.mode).toBe("tools");
+  });
+
+  test("json: JSON mode with the output types in the prompt", async () => {
+    configure({ model: model({ mode: "json" }) });
+    await MockCustomerDatabase.createMockCustomers(1);
+    const { body } = server.requests[0]!;
+    expect(body.response_format).toEqual({ type: "json_object" });
+    expect(body.messages[0]!.content).toContain("interface Customer {");
+  });
+
+  test("prompt: no response_format at all, the output types in the prompt", async () => {
+    configure({ model: model({ mode: "prompt" }) });
+    await MockCustomerDatabase.createMockCustomers(1);
+    const { body } = server.requests[0]!;
+    expect(body.response_format).toBeUndefined();
+    expect(body.tools).toBeUndefined();
+    expect(body.messages[0]!.content).toContain("interface Customer {");
+  });
+
+  test("an endpoint rejecting json_schema: fall back to JSON mode once, remember it, record it", async () => {
+    // Its own server: what an endpoint rejects is remembered per endpoint.
+    const limited = await startOpenAIServer((request) =>
+      // As llama.cpp-style servers answer an unsupported response_format.
+      request.body.response_format?.type === "json_schema"
+        ? { status: 400, body: { error: { message: "'response_format.type' must be 'json_object' or 'text'", type: "invalid_request_error" } } }
+        : customerModel(request),
+    );
+    try {
+      const limitedModel = () => openAI({ baseURL: limited.baseURL, apiKey: "k", model: "local" });
+      configure({ model: limitedModel() });
+      const customers = await MockCustomerDatabase.createMockCustomers(1);
+      expect(customers[0]!.key).toBe("c0");
+      expect(limited.requests.map((request) => request.body.response_format?.type)).toEqual(["json_schema", "json_object"]);
+      expect(calls[0]!.mode).toBe("json");
+      expect(calls[0]!.fallbacks).toEqual([{ from: "structured", to: "json", reason: expect.stringContaining("response_format") }]);
+      // JSON mode carries the types in the prompt instead.
+      expect(limited.requests[1]!.body.messages[0]!.content).toContain("interface Customer {");
+
+      // Remembered for the endpoint: a second model on it asks in JSON mode straight away.
+      configure({ model: limitedModel() });
+      await Object.assign(new Customer(), customerJson(1)).age;
+      expect(limited.requests.map((request) => request.body.response_format?.type)).toEqual(["json_schema", "json_object", "json_object"]);
+      expect(calls[1]).toMatchObject({ mode: "json", fallbacks: [] });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("an explicit mode the endpoint rejects is an error that says how to fall back", async () => {
+    server.setHandler(() => ({ status: 400, body: { error: { message: "tool_choice is not supported" } } }));
+    configure({ model: model({ mode: "tools" }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMRequestError);
+    expect((error as Error).message).toContain('does not support mode "tools": leave mode unset');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test("the default mode on a capable endpoint is structured", async () => {
+    configure({ model: model() });
+    await new CustomerDatabase([Object.assign(new Customer(), customerJson(0, 1990))]).findCustomerKey("born in 1990");
+    expect(server.requests[0]!.body.response_format?.type).toBe("json_schema");
+  });
+});
+
+describe("replies", () => {
+  test("fenced JSON with prose is parsed, and the call info says it was repaired", async () => {
+    server.setHandler((request) => ({ content: `Sure! Here it is:\n\`\`\`json\n${JSON.stringify({ value: 41 })}\n\`\`\`\nAnything else?` }));
+    configure({ model: model({ mode: "json" }) });
+    await expect(Object.assign(new Customer(), customerJson(0)).age).resolves.toBe(41);
+    expect(calls[0]!.parseRepaired).toBe(true);
+    expect(calls[0]!.attempts[0]!.parseRepairs).toEqual(["code fence"]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test("invalid then valid: the repair request holds the prompt, only the failed reply, and its errors", async () => {
+    const bad = JSON.stringify({ value: [{ ...customerJson(0), address: undefined, age: 40 }] });
+    server.setHandler((request, index) => (index === 0 ? { content: bad } : customerModel(request)));
+    configure({ model: model({ mode: "json" }) });
+    const customers = await MockCustomerDatabase.createMockCustomers(1);
+    expect(customers[0]!.address).toBe("1 Harbour Road, Lisbon");
+
+    const [first, repair] = server.requests;
+    expect(repair!.body.messages).toHaveLength(3);
+    expect(repair!.body.messages[0]).toEqual(first!.body.messages[0]);
+    expect(repair!.body.messages[1]).toEqual({ role: "assistant", content: bad });
+    expect(lastUserText(repair!)).toBe(
+      'That reply is not valid:\n- value[0]: missing required property "address"\n' +
+        '- value[0]: unexpected property "age" (allowed: key, firstName, lastName, birthdate, address, nickname)\n' +
+        "Reply again with the corrected JSON only.",
+    );
+    // Size: the first request plus the failed reply and a few hundred bytes of errors, nothing more.
+    expect(repair!.raw.length).toBeLessThan(first!.raw.length + bad.length + 400);
+    expect(calls[0]!.attempts.map((attempt) => attempt.errors.length)).toEqual([2, 0]);
+    expect(calls[0]!.usage.totalTokens).toBeGreaterThan(0);
+  });
+
+  test("always invalid: LLMOutputError carries every attempt, usage summed; request size stays flat", async () => {
+    let round = 0;
+    server.setHandler(() => ({ content: JSON.stringify({ value: `not a number, round ${round++}` }) }));
+    configure({ model: model({ mode: "json" }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMOutputError);
+    const output = error as LLMOutputError;
+    expect(output.attempts.map((attempt) => attempt.reply)).toEqual([0, 1, 2].map((n) => JSON.stringify({ value: `not a number, round ${n}` })));
+    expect(output.attempts.every((attempt) => attempt.errors[0]!.startsWith("value: must be integer, got string"))).toBe(true);
+    expect(output.usage.totalTokens).toBe(output.attempts.reduce((sum, attempt) => sum + attempt.usage!.totalTokens, 0));
+    const sizes = server.requests.map((request) => request.raw.length);
+    expect(sizes).toHaveLength(3);
+    // Only the latest failed reply is carried: the third request is no bigger than the second (± digits).
+    expect(Math.abs(sizes[2]! - sizes[1]!)).toBeLessThanOrEqual(2);
+  });
+
+  test("finish_reason length: LLMTruncatedError, not repaired", async () => {
+    server.setHandler(() => ({ content: '{"value": [{"key": "c0", "firstN', finishReason: "length" }));
+    configure({ model: model({ mode: "json", maxTokens: 10 }) });
+    const error = await MockCustomerDatabase.createMockCustomers(5).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTruncatedError);
+    expect(error).toBeInstanceOf(LLMOutputError);
+    expect((error as Error).message).toMatch(/cut off by its token limit .* Raise the model's maxTokens/);
+    expect((error as LLMTruncatedError).attempts[0]!.reply).toBe('{"value": [{"key": "c0", "firstN');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test("refusal: LLMRefusalError with the model's words", async () => {
+    server.setHandler(() => ({ content: "", refusal: "I can't help with that." }));
+    configure({ model: model({ mode: "structured" }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMRefusalError);
+    expect(error).toMatchObject({ reason: "refusal", refusal: "I can't help with that." });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test("content filter: LLMRefusalError with reason content_filter", async () => {
+    server.setHandler(() => ({ content: "", finishReason: "content_filter" }));
+    configure({ model: model({ mode: "json" }) });
+    await expect(Object.assign(new Customer(), customerJson(0)).age).rejects.toMatchObject({ name: "LLMRefusalError", reason: "content_filter" });
+  });
+});
+
+describe("provider errors and retries", () => {
+  test("429 with retry-after: waits as told, then succeeds", async () => {
+    server.setHandler((request, index) =>
+      index === 0 ? { status: 429, headers: { "retry-after": "1" }, body: { error: { message: "Rate limit reached", type: "requests" } } } : customerModel(request),
+    );
+    configure({ model: model({ mode: "json" }) });
+    const started = Date.now();
+    await expect(Object.assign(new Customer(), customerJson(0, 2000)).age).resolves.toBe(22);
+    expect(server.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test("500 then 200: retried with backoff", async () => {
+    server.setHandler((request, index) => (index === 0 ? { status: 500, body: { error: { message: "upstream exploded" } } } : customerModel(request)));
+    configure({ model: model({ mode: "json" }) });
+    await expect(Object.assign(new Customer(), customerJson(0, 2000)).age).resolves.toBe(22);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test("500 every time: LLMRequestError, retryable, after maxRetries", async () => {
+    server.setHandler(() => ({ status: 503, headers: { "retry-after-ms": "5" }, body: { error: { message: "overloaded" } } }));
+    configure({ model: model({ mode: "json", maxRetries: 3 }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMRequestError);
+    expect(error).toMatchObject({ status: 503, retryable: true });
+    expect((error as Error).message).toContain("still after 3 retries");
+    expect(server.requests).toHaveLength(4);
+  });
+
+  test("401: not retried, and the message says how to fix the key", async () => {
+    server.setHandler(() => ({ status: 401, body: { error: { message: "Incorrect API key provided: test-key.", type: "invalid_request_error", code: "invalid_api_key" } } }));
+    configure({ model: model({ mode: "json" }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMRequestError);
+    expect(error).toMatchObject({ status: 401, retryable: false, stub: "src/customer.ts:8 Customer.age" });
+    expect((error as Error).message).toContain("Incorrect API key provided");
+    expect((error as Error).message).toContain("set OPENAI_API_KEY or pass openAI({ apiKey })");
+    expect((error as Error).cause).toBeDefined();
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test("unreachable endpoint: LLMRequestError naming the URL", async () => {
+    const closed = await startOpenAIServer(() => ({}));
+    await closed.close();
+    configure({ model: openAI({ baseURL: closed.baseURL, apiKey: "k", maxRetries: 0 }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMRequestError);
+    expect((error as Error).message).toContain(`could not reach ${closed.baseURL}`);
+  });
+});
+
+describe("cancellation and load", () => {
+  test("a slow reply: the call's timeout ends it promptly with LLMTimeoutError", async () => {
+    server.setHandler((request) => ({ ...customerModel(request), delayMs: 3000 }));
+    configure({ model: model({ mode: "json" }) });
+    const started = Date.now();
+    const error = await withCallOptions({ timeoutMs: 150 }, () => Object.assign(new Customer(), customerJson(0)).age).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect((error as LLMTimeoutError).timeoutMs).toBe(150);
+    expect(Date.now() - started).toBeLessThan(1000);
+    await waitFor(() => server.requests[0]!.aborted);
+  });
+
+  test("a hanging server: the per-request timeout, retried, then LLMTimeoutError", async () => {
+    server.setHandler(() => ({ hang: true }));
+    configure({ model: model({ mode: "json", timeoutMs: 100, maxRetries: 1, retryDelayMs: 10 }) });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect((error as Error).message).toContain("timed out after 100 ms, 2 times");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test("abort mid-call: LLMAbortError at once, and the HTTP request is cancelled", async () => {
+    server.setHandler(() => ({ hang: true }));
+    configure({ model: model({ mode: "json" }) });
+    const controller = new AbortController();
+    const pending = withCallOptions({ signal: controller.signal }, () => Object.assign(new Customer(), customerJson(0)).age);
+    await waitFor(() => server.requests.length === 1);
+    controller.abort(new Error("user pressed stop"));
+    const error = await pending.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMAbortError);
+    expect((error as Error).cause).toEqual(new Error("user pressed stop"));
+    await waitFor(() => server.requests[0]!.aborted);
+  });
+
+  test("abort during the SDK's retry backoff is immediate too", async () => {
+    server.setHandler(() => ({ status: 429, headers: { "retry-after": "30" }, body: { error: { message: "slow down" } } }));
+    configure({ model: model({ mode: "json" }) });
+    const controller = new AbortController();
+    const pending = withCallOptions({ signal: controller.signal }, () => Object.assign(new Customer(), customerJson(0)).age);
+    await waitFor(() => server.requests.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(LLMAbortError);
+    expect(Date.now() - started).toBeLessThan(200);
+  });
+
+  test("the concurrency limit queues calls instead of flooding the endpoint", async () => {
+    server.setHandler((request) => ({ ...customerModel(request), delayMs: 20 }));
+    configure({ model: model({ mode: "json", maxConcurrency: 3 }) });
+    const customers = Array.from({ length: 30 }, (_, index) => Object.assign(new Customer(), customerJson(index, 1950 + index)));
+    const ages = await Promise.all(customers.map((customer) => customer.age));
+    expect(ages).toEqual(customers.map((_, index) => 72 - index));
+    expect(server.requests).toHaveLength(30);
+    expect(server.inFlight.max).toBe(3);
+  });
+});
+
+describe("the seed's customer flow end to end", () => {
+  test("create customers, their ages, natural-language search", async () => {
+    configure({ model: model() });
+    const database = new MockCustomerDatabase();
+    await database.load();
+    expect(database.customers.map((customer) => customer.key)).toEqual(["c0", "c1", "c2"]);
+    const ages = await Promise.all(database.customers.map((customer) => customer.age));
+    expect(ages).toEqual([42, 41, 40]);
+    await expect(database.findCustomerKey("the customer that was born in 1981")).resolves.toEqual(["c1"]);
+    // The search prompt carried the customers as `this`.
+    const search = server.requests[server.requests.length - 1]!;
+    expect(inputOf(search.body.messages[0]!.content)).toEqual({ this: { customers: database.customers.map((customer) => ({ ...customer })) }, query: "the customer that was born in 1981" });
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
