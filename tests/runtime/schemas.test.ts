@@ -1,0 +1,185 @@
+/** Reply schemas: strict-mode adaptation, null-for-absent mapping, validation messages. */
+import Ajv from "ajv";
+import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../../runtime";
+import { dropNullsForAbsent, toStrictSchema } from "../../runtime/strict-schema";
+import { readablePath, replySchemaOf, validateReply } from "../../runtime/validate";
+
+function spec(output: JsonSchema, definitions: Record<string, JsonSchema> = {}, wrapper: string | null = "value"): CallSpec {
+  return {
+    version: SPEC_VERSION,
+    id: "src/t.ts:1 t",
+    kind: "function",
+    template: "{{input}}",
+    outputTypes: "",
+    params: [],
+    input: { type: "object" },
+    output,
+    ...(wrapper ? { wrapper } : {}),
+    definitions,
+    hash: "t",
+  };
+}
+
+const Pet: JsonSchema = {
+  type: "object",
+  properties: {
+    kind: { const: "pet" },
+    name: { type: "string", minLength: 2, default: "Rex", examples: ["Rex"] },
+    born: { type: "string", format: "date-time" },
+    mood: { type: "string", enum: ["calm", "wild"] },
+    owner: { $ref: "#/definitions/Person" },
+    note: { type: ["string", "null"] },
+  },
+  required: ["kind", "name"],
+  additionalProperties: false,
+};
+const Person: JsonSchema = {
+  type: "object",
+  properties: { name: { type: "string", pattern: "^[A-Z]" }, friends: { type: "array", items: { $ref: "#/definitions/Person" }, maxItems: 3 } },
+  required: ["name"],
+  additionalProperties: false,
+};
+const Robot: JsonSchema = {
+  type: "object",
+  properties: { kind: { const: "robot" }, model: { type: "string" }, serial: { type: "integer" } },
+  required: ["kind", "model"],
+  additionalProperties: false,
+};
+
+describe("toStrictSchema", () => {
+  test("object root, every property required, optional ones nullable, $defs, unsupported keywords dropped", () => {
+    const reply = replySchemaOf(spec({ type: "array", items: { $ref: "#/definitions/Pet" } }, { Pet, Person, Unused: Robot }));
+    const { schema, strict } = toStrictSchema(reply);
+    expect(strict).toBe(true);
+    expect(schema).toEqual({
+      type: "object",
+      properties: { value: { type: "array", items: { $ref: "#/$defs/Pet" } } },
+      required: ["value"],
+      additionalProperties: false,
+      $defs: {
+        Pet: {
+          type: "object",
+          properties: {
+            kind: { const: "pet" },
+            name: { type: "string" },
+            born: { type: ["string", "null"], format: "date-time" },
+            mood: { type: ["string", "null"], enum: ["calm", "wild", null] },
+            owner: { anyOf: [{ $ref: "#/$defs/Person" }, { type: "null" }] },
+            note: { type: ["string", "null"] },
+          },
+          required: ["kind", "name", "born", "mood", "owner", "note"],
+          additionalProperties: false,
+        },
+        Person: {
+          type: "object",
+          properties: {
+            name: { type: "string", pattern: "^[A-Z]" },
+            friends: { type: ["array", "null"], items: { $ref: "#/$defs/Person" }, maxItems: 3 },
+          },
+          required: ["name", "friends"],
+          additionalProperties: false,
+        },
+      },
+    });
+    // Still a schema ajv accepts.
+    expect(() => new Ajv({ strict: false }).compile(schema)).not.toThrow();
+  });
+
+  test("a root $ref is replaced by its definition", () => {
+    const { schema, strict } = toStrictSchema(replySchemaOf(spec({ $ref: "#/definitions/Person" }, { Person }, null)));
+    expect(strict).toBe(true);
+    expect(schema).toMatchObject({ type: "object", required: ["name", "friends"], $defs: { Person: expect.any(Object) } });
+  });
+
+  test.each([
+    ["a record", { type: "object", additionalProperties: { type: "number" } }],
+    ["a tuple", { type: "array", items: [{ type: "string" }, { type: "number" }], minItems: 2, maxItems: 2 }],
+    ["any JSON", {}],
+    ["an intersection", { allOf: [{ type: "object" }, { type: "object" }] }],
+  ])("%s cannot be strict: the original schema is sent without strict", (_name, output) => {
+    const reply = replySchemaOf(spec(output as JsonSchema));
+    expect(toStrictSchema(reply)).toEqual({ schema: reply, strict: false });
+  });
+});
+
+describe("dropNullsForAbsent", () => {
+  const animals = spec({ type: "array", items: { anyOf: [{ $ref: "#/definitions/Pet" }, { $ref: "#/definitions/Robot" }] } }, { Pet, Person, Robot });
+  const reply = replySchemaOf(animals);
+
+  test("removes nulls standing for absent optional properties, keeps nulls the type allows", () => {
+    const value = {
+      value: [
+        { kind: "pet", name: "Rex", born: null, mood: null, owner: { name: "Ann", friends: null }, note: null },
+        { kind: "robot", model: "R2", serial: null },
+      ],
+    };
+    dropNullsForAbsent(value, reply);
+    expect(value).toEqual({
+      value: [
+        { kind: "pet", name: "Rex", owner: { name: "Ann" }, note: null },
+        { kind: "robot", model: "R2" },
+      ],
+    });
+    expect(validateReply(animals, value)).toEqual({ ok: true });
+  });
+
+  test("leaves required properties alone (validation then reports the null)", () => {
+    const value = { value: [{ kind: "pet", name: null }] };
+    dropNullsForAbsent(value, reply);
+    expect(value).toEqual({ value: [{ kind: "pet", name: null }] });
+  });
+});
+
+describe("validation messages", () => {
+  const pets = spec({ type: "array", items: { $ref: "#/definitions/Pet" }, minItems: 1 }, { Pet, Person });
+
+  test("name the path in the user's property names, what is wrong and what was sent", () => {
+    const result = validateReply(pets, {
+      value: [{ kind: "pet", name: 7, born: "2020-01-01", mood: "sleepy", owner: { name: "ann", age: 3 }, extra: true }],
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        "value[0]: unexpected property \"extra\" (allowed: kind, name, born, mood, owner, note)",
+        "value[0].name: must be string, got number 7",
+        "value[0].born: must be a date-time string (RFC 3339 with time zone, e.g. 2024-01-31T09:30:00Z), got string \"2020-01-01\"",
+        "value[0].mood: must be one of \"calm\", \"wild\", got string \"sleepy\"",
+        "value[0].owner: unexpected property \"age\" (allowed: name, friends)",
+        "value[0].owner.name: must match pattern \"^[A-Z]\", got string \"ann\"",
+      ],
+    });
+    expect(validateReply(pets, { value: [] })).toEqual({ ok: false, errors: ["value: must NOT have fewer than 1 items, got array []"] });
+    expect(validateReply(pets, { values: [] })).toEqual({
+      ok: false,
+      errors: ['the reply: missing required property "value"', 'the reply: unexpected property "values" (allowed: value)'],
+    });
+  });
+
+  test("a union that matched no member reports the closest member's errors", () => {
+    const animals = spec({ type: "array", items: { anyOf: [{ $ref: "#/definitions/Pet" }, { $ref: "#/definitions/Robot" }] } }, { Pet, Person, Robot });
+    const result = validateReply(animals, { value: [{ kind: "robot", model: 5 }] });
+    expect(result).toEqual({
+      ok: false,
+      errors: ['value[0]: must match one of: Pet | Robot; got object {"kind":"robot","model":5}', "value[0].model: must be string, got number 5"],
+    });
+  });
+
+  test("at most ten errors go back, then a count", () => {
+    const numbers = spec({ type: "array", items: { type: "number" } });
+    const result = validateReply(numbers, { value: Array.from({ length: 14 }, (_, index) => `n${index}`) });
+    expect(result.ok).toBe(false);
+    const errors = (result as { errors: string[] }).errors;
+    expect(errors).toHaveLength(11);
+    expect(errors[10]).toBe("(4 more errors of the same kind)");
+  });
+
+  test("JSON pointers become readable paths", () => {
+    expect(readablePath("")).toBe("the reply");
+    expect(readablePath("/value/0/first name/a~1b")).toBe('value[0]["first name"]["a/b"]');
+  });
+
+  test("the reply schema carries only the definitions the output reaches", () => {
+    expect(Object.keys(replySchemaOf(spec({ $ref: "#/definitions/Pet" }, { Pet, Person, Robot })).definitions as object)).toEqual(["Pet", "Person"]);
+    expect(replySchemaOf(spec({ type: "integer" }, { Pet }))).not.toHaveProperty("definitions");
+  });
+});
