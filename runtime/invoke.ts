@@ -95,12 +95,17 @@ async function completeValid(
 
     record.errors = checked.errors;
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
-    messages = repairMessages(prompt.messages, completion.text, checked.errors);
-    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, completion.text, checked.errors);
+    // A reply that parsed goes back re-serialised compactly: same content, fewer tokens than pretty-printed JSON.
+    const failedReply = checked.parsed === undefined ? completion.text : JSON.stringify(checked.parsed);
+    messages = repairMessages(prompt.messages, failedReply, checked.errors);
+    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, checked.errors);
   }
 }
 
-type Checked = { ok: true; value: unknown; parseRepairs: string[] } | { ok: false; errors: string[]; parseRepairs: string[] };
+type Checked =
+  | { ok: true; value: unknown; parseRepairs: string[] }
+  /** `parsed`: the reply's JSON when it parsed but did not validate. */
+  | { ok: false; errors: string[]; parseRepairs: string[]; parsed?: unknown };
 
 /** Parse leniently, map strict-mode nulls back to absent, validate. */
 function checkReply(spec: CallSpec, completion: Completion): Checked {
@@ -108,7 +113,7 @@ function checkReply(spec: CallSpec, completion: Completion): Checked {
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
   if (completion.nullMeansAbsent) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
   const validation = validateReply(spec, parsed.value);
-  if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs };
+  if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value };
   return { ok: true, value: parsed.value, parseRepairs: parsed.repairs };
 }
 

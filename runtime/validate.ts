@@ -93,9 +93,30 @@ export function describeErrors(errors: readonly ErrorObject[], definitions: Json
     if (error.keyword === "anyOf" || error.keyword === "oneOf") lines.push(...describeUnion(error, definitions));
     else lines.push(describeError(error));
   }
-  const unique = [...new Set(lines)];
-  if (unique.length <= MAX_ERRORS) return unique;
-  return [...unique.slice(0, MAX_ERRORS), `(${unique.length - MAX_ERRORS} more errors of the same kind)`];
+  const grouped = groupByIndex(lines);
+  if (grouped.length <= MAX_ERRORS) return grouped;
+  return [...grouped.slice(0, MAX_ERRORS), `(${grouped.length - MAX_ERRORS} more errors of the same kind)`];
+}
+
+/**
+ * Merges lines that differ only in array indices, so a field forgotten in every element is
+ * one line: `value[0], value[1], value[2]: missing required property "address"`.
+ */
+function groupByIndex(lines: readonly string[]): string[] {
+  const groups = new Map<string, { paths: string[]; problem: string }>();
+  for (const line of lines) {
+    const split = line.indexOf(": ");
+    const path = line.slice(0, split);
+    const problem = line.slice(split + 2);
+    const key = `${path.replace(/\[\d+\]/g, "[]")}\u0000${problem}`;
+    const group = groups.get(key);
+    if (!group) groups.set(key, { paths: [path], problem });
+    else if (!group.paths.includes(path)) group.paths.push(path);
+  }
+  return [...groups.values()].map(({ paths, problem }) => {
+    const shown = paths.length > 5 ? `${paths.slice(0, 5).join(", ")} and ${paths.length - 5} more` : paths.join(", ");
+    return `${shown}: ${problem}`;
+  });
 }
 
 function isInside(path: string, unionPath: string): boolean {

@@ -22,13 +22,18 @@ export const CustomerSchema: JsonSchema = {
 
 const customerFields = ["key", "firstName", "lastName", "birthdate", "address"];
 
+/** The compact TypeScript-like declaration the transformer renders into prompts. */
+const customerDeclaration =
+  "/** A customer of the shop. */\ninterface Customer {\n  key: string; // Unique key\n  firstName: string;\n  lastName: string;\n" +
+  "  birthdate: string; // YYYY-MM-DD\n  address: string;\n  nickname?: string;\n}";
+
 export const customerAgeSpec: CallSpec = {
   version: SPEC_VERSION,
   id: "src/customer.ts:8 Customer.age",
   kind: "getter",
   template:
     "Return the current age of the customer, from `birthdate` and the current year (2022).\n\n" +
-    "get age(this: Customer): number\n\nInput: {{input}}\n{{outputTypes}}\nAnswer with JSON {\"value\": number}.",
+    `${customerDeclaration}\n\nget age(this: Customer): number\n\nInput: {{input}}\nReply with JSON of type { value: number }`,
   outputTypes: "",
   params: [],
   thisFields: customerFields,
@@ -45,9 +50,9 @@ export const createMockCustomersSpec: CallSpec = {
   kind: "static",
   template:
     "Create mock customers with believable data (our customers are world citizens).\n\n" +
-    "{{outputTypes}}\n\nstatic createMockCustomers(numCustomers?: number): Customer[]\n\n" +
-    "Input: {{input}}\nAnswer with JSON {\"value\": Customer[]}.",
-  outputTypes: "interface Customer {\n  key: string; // Unique key\n  firstName: string;\n  lastName: string;\n  birthdate: string; // YYYY-MM-DD\n  address: string;\n  nickname?: string;\n}",
+    "{{outputTypes}}\nstatic createMockCustomers(numCustomers?: number): Customer[]\n\n" +
+    "Input: {{input}}\nReply with JSON of type { value: Customer[] }",
+  outputTypes: `${customerDeclaration}\n`,
   params: [{ name: "numCustomers", role: "input" }],
   input: { type: "object", properties: { numCustomers: { type: "number" } } },
   output: { type: "array", items: { $ref: "#/definitions/Customer" } },
@@ -62,8 +67,11 @@ export const findCustomerKeySpec: CallSpec = {
   id: "src/customer.ts:20 CustomerDatabase.findCustomerKey",
   kind: "method",
   template:
-    "Find the keys of the customers that match a natural language query best (sorted by closeness to the match).\n\n" +
-    "findCustomerKey(this: CustomerDatabase, query: string): string[]\n\nInput: {{input}}\nAnswer with JSON {\"value\": string[]}.",
+    "Find the keys of the customers that match a natural language query best (sorted by closeness to the match). " +
+    'Semantic queries such as "the customer that was born in 1990" are supported.\n\n' +
+    `${customerDeclaration}\n\n` +
+    "findCustomerKey(\n  this: { customers: Customer[] },\n  /** Natural language query */\n  query: string,\n): string[]\n\n" +
+    "Input: {{input}}\nReply with JSON of type { value: string[] }",
   outputTypes: "",
   params: [{ name: "query", role: "input" }],
   thisFields: ["customers"],

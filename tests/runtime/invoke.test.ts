@@ -262,6 +262,20 @@ describe("repairs with a scripted model", () => {
     expect(repair.messages[2]!.content).toContain('value: must be integer, got string "forty"');
   });
 
+  test("a pretty-printed failed reply goes back compact; one that did not parse goes back as sent", async () => {
+    const pretty = JSON.stringify({ value: [{ ...customerJson(0), address: undefined }] }, null, 2);
+    const model = scriptedModel([pretty, "```json\n{\"value\": [", { value: [customerJson(0)] }]);
+    configure({ model });
+    await MockCustomerDatabase.createMockCustomers(1);
+    const [, firstRepair, secondRepair] = model.requests;
+    expect(firstRepair!.messages[1]!.content).toBe(JSON.stringify(JSON.parse(pretty)));
+    expect(firstRepair!.messages[2]!.content).toContain('value[0]: missing required property "address"');
+    // Only the latest failed reply: the second repair no longer carries the first one.
+    expect(secondRepair!.messages).toHaveLength(3);
+    expect(secondRepair!.messages[1]!.content).toBe("```json\n{\"value\": [");
+    expect(secondRepair!.messages[2]!.content).toContain("ends before its JSON is complete");
+  });
+
   test("still invalid after maxRepairs: LLMOutputError with every attempt", async () => {
     configure({ model: scriptedModel(() => "I think the customer is about 40."), maxRepairs: 1 });
     const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);

@@ -164,8 +164,17 @@ describe("validation messages", () => {
     });
   });
 
+  test("the same problem in several elements is one line", () => {
+    const people = spec({ type: "array", items: { $ref: "#/definitions/Person" } }, { Person });
+    expect(validateReply(people, { value: [{}, { name: "Ann" }, {}, {}] })).toEqual({
+      ok: false,
+      errors: ['value[0], value[2], value[3]: missing required property "name"'],
+    });
+  });
+
   test("at most ten errors go back, then a count", () => {
     const numbers = spec({ type: "array", items: { type: "number" } });
+    // Distinct previews keep these from merging into one line.
     const result = validateReply(numbers, { value: Array.from({ length: 14 }, (_, index) => `n${index}`) });
     expect(result.ok).toBe(false);
     const errors = (result as { errors: string[] }).errors;
