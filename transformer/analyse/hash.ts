@@ -1,0 +1,31 @@
+/**
+ * The spec's content hash: what the model is asked (template, output types, schemas and the
+ * definitions they use). Caches and recordings key on it, so it changes exactly when the
+ * request a stub makes changes. Canonical JSON: key order does not matter.
+ */
+import { createHash } from "crypto";
+import { stringify } from "safe-stable-stringify";
+import type { JsonSchema } from "../../runtime/spec";
+
+export interface HashedContent {
+  template: string;
+  outputTypes: string;
+  input: JsonSchema;
+  output: JsonSchema;
+  wrapper?: string;
+  /** The definitions the schemas use (exactly their closure), by name. */
+  definitions: { [name: string]: JsonSchema };
+}
+
+/** 16 hex digits (64 bits) of SHA-256 over the canonical JSON of `content`. */
+export function specHash(content: HashedContent): string {
+  const canonical = stringify({
+    template: content.template,
+    outputTypes: content.outputTypes,
+    input: content.input,
+    output: content.output,
+    wrapper: content.wrapper ?? null,
+    definitions: content.definitions,
+  });
+  return createHash("sha256").update(canonical!).digest("hex").slice(0, 16);
+}

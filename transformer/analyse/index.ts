@@ -1,0 +1,336 @@
+/**
+ * Analysis: a stub's signature, types and JSDoc -> the plain data of its `CallSpec` (schemas,
+ * revival plan, prompt template, hash), or every problem that stops it. No AST is built here.
+ *
+ * Work that depends only on types (JSON checks, schemas, doc comments, base names) is shared
+ * by all files of a Program; names, closures and rendered declarations are per file, so one
+ * file's definition names never depend on another file.
+ */
+import type * as ts from "typescript";
+import type { JsonSchema, ParamSpec } from "../../runtime/spec";
+import { TypeClassifier, type TypeTools } from "./classify";
+import { FileDefinitions } from "./definitions";
+import { specHash } from "./hash";
+import { DocReader } from "./jsdoc";
+import { JsonTypeChecker, offendingProperty, renderPath, type TypeIssue } from "./json-type-check";
+import { FileNames, TypeNamer } from "./names";
+import { isObjectSchema } from "./render-types";
+import { RevivalPlanner } from "./revival";
+import { ParameterRoles } from "./roles";
+import { REF_PREFIX, SchemaFactory, typeKey } from "./schema";
+import { buildTemplate } from "./template";
+import type { AnalysedSpec, Analyser, AnalyserOptions, CreateAnalyser, Problem, Result, StubSite } from "./types";
+
+/** The property a non-object reply is wrapped in (`{ "value": T }`). */
+const WRAPPER = "value";
+
+/** Type-level work shared by every file of one Program. */
+class ProgramAnalysis {
+  readonly tools: TypeTools;
+  readonly classify: TypeClassifier;
+  readonly docs: DocReader;
+  readonly schemas: SchemaFactory;
+  readonly jsonCheck: JsonTypeChecker;
+  readonly namer: TypeNamer;
+  readonly roles: ParameterRoles;
+
+  constructor(options: AnalyserOptions) {
+    this.tools = { ts: options.ts, checker: options.program.getTypeChecker(), program: options.program };
+    this.classify = new TypeClassifier(this.tools);
+    this.docs = new DocReader(this.tools, this.classify);
+    this.schemas = new SchemaFactory(this.tools, this.classify, this.docs);
+    this.jsonCheck = new JsonTypeChecker(this.classify);
+    this.namer = new TypeNamer(this.classify);
+    this.roles = new ParameterRoles(this.classify);
+  }
+}
+
+const programs = new WeakMap<ts.Program, ProgramAnalysis>();
+
+export const createAnalyser: CreateAnalyser = (options, sourceFile) => {
+  let program = programs.get(options.program);
+  if (!program) {
+    program = new ProgramAnalysis(options);
+    programs.set(options.program, program);
+  }
+  return new FileAnalyser(program, options, sourceFile);
+};
+
+/** How one analysis differs between a declaration and a call site. */
+interface Occasion {
+  signature: ts.Signature;
+  receiverType?: ts.Type;
+  typeArguments?: string;
+  /** Where a problem with parameter `index` (or `this`/the return type when undefined) is reported. */
+  problemNode(part: { parameter: number } | "this" | "return"): ts.Node;
+  atDeclaration: boolean;
+}
+
+/** One input or output root of a spec, as checked and generated. */
+interface Root {
+  label: string;
+  type: ts.Type;
+  node: ts.Node;
+  receiver?: boolean;
+}
+
+class FileAnalyser implements Analyser {
+  private readonly files: FileDefinitions;
+  private readonly names: FileNames;
+  private readonly revival: RevivalPlanner;
+
+  constructor(
+    private readonly program: ProgramAnalysis,
+    private readonly options: AnalyserOptions,
+    _sourceFile: ts.SourceFile,
+  ) {
+    this.names = new FileNames(program.namer);
+    this.files = new FileDefinitions(program.schemas, this.names);
+    this.revival = new RevivalPlanner(program.classify, {
+      nameOf: (type) => this.names.nameOf(typeKey(type), type),
+      matchSchema: (type) => this.files.convert(program.schemas.schemaOf(type)).schema,
+    });
+  }
+
+  get definitions(): ReadonlyMap<string, JsonSchema> {
+    return this.files.byName;
+  }
+
+  analyseDeclaration(site: StubSite): Result<AnalysedSpec> {
+    const { checker, ts: t } = this.program.tools;
+    const declaration = site.declaration;
+    const signature = checker.getSignatureFromDeclaration(declaration)!;
+    const parameters = declaration.parameters.filter((p) => !(t.isIdentifier(p.name) && p.name.text === "this"));
+    const returnNode = declaration.type && t.isTypeReferenceNode(declaration.type) && declaration.type.typeArguments?.[0];
+    return this.analyse(site, {
+      signature,
+      ...(site.receiverClass ? { receiverType: checker.getTypeAtLocation(site.receiverClass) } : {}),
+      ...(isGeneric(t, site) ? { typeArguments: "constraints" } : {}),
+      problemNode: (part) =>
+        part === "this"
+          ? (t.getNameOfDeclaration(declaration) ?? declaration)
+          : part === "return"
+            ? returnNode || declaration.type || declaration
+            : (parameters[part.parameter]?.type ?? parameters[part.parameter] ?? declaration),
+      atDeclaration: true,
+    });
+  }
+
+  analyseCall(site: StubSite, signature: ts.Signature, call: ts.CallExpression): Result<AnalysedSpec> {
+    const { checker, ts: t } = this.program.tools;
+    return this.analyse(site, {
+      signature,
+      ...(site.receiverClass ? { receiverType: this.receiverAtCall(site.receiverClass, call) } : {}),
+      typeArguments: writtenTypeArguments(t, checker, signature, call),
+      problemNode: (part) => (typeof part === "object" ? (call.arguments[part.parameter] ?? call) : call),
+      atDeclaration: false,
+    });
+  }
+
+  private analyse(site: StubSite, occasion: Occasion): Result<AnalysedSpec> {
+    const { tools, docs, schemas, roles } = this.program;
+    const { checker } = tools;
+    const problems: Problem[] = [];
+    const warnings: Problem[] = [];
+    const stub = site.qualifiedName;
+
+    const doc = docs.declarationDoc(site.declaration);
+    if (this.options.warnings && occasion.atDeclaration && !doc.hasJsDoc) {
+      warnings.push({ kind: "MissingJsDoc", args: { stub }, node: tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration });
+    }
+
+    // Parameters: roles, and the inputs among them.
+    const params: ParamSpec[] = [];
+    const inputs: (Root & { symbol: ts.Symbol; optional: boolean })[] = [];
+    occasion.signature.getParameters().forEach((symbol, index) => {
+      const type = checker.getTypeOfSymbol(symbol);
+      const role = roles.roleOf(type);
+      params.push({ name: symbol.name, role });
+      const node = occasion.problemNode({ parameter: index });
+      if (role === "model" && index > 0) problems.push({ kind: "ModelParameterNotFirst", args: { stub, parameter: symbol.name }, node });
+      if (role !== "input") return;
+      const declaration = symbol.valueDeclaration;
+      const optional = !!declaration && tools.ts.isParameter(declaration) && checker.isOptionalParameter(declaration);
+      inputs.push({ label: symbol.name, type, node, symbol, optional });
+    });
+
+    const returned = this.promisedType(checker.getReturnTypeOfSignature(occasion.signature));
+    if (!returned) {
+      const returnType = checker.typeToString(checker.getReturnTypeOfSignature(occasion.signature));
+      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
+      return { ok: false, problems };
+    }
+
+    const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
+    const thisFields = receiverType ? this.receiverFields(receiverType) : [];
+
+    // Everything JSON cannot carry, on every root, before any schema is generated.
+    const roots: Root[] = [
+      ...(receiverType && thisFields.length > 0 ? [{ label: "this", type: receiverType, node: occasion.problemNode("this"), receiver: true }] : []),
+      ...inputs,
+      { label: "return", type: returned, node: occasion.problemNode("return") },
+    ];
+    for (const root of roots) {
+      const issues = root.receiver ? this.program.jsonCheck.checkReceiverFields(root.type) : this.program.jsonCheck.check(root.type);
+      for (const issue of issues) {
+        const problem = this.problemFor(stub, root, issue);
+        if (issue.severity === "error") problems.push(problem);
+        else if (this.options.warnings) warnings.push(problem);
+      }
+    }
+    if (problems.length > 0) return { ok: false, problems };
+
+    // Schemas: the input object, the output value.
+    const inputProperties: { [name: string]: JsonSchema } = {};
+    const required: string[] = [];
+    const rootRefs: string[] = [];
+    const addRefs = (refs: string[]): void => {
+      for (const ref of refs) if (!rootRefs.includes(ref)) rootRefs.push(ref);
+    };
+    if (receiverType && thisFields.length > 0) {
+      const converted = this.files.convert(schemas.schemaOf(receiverType));
+      inputProperties.this = converted.schema;
+      required.push("this");
+      addRefs(converted.refs);
+    }
+    for (const input of inputs) {
+      const converted = this.files.convert(schemas.schemaOf(input.type, input.symbol, schemas.referencedTypeSymbol(input.symbol)));
+      inputProperties[input.label] = converted.schema;
+      if (!input.optional) required.push(input.label);
+      addRefs(converted.refs);
+    }
+    const input: JsonSchema = { type: "object", properties: inputProperties };
+    if (required.length > 0) input.required = required;
+    input.additionalProperties = false;
+    const inputNames = this.files.closure(rootRefs);
+
+    const convertedOutput = this.files.convert(schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
+    const output = convertedOutput.schema;
+    // Keyword tags on the declaration (`@minItems 3` over `Promise<Customer[]>`) constrain what it returns.
+    Object.assign(output, doc.keywords);
+    const revive = this.revival.plan(returned);
+    const outputNames = this.files.closure(convertedOutput.refs);
+    const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
+    const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
+
+    const { template, outputTypes } = buildTemplate({
+      doc: doc.text,
+      ...(doc.returns ? { returns: doc.returns } : {}),
+      kind: site.kind,
+      name: site.qualifiedName.slice(site.qualifiedName.lastIndexOf(".") + 1),
+      input,
+      output,
+      ...(wrapper ? { wrapper } : {}),
+      inputDeclarations: inputNames.map((name) => this.files.declaration(name)),
+      outputDeclarations: outputOnly.map((name) => this.files.declaration(name)),
+    });
+
+    const definitionNames = [...inputNames, ...outputOnly];
+    const closure: { [name: string]: JsonSchema } = {};
+    for (const name of definitionNames) closure[name] = this.files.schema(name);
+    const hash = specHash({ template, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
+
+    const spec: AnalysedSpec = {
+      id: site.id,
+      kind: site.kind,
+      template,
+      outputTypes,
+      params,
+      ...(receiverType && thisFields.length > 0 ? { thisFields } : {}),
+      input,
+      output,
+      ...(wrapper ? { wrapper } : {}),
+      ...(revive ? { revive } : {}),
+      hash,
+      ...(occasion.typeArguments ? { typeArguments: occasion.typeArguments } : {}),
+      definitionNames,
+    };
+    return { ok: true, value: spec, warnings };
+  }
+
+  /** Data fields sent as `this`: own and inherited, no methods, accessors or function-valued fields. */
+  private receiverFields(receiverType: ts.Type): string[] {
+    const { classify, tools } = this.program;
+    const { TypeFlags } = tools.ts;
+    return classify
+      .dataProperties(receiverType)
+      .filter((property) => {
+        const type = tools.checker.getTypeOfSymbol(property);
+        return !classify.isCallable(type) && !(type.flags & (TypeFlags.Never | TypeFlags.Undefined));
+      })
+      .map((property) => property.name);
+  }
+
+  /** The receiver's type at a call: the instantiated class for a generic one (`box.get()` on `Box<Customer>`). */
+  private receiverAtCall(receiverClass: ts.ClassLikeDeclaration, call: ts.CallExpression): ts.Type {
+    const { checker, ts: t } = this.program.tools;
+    const declared = checker.getTypeAtLocation(receiverClass);
+    if (!receiverClass.typeParameters?.length) return declared;
+    const callee = call.expression;
+    if (!t.isPropertyAccessExpression(callee) && !t.isElementAccessExpression(callee)) return declared;
+    const actual = checker.getTypeAtLocation(callee.expression);
+    return actual.getSymbol() === declared.getSymbol() ? actual : declared;
+  }
+
+  /** `T` of a declared `Promise<T>`. */
+  private promisedType(type: ts.Type): ts.Type | undefined {
+    const { classify, tools } = this.program;
+    const symbol = type.getSymbol();
+    if (!symbol || symbol.escapedName !== "Promise" || !classify.isDefaultLibSymbol(symbol)) return undefined;
+    return tools.checker.getTypeArguments(type as ts.TypeReference)[0];
+  }
+
+  /** The alias written as `T` in `Promise<T>`, whose JSDoc keywords apply (`Promise<Age>`). */
+  private returnReference(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
+    const { ts: t, checker } = this.program.tools;
+    const promise = declaration.type;
+    const argument = promise && t.isTypeReferenceNode(promise) ? promise.typeArguments?.[0] : undefined;
+    if (!argument || !t.isTypeReferenceNode(argument)) return undefined;
+    let symbol = checker.getSymbolAtLocation(argument.typeName);
+    if (symbol && symbol.flags & t.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    return symbol && !(symbol.flags & t.SymbolFlags.TypeParameter) ? symbol : undefined;
+  }
+
+  /** An object schema with named properties only: what every mode accepts as the reply's root. */
+  private isPlainObject(schema: JsonSchema): boolean {
+    const target = typeof schema.$ref === "string" ? this.files.schema(schema.$ref.slice(REF_PREFIX.length)) : schema;
+    return (
+      isObjectSchema(target) &&
+      !target.enum &&
+      Object.keys((target.properties ?? {}) as object).length > 0 &&
+      (target.additionalProperties === false || target.additionalProperties === undefined)
+    );
+  }
+
+  private problemFor(stub: string, root: Root, issue: TypeIssue): Problem {
+    const { classify, tools } = this.program;
+    const rootType = classify.unwrapReadonly(root.type);
+    const rootName = classify.isNamedType(rootType) ? classify.declaredName(rootType) : undefined;
+    const path = renderPath(root.label, rootName, issue.route);
+    const type = tools.checker.typeToString(issue.type);
+    const property = offendingProperty(issue.route);
+    const declaration = property?.valueDeclaration ?? property?.declarations?.[0];
+    const related = declaration
+      ? [{ node: tools.ts.getNameOfDeclaration(declaration) ?? declaration, message: `\`${property!.name}\` is declared here.` }]
+      : undefined;
+    if (issue.severity === "error") {
+      return { kind: "TypeNotJson", args: { stub, path, type, reason: issue.reason }, node: root.node, ...(related ? { related } : {}) };
+    }
+    return { kind: "LooseType", args: { stub, path, type }, node: root.node, ...(related ? { related } : {}) };
+  }
+}
+
+/** Generic stubs: type parameters of their own, or of the class or interface they belong to. */
+function isGeneric(t: typeof ts, site: StubSite): boolean {
+  if (site.declaration.typeParameters?.length) return true;
+  const parent = site.declaration.parent;
+  return !!parent && (t.isClassLike(parent) || t.isInterfaceDeclaration(parent)) && !!parent.typeParameters?.length;
+}
+
+/** `<EssayParams, Essay, EssayHyper>`: as written at the call, else as the checker inferred them. */
+function writtenTypeArguments(t: typeof ts, checker: ts.TypeChecker, signature: ts.Signature, call: ts.CallExpression): string {
+  if (call.typeArguments?.length) return `<${call.typeArguments.map((node) => node.getText()).join(", ")}>`;
+  const inferred = checker.getTypeArgumentsForResolvedSignature(signature);
+  if (inferred?.length) return `<${inferred.map((type) => checker.typeToString(type, call, t.TypeFormatFlags.NoTruncation)).join(", ")}>`;
+  return "<>";
+}

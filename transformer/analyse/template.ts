@@ -1,0 +1,74 @@
+/**
+ * The prompt template a person reviews in the build output, in reading order: what the stub
+ * does (its JSDoc), the types its inputs use, `{{outputTypes}}` (types only the output uses;
+ * the runtime fills them in only when the schema is not sent through the provider), the
+ * signature as the model should "implement" it, the inputs, and the shape of the answer.
+ *
+ *     Create mock customers with believable data (our customers are world citizens).
+ *
+ *     {{outputTypes}}
+ *     static createMockCustomers(numCustomers?: number): Customer[]
+ *
+ *     Input: {{input}}
+ *     Reply with JSON of type { value: Customer[] }
+ */
+import type { CallSpec, JsonSchema } from "../../runtime/spec";
+import { propertyKey, renderMemberComment, renderMemberType, renderType } from "./render-types";
+
+export interface TemplateParts {
+  /** The declaration's JSDoc text ("" when it has none). */
+  doc: string;
+  /** Its `@returns` text. */
+  returns?: string;
+  kind: CallSpec["kind"];
+  /** The member or function name, e.g. `createMockCustomers`. */
+  name: string;
+  /** The input object's schema: `this` first, then the input parameters, by name. */
+  input: JsonSchema;
+  output: JsonSchema;
+  wrapper?: string;
+  /** Rendered declarations the inputs use (shown always), in first-use order. */
+  inputDeclarations: string[];
+  /** Rendered declarations only the output uses (become `outputTypes`). */
+  outputDeclarations: string[];
+}
+
+export function buildTemplate(parts: TemplateParts): { template: string; outputTypes: string } {
+  const outputTypes = parts.outputDeclarations.length > 0 ? `${parts.outputDeclarations.join("\n\n")}\n` : "";
+  const sections: string[] = [];
+  const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
+  if (about) sections.push(about);
+  if (parts.inputDeclarations.length > 0) sections.push(parts.inputDeclarations.join("\n\n"));
+  // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
+  sections.push((outputTypes ? "{{outputTypes}}\n" : "") + renderSignature(parts));
+  const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
+  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
+  return { template: sections.join("\n\n"), outputTypes };
+}
+
+/**
+ * `static createMockCustomers(numCustomers?: number): Customer[]`; `this` is written as the
+ * first parameter of instance stubs (`get age(this: Customer): number`), since the input
+ * sends it. No `Promise<>`: the model returns the value itself.
+ */
+export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "input" | "output">): string {
+  const prefix = parts.kind === "static" ? "static " : parts.kind === "getter" ? "get " : parts.kind === "function" ? "function " : "";
+  const properties = (parts.input.properties ?? {}) as { [name: string]: JsonSchema };
+  const required = new Set((parts.input.required ?? []) as string[]);
+  const params = Object.keys(properties).map((name) => {
+    const schema = properties[name]!;
+    const optional = required.has(name) ? "" : "?";
+    return { comment: renderMemberComment(schema, "  "), text: `${name === "this" ? "this" : propertyKey(name)}${optional}: ${renderMemberType(schema, "  ")}` };
+  });
+  const returnType = renderType(parts.output, "");
+  const head = `${prefix}${parts.name}(`;
+  if (params.every((p) => !p.comment && !p.text.includes("\n"))) return `${head}${params.map((p) => p.text).join(", ")}): ${returnType}`;
+  const lines = params.map((p) => (p.comment ? `${p.comment}\n  ${p.text},` : `  ${p.text},`));
+  return `${head}\n${lines.join("\n")}\n): ${returnType}`;
+}
+
+/** The reply's type: the value itself, or `{ value: T }` when the spec wraps it. */
+function answerType(parts: Pick<TemplateParts, "output" | "wrapper">): string {
+  const type = renderType(parts.output, "");
+  return parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${type} }` : type;
+}
