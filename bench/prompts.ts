@@ -101,6 +101,7 @@ function main(): void {
 
   const rows: string[][] = [["task", "mode", "tokens", "reference", "ref tokens", "ratio"]];
   let failures = 0;
+  const parts: string[] = [];
   for (const task of TASKS) {
     const spec = specs.get(task.stub)!;
     const { messages, messagesIfSchemaSent } = renderPrompt(spec, task.input);
@@ -112,6 +113,7 @@ function main(): void {
     ];
     for (const { mode, text, extra } of modes) {
       const count = tokens(text) + tokens(extra);
+      parts.push(`${task.label} [${mode}]: message ${tokens(text)} + ${mode === "json" ? "json_object" : "response_format"} ${tokens(extra)}`);
       if (print) console.log(`\n===== ${task.label} [${mode}] ${count} tokens =====\n${text}\n----- ${extra}`);
       for (const key of task.compareWith) {
         const reference = REFERENCES[key];
@@ -124,6 +126,8 @@ function main(): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   console.log(`Prompt tokens (o200k; message text + response_format JSON), specs analysed in ${analysedMs.toFixed(0)} ms incl. Program\n`);
   for (const row of rows) console.log(row.map((cell, column) => (column === 2 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  "));
+  console.log(`\nWhere the tokens go (the openai strict reference: message 15 + response_format 140):`);
+  for (const part of parts) console.log(`  ${part}`);
   console.log(`\n${failures === 0 ? "Every request is smaller than its reference rows." : `${failures} comparison(s) not below the reference.`}`);
 }
 

@@ -118,10 +118,11 @@ class FileAnalyser implements Analyser {
 
   analyseCall(site: StubSite, signature: ts.Signature, call: ts.CallExpression): Result<AnalysedSpec> {
     const { checker, ts: t } = this.program.tools;
+    const receiverType = site.receiverClass ? this.receiverAtCall(site.receiverClass, call) : undefined;
     return this.analyse(site, {
       signature,
-      ...(site.receiverClass ? { receiverType: this.receiverAtCall(site.receiverClass, call) } : {}),
-      typeArguments: writtenTypeArguments(t, checker, signature, call),
+      ...(receiverType ? { receiverType } : {}),
+      typeArguments: writtenTypeArguments(t, checker, signature, call, receiverType ? this.program.classify.typeArgumentsOf(receiverType) : []),
       problemNode: (part) => (typeof part === "object" ? (call.arguments[part.parameter] ?? call) : call),
       atDeclaration: false,
     });
@@ -327,10 +328,13 @@ function isGeneric(t: typeof ts, site: StubSite): boolean {
   return !!parent && (t.isClassLike(parent) || t.isInterfaceDeclaration(parent)) && !!parent.typeParameters?.length;
 }
 
-/** `<EssayParams, Essay, EssayHyper>`: as written at the call, else as the checker inferred them. */
-function writtenTypeArguments(t: typeof ts, checker: ts.TypeChecker, signature: ts.Signature, call: ts.CallExpression): string {
+/**
+ * `<EssayParams, Essay, EssayHyper>`: as written at the call, else as the checker inferred them;
+ * for a method of a generic class, the receiver's (`<Essay>` for `box.improve()` on a `Box<Essay>`).
+ */
+function writtenTypeArguments(t: typeof ts, checker: ts.TypeChecker, signature: ts.Signature, call: ts.CallExpression, receiverArguments: readonly ts.Type[]): string {
   if (call.typeArguments?.length) return `<${call.typeArguments.map((node) => node.getText()).join(", ")}>`;
   const inferred = checker.getTypeArgumentsForResolvedSignature(signature);
-  if (inferred?.length) return `<${inferred.map((type) => checker.typeToString(type, call, t.TypeFormatFlags.NoTruncation)).join(", ")}>`;
-  return "<>";
+  const types = inferred?.length ? inferred : receiverArguments;
+  return `<${types.map((type) => checker.typeToString(type, call, t.TypeFormatFlags.NoTruncation)).join(", ")}>`;
 }

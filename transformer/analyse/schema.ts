@@ -246,6 +246,7 @@ function defineGenerator(
     else if (flags & TypeFlags.Boolean) definition.type = "boolean";
     else if (flags & TypeFlags.Null) definition.type = "null";
     else if (flags & (TypeFlags.Any | TypeFlags.Unknown)) return definition;
+    else if (flags & TypeFlags.NonPrimitive) definition.type = "object"; // `object`: any object
     else if (flags & TypeFlags.StringLiteral) Object.assign(definition, { type: "string", enum: [(type as ts.StringLiteralType).value] });
     else if (flags & TypeFlags.NumberLiteral) Object.assign(definition, { type: "number", enum: [(type as ts.NumberLiteralType).value] });
     else if (flags & TypeFlags.BooleanLiteral) Object.assign(definition, { type: "boolean", enum: [type === tools.checker.getTrueType()] });

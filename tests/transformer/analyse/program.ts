@@ -102,6 +102,12 @@ export function ok(result: Result<AnalysedSpec> | undefined): AnalysedSpec {
   return result.value;
 }
 
+/** The warnings of a result that must have succeeded. */
+export function warningsOf(result: Result<AnalysedSpec> | undefined): Problem[] {
+  ok(result);
+  return (result as { warnings: Problem[] }).warnings;
+}
+
 /** The problems of a result that must have failed. */
 export function failed(result: Result<AnalysedSpec> | undefined): Problem[] {
   if (!result) throw new Error("no such stub");
