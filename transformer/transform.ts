@@ -1,3 +1,5 @@
+import Module from "node:module";
+import * as path from "node:path";
 import type * as ts from "typescript";
 import type { CreateAnalyser } from "./analyse/types";
 import { createContext, type DiagnosticSink } from "./context";
@@ -43,6 +45,28 @@ function programState(program: ts.Program, inputs: TransformerInputs): ProgramSt
 
 /** Requires the analyser (and with it typescript-json-schema) only when a file has stubs. */
 const loadAnalyser: CreateAnalyser = (options, sourceFile) => {
+  shareCompilerTypeScript(options.ts);
   const analyse = require("./analyse") as { createAnalyser: CreateAnalyser };
   return analyse.createAnalyser(options, sourceFile);
 };
+
+/**
+ * typescript-json-schema does `require("typescript")`. Under `tspc` that module is already loaded
+ * (ts-patch loads it itself), but under a persistently patched `tsc` nothing has loaded it, and
+ * loading TypeScript a second time costs 150-260 ms. Register the compiler's own instance (same
+ * package, same API) under that module's path first, so there is one TypeScript in the process.
+ */
+function shareCompilerTypeScript(compilerTypeScript: typeof ts): void {
+  let resolved: string;
+  try {
+    resolved = require.resolve("typescript", { paths: [path.dirname(require.resolve("typescript-json-schema"))] });
+  } catch {
+    return; // typescript-json-schema resolves it some other way; let it
+  }
+  if (require.cache[resolved]) return;
+  const shared = new Module(resolved);
+  shared.filename = resolved;
+  shared.loaded = true;
+  shared.exports = compilerTypeScript;
+  require.cache[resolved] = shared;
+}

@@ -1,0 +1,218 @@
+/**
+ * Build-time cost of the transformer (`npm run bench:build`; needs `npm run build` first).
+ *
+ * Generates projects with 0, 50, 200 and 800 stubs (plus ordinary declarations) and one stub
+ * over a 200-deep chain of nested types, then times, interleaved and as the median of several
+ * runs (BENCH_RUNS, default 5), each a fresh process:
+ *   tsc            plain TypeScript, no plugin
+ *   tspc           ts-patch's tspc (patches the compiler in memory at start), no plugin
+ *   tspc+plugin    tspc with the llm-strategy transformer
+ *   ptsc           tsc of a persistently patched TypeScript copy (`ts-patch install`), no plugin
+ *   ptsc+plugin    the same with the transformer
+ * Targets: tspc+plugin / tspc at most 1.3x with 200 stubs and 1.05x with none. Also prints the
+ * emitted JavaScript size (linear in stubs; the deep chain well under 1 MB).
+ * Every cell has two figures: wall time, and CPU time (user + system) of the build process,
+ * which other load on the machine disturbs less. Ratios are printed for both.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { generateDeepChain, generateProject, ORDINARY_DECLARATIONS, type GeneratedProject } from "./build-generate";
+
+const REPO = path.resolve(__dirname, "..");
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const STUB_COUNTS = [0, 50, 200, 800];
+const DEPTH = 200;
+
+interface Variant {
+  name: string;
+  command: string[];
+  config: "tsconfig.json" | "tsconfig.plain.json";
+}
+
+function main(): void {
+  for (const built of ["dist/transformer/index.js", "dist/runtime/index.d.ts"]) {
+    if (!fs.existsSync(path.join(REPO, built))) throw new Error(`${built} is missing: run \`npm run build\` first.`);
+  }
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-bench-build-"));
+  try {
+    const patchedTsc = setUp(root);
+    const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
+    const tspc = path.join(REPO, "node_modules", "ts-patch", "bin", "tspc.js");
+    const variants: Variant[] = [
+      { name: "tsc", command: [tsc], config: "tsconfig.plain.json" },
+      { name: "tspc", command: [tspc], config: "tsconfig.plain.json" },
+      { name: "tspc+plugin", command: [tspc], config: "tsconfig.json" },
+      { name: "ptsc", command: [patchedTsc], config: "tsconfig.plain.json" },
+      { name: "ptsc+plugin", command: [patchedTsc], config: "tsconfig.json" },
+    ];
+    const projects: (GeneratedProject & { label: string })[] = [
+      ...STUB_COUNTS.map((stubs) => ({ ...generateProject(root, stubs), label: `${stubs} stubs` })),
+      { ...generateDeepChain(root, DEPTH), label: `deep ${DEPTH}` },
+    ];
+    console.log(`llm-strategy build benchmark: ${RUNS} runs per cell, interleaved; each project also has ${ORDINARY_DECLARATIONS} ordinary declarations (except the deep chain).`);
+    console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`);
+
+    // Warm-up: ts-patch builds its patched-compiler cache on first use; the OS caches the files.
+    for (const project of projects) for (const variant of variants) build(project.dir, variant);
+
+    const times = new Map<string, Timing[]>();
+    for (let run = 0; run < RUNS; run++) {
+      for (const project of projects) {
+        for (const variant of rotate(variants, run)) {
+          const key = `${project.label}|${variant.name}`;
+          times.set(key, [...(times.get(key) ?? []), build(project.dir, variant)]);
+        }
+      }
+    }
+
+    const median = (label: string, variant: string, measure: keyof Timing = "wall"): number => {
+      const sorted = (times.get(`${label}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+    };
+    for (const measure of ["wall", "cpu"] as const) {
+      console.log(`\n${measure === "wall" ? "Wall time" : "CPU time (user + system)"}, median ms:`);
+      const header = ["project", ...variants.map((variant) => variant.name), "tspc/tsc", "plugin/tspc", "ptsc+plugin/ptsc", "ptsc+plugin/tsc"];
+      const rows = projects.map((project) => {
+        const m = Object.fromEntries(variants.map((variant) => [variant.name, median(project.label, variant.name, measure)]));
+        return [
+          project.label,
+          ...variants.map((variant) => m[variant.name]!.toFixed(0)),
+          ratio(m["tspc"]!, m["tsc"]!),
+          ratio(m["tspc+plugin"]!, m["tspc"]!),
+          ratio(m["ptsc+plugin"]!, m["ptsc"]!),
+          ratio(m["ptsc+plugin"]!, m["tsc"]!),
+        ];
+      });
+      printTable([header, ...rows]);
+    }
+    console.log("\nEmitted JavaScript:");
+    printTable([
+      ["project", "JS plain", "JS plugin"],
+      ...projects.map((project) => [project.label, kilobytes(jsSize(path.join(project.dir, "dist-plain"))), kilobytes(jsSize(path.join(project.dir, "dist-plugin")))]),
+    ]);
+
+    const sizes = projects.filter((project) => project.label.endsWith("stubs")).map((project) => ({
+      stubs: project.stubs,
+      added: jsSize(path.join(project.dir, "dist-plugin")) - jsSize(path.join(project.dir, "dist-plain")),
+    }));
+    console.log("\nJS the plugin adds, per stub (linear when constant):");
+    for (const size of sizes.filter((entry) => entry.stubs > 0)) {
+      console.log(`  ${String(size.stubs).padStart(4)} stubs: +${kilobytes(size.added)} total, ${(size.added / size.stubs).toFixed(0)} bytes per stub`);
+    }
+    const deep = projects.find((project) => project.label.startsWith("deep"))!;
+    const deepJs = fs.statSync(path.join(deep.dir, "dist-plugin", "deep.js")).size;
+    console.log(`Deep chain (${DEPTH} nested types, one stub): deep.js is ${kilobytes(deepJs)} (target: well under 1 MB).`);
+
+    const target = (label: string, limit: string): string =>
+      `wall ${ratio(median(label, "tspc+plugin"), median(label, "tspc"))}, CPU ${ratio(median(label, "tspc+plugin", "cpu"), median(label, "tspc", "cpu"))} (target <= ${limit})`;
+    console.log("\nTargets:");
+    console.log(`  tspc+plugin / tspc, 200 stubs: ${target("200 stubs", "1.30x")}`);
+    console.log(`  tspc+plugin / tspc, 0 stubs:   ${target("0 stubs", "1.05x")}`);
+
+    console.log("\nWhich TypeScript typescript-json-schema gets (its own require(\"typescript\")):");
+    for (const variant of variants.filter((candidate) => candidate.name.endsWith("+plugin"))) {
+      console.log(`  ${variant.name}: ${typescriptLoads(root, projects[1]!.dir, variant)}`);
+    }
+  } finally {
+    if (!process.env["BENCH_KEEP"]) fs.rmSync(root, { recursive: true, force: true });
+    else console.log(`\nkept ${root}`);
+  }
+}
+
+/**
+ * node_modules for the projects: `llm-strategy` is this repository (its dist/, found through
+ * package.json like an install), everything else a symlink. Returns the path of the persistently
+ * patched copy of TypeScript's tsc (never the repository's own TypeScript).
+ */
+function setUp(root: string): string {
+  const modules = path.join(root, "node_modules");
+  fs.mkdirSync(modules);
+  fs.symlinkSync(REPO, path.join(modules, "llm-strategy"));
+  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
+    if (entry.startsWith(".") || entry === "llm-strategy") continue;
+    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
+  }
+  cpuHook = path.join(root, "cpu-hook.js");
+  fs.writeFileSync(
+    cpuHook,
+    `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`,
+  );
+  const patchedTypeScript = path.join(root, "patched", "node_modules", "typescript");
+  fs.mkdirSync(path.dirname(patchedTypeScript), { recursive: true });
+  fs.cpSync(path.join(REPO, "node_modules", "typescript"), patchedTypeScript, { recursive: true });
+  execFileSync(process.execPath, [path.join(REPO, "node_modules", "ts-patch", "bin", "ts-patch.js"), "install", "-s", "-d", patchedTypeScript], { stdio: "inherit" });
+  return path.join(patchedTypeScript, "bin", "tsc");
+}
+
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+let cpuHook: string | undefined;
+
+/** Wall and CPU time of one build in a fresh process, in milliseconds; fails loudly on diagnostics. */
+function build(dir: string, variant: Variant, extraRequire?: string): Timing {
+  const cpuFile = path.join(dir, ".cpu-ms");
+  const requires = [cpuHook!, ...(extraRequire ? [extraRequire] : [])].map((file) => `--require ${file}`).join(" ");
+  const env = { ...process.env, NODE_OPTIONS: requires, BENCH_CPU_FILE: cpuFile };
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [...variant.command, "-p", path.join(dir, variant.config)], { cwd: dir, encoding: "utf8", env });
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${variant.name} failed in ${dir}:\n${result.stdout}${result.stderr}`);
+  return { wall, cpu: Number(fs.readFileSync(cpuFile, "utf8")) };
+}
+
+/** Reports how `require("typescript")` from typescript-json-schema resolves during a plugin build. */
+function typescriptLoads(root: string, dir: string, variant: Variant): string {
+  const hook = path.join(root, "trace-typescript.js");
+  fs.writeFileSync(
+    hook,
+    `const Module = require("module");
+const original = Module._load;
+const seen = [];
+Module._load = function (request, parent, isMain) {
+  if (request === "typescript" && parent && /typescript-json-schema/.test(parent.filename)) {
+    const file = Module._resolveFilename(request, parent, isMain);
+    const cached = Boolean(require.cache[file]);
+    const started = process.hrtime.bigint();
+    const result = original.apply(this, arguments);
+    seen.push(file + (cached ? " (already loaded)" : " (loaded now, " + (Number(process.hrtime.bigint() - started) / 1e6).toFixed(0) + " ms)"));
+    return result;
+  }
+  return original.apply(this, arguments);
+};
+process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(path.join(root, "trace.txt"))}, seen.join("\\n")));
+`,
+  );
+  build(dir, variant, hook);
+  const trace = fs.readFileSync(path.join(root, "trace.txt"), "utf8");
+  return trace ? trace.replace(REPO, "<repo>").replace(root, "<tmp>") : "not required (no stubs analysed)";
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function jsSize(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += jsSize(full);
+    else if (entry.name.endsWith(".js")) total += fs.statSync(full).size;
+  }
+  return total;
+}
+
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+const kilobytes = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  "));
+}
+
+main();
