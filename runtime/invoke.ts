@@ -19,7 +19,7 @@ import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from 
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
-import { replySchemaOf, validateReply } from "./validate";
+import { replySchemaOf, replyValidator, validateReply } from "./validate";
 
 /**
  * What a compiled stub body calls: `return __llmStrategy.invoke(spec, this, [a, b]);`.
@@ -79,6 +79,8 @@ async function completeValid(
 ): Promise<unknown> {
   const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
   const replySchema = replySchemaOf(spec);
+  // Compiled before the first request: a schema that cannot compile must not cost a model call.
+  replyValidator(spec);
   let messages = prompt.messages;
   let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
   for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,5 @@
-import Ajv, { type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { ValidateFunction } from "ajv";
+import { compileSchema } from "./ajv";
 import type { CallSpec, JsonSchema, Revival, RevivalPlan } from "./spec";
 
 /**
@@ -10,10 +10,17 @@ import type { CallSpec, JsonSchema, Revival, RevivalPlan } from "./spec";
 export function revive(spec: CallSpec, value: unknown): unknown {
   const plan = spec.revive;
   if (!plan) return value;
-  return reviveWith(plan.value, value, plan, spec.definitions);
+  return reviveWith(plan.value, value, { plan, definitions: spec.definitions, stub: spec.id });
 }
 
-function reviveWith(revival: Revival, value: unknown, plan: RevivalPlan, definitions: JsonSchema): unknown {
+/** What every step of one revival needs. */
+interface Context {
+  plan: RevivalPlan;
+  definitions: JsonSchema;
+  stub: string;
+}
+
+function reviveWith(revival: Revival, value: unknown, context: Context): unknown {
   if (value === null || value === undefined) return value;
   switch (revival.kind) {
     case "date":
@@ -25,40 +32,40 @@ function reviveWith(revival: Revival, value: unknown, plan: RevivalPlan, definit
         // Define, not assign: like class fields, and safe when the prototype has an accessor of that name.
         Object.defineProperty(instance, key, { value: value[key], writable: true, enumerable: true, configurable: true });
       }
-      if (revival.props) reviveProps(revival.props, instance, plan, definitions);
+      if (revival.props) reviveProps(revival.props, instance, context);
       return instance;
     }
     case "object":
-      if (isPlainObject(value)) reviveProps(revival.props, value, plan, definitions);
+      if (isPlainObject(value)) reviveProps(revival.props, value, context);
       return value;
     case "array":
-      if (Array.isArray(value)) for (let index = 0; index < value.length; index++) value[index] = reviveWith(revival.items, value[index], plan, definitions);
+      if (Array.isArray(value)) for (let index = 0; index < value.length; index++) value[index] = reviveWith(revival.items, value[index], context);
       return value;
     case "tuple":
       if (Array.isArray(value)) {
         revival.items.forEach((item, index) => {
-          if (item && index < value.length) value[index] = reviveWith(item, value[index], plan, definitions);
+          if (item && index < value.length) value[index] = reviveWith(item, value[index], context);
         });
       }
       return value;
     case "record":
-      if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = reviveWith(revival.values, value[key], plan, definitions);
+      if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = reviveWith(revival.values, value[key], context);
       return value;
     case "ref": {
-      const named = plan.definitions?.[revival.name];
-      return named ? reviveWith(named, value, plan, definitions) : value;
+      const named = context.plan.definitions?.[revival.name];
+      return named ? reviveWith(named, value, context) : value;
     }
     case "union":
       for (const option of revival.options) {
-        if (matcher(option.match, definitions)(value)) return reviveWith(option.revive, value, plan, definitions);
+        if (matcher(option.match, context)(value)) return reviveWith(option.revive, value, context);
       }
       return value;
   }
 }
 
-function reviveProps(props: { [property: string]: Revival }, target: Record<string, unknown>, plan: RevivalPlan, definitions: JsonSchema): void {
+function reviveProps(props: { [property: string]: Revival }, target: Record<string, unknown>, context: Context): void {
   for (const key of Object.keys(props)) {
-    if (key in target) target[key] = reviveWith(props[key]!, target[key], plan, definitions);
+    if (key in target) target[key] = reviveWith(props[key]!, target[key], context);
   }
 }
 
@@ -66,20 +73,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-// Matchers only decide which union member a valid value is: no error details needed.
-let matcherAjv: Ajv | undefined;
 const matchers = new WeakMap<JsonSchema, WeakMap<JsonSchema, ValidateFunction>>();
 
-function matcher(match: JsonSchema, definitions: JsonSchema): ValidateFunction {
+/** Decides which union member a (valid) value is; compiled once per match schema. */
+function matcher(match: JsonSchema, { definitions, stub }: Context): ValidateFunction {
   let byDefinitions = matchers.get(match);
   if (!byDefinitions) matchers.set(match, (byDefinitions = new WeakMap()));
   let validate = byDefinitions.get(definitions);
   if (!validate) {
-    if (!matcherAjv) {
-      matcherAjv = new Ajv({ strict: false, logger: false });
-      addFormats(matcherAjv);
-    }
-    validate = matcherAjv.compile({ ...match, definitions });
+    validate = compileSchema({ ...match, definitions }, stub);
     byDefinitions.set(definitions, validate);
   }
   return validate;

@@ -1,5 +1,5 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { compileSchema } from "./ajv";
 import type { CallSpec, JsonSchema } from "./spec";
 
 /**
@@ -7,18 +7,6 @@ import type { CallSpec, JsonSchema } from "./spec";
  * module-scope constants in the emitted code) and kept in a WeakMap; nothing is coerced:
  * what the schema does not accept is an error sent back to the model.
  */
-
-let ajvInstance: Ajv | undefined;
-
-function ajv(): Ajv {
-  if (!ajvInstance) {
-    // strict: false — schemas carry annotations (description, examples) and formats ajv-formats
-    // may not know; an unknown format is ignored rather than failing every call.
-    ajvInstance = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false });
-    addFormats(ajvInstance);
-  }
-  return ajvInstance;
-}
 
 const replySchemas = new WeakMap<CallSpec, JsonSchema>();
 const validators = new WeakMap<CallSpec, ValidateFunction>();
@@ -63,13 +51,19 @@ function reachableDefinitions(root: JsonSchema, definitions: { [name: string]: J
 
 export type Validation = { ok: true } | { ok: false; errors: string[] };
 
-/** Checks a parsed reply against the spec's reply schema; errors are worded for the model. */
-export function validateReply(spec: CallSpec, reply: unknown): Validation {
+/** The spec's reply validator, compiled at its first use and kept for the spec object's lifetime. */
+export function replyValidator(spec: CallSpec): ValidateFunction {
   let validate = validators.get(spec);
   if (!validate) {
-    validate = ajv().compile(replySchemaOf(spec));
+    validate = compileSchema(replySchemaOf(spec), spec.id);
     validators.set(spec, validate);
   }
+  return validate;
+}
+
+/** Checks a parsed reply against the spec's reply schema; errors are worded for the model. */
+export function validateReply(spec: CallSpec, reply: unknown): Validation {
+  const validate = replyValidator(spec);
   if (validate(reply)) return { ok: true };
   return { ok: false, errors: describeErrors(validate.errors ?? [], spec.definitions) };
 }
@@ -172,7 +166,7 @@ function memberValidator(member: JsonSchema, definitions: JsonSchema): ValidateF
   if (!byDefinitions) memberValidators.set(member, (byDefinitions = new WeakMap()));
   let validate = byDefinitions.get(definitions);
   if (!validate) {
-    validate = ajv().compile({ ...member, definitions });
+    validate = compileSchema({ ...member, definitions }, "a union member");
     byDefinitions.set(definitions, validate);
   }
   return validate;

@@ -4,6 +4,7 @@
  * `invoke` as compiled code does. Shared by the runtime tests and the runtime benchmark.
  */
 import { invoke, SPEC_VERSION, type CallSpec, type JsonSchema } from "../../runtime";
+import { replyJson, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 
 export const CustomerSchema: JsonSchema = {
   type: "object",
@@ -132,4 +133,28 @@ export function inputOf(prompt: string): Record<string, unknown> {
   const line = prompt.split("\n").find((text) => text.startsWith("Input: "));
   if (!line) throw new Error(`no "Input: " line in the prompt:\n${prompt}`);
   return JSON.parse(line.slice("Input: ".length)) as Record<string, unknown>;
+}
+
+/**
+ * A "model" for the local server that does the customer example's tasks from what the prompt
+ * carries (the inputs JSON after "Input: "), in whatever mode the request asks for.
+ */
+export function customerModel(request: ReceivedRequest): Reply {
+  const prompt = request.body.messages[0]!.content;
+  const input = inputOf(prompt) as { this?: { birthdate?: string; customers?: { key: string; birthdate: string }[] }; numCustomers?: number; query?: string };
+  if (prompt.startsWith("Create mock customers")) {
+    // Strict structured output must send every property; null stands for an absent optional one.
+    const strictWithNickname = request.body.response_format?.json_schema?.strict && JSON.stringify(request.body.response_format).includes('"nickname"');
+    const customers = Array.from({ length: input.numCustomers ?? 1 }, (_, index) => ({
+      ...customerJson(index),
+      ...(strictWithNickname ? { nickname: null } : {}),
+    }));
+    return replyJson(request, { value: customers });
+  }
+  if (prompt.startsWith("Return the current age")) return replyJson(request, { value: 2022 - Number(input.this!.birthdate!.slice(0, 4)) });
+  if (prompt.startsWith("Find the keys")) {
+    const year = /born in (\d{4})/.exec(input.query ?? "")?.[1];
+    return replyJson(request, { value: input.this!.customers!.filter((customer) => customer.birthdate.startsWith(year ?? "none")).map((customer) => customer.key) });
+  }
+  return { status: 400, body: { error: { message: `unknown prompt: ${prompt.slice(0, 40)}` } } };
 }

@@ -160,6 +160,18 @@ describe("spec version", () => {
   });
 });
 
+describe("damaged specs", () => {
+  test("a reply schema that does not compile is a ConfigurationError before any model call", async () => {
+    const broken: CallSpec = { ...customerAgeSpec, id: "src/x.ts:1 broken", output: { $ref: "#/definitions/Missing" } };
+    const model = scriptedModel([{ value: 1 }]);
+    configure({ model });
+    const error = await invoke(broken, new Customer(), []).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/^src\/x.ts:1 broken: its reply schema does not compile .*rebuild with tspc/);
+    expect(model.requests).toHaveLength(0);
+  });
+});
+
 describe("generic stubs", () => {
   const declared: CallSpec = {
     version: SPEC_VERSION,

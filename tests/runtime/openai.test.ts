@@ -15,28 +15,8 @@ import {
   type CallInfo,
   type OpenAIOptions,
 } from "../../runtime";
-import { lastUserText, replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
-import { Customer, CustomerDatabase, customerJson, inputOf, MockCustomerDatabase } from "./customer-specs";
-
-/** A model that computes the customer example's answers from the prompt, in any mode. */
-function customerModel(request: ReceivedRequest): Reply {
-  const prompt = request.body.messages[0]!.content;
-  const input = inputOf(prompt) as { this?: { birthdate?: string; customers?: { key: string; birthdate: string }[] }; numCustomers?: number; query?: string };
-  if (prompt.startsWith("Create mock customers")) {
-    const customers = Array.from({ length: input.numCustomers ?? 1 }, (_, index) => ({
-      ...customerJson(index),
-      // Strict structured output must send every property; null stands for an absent optional one.
-      ...(request.body.response_format?.json_schema?.strict ? { nickname: null } : {}),
-    }));
-    return replyJson(request, { value: customers });
-  }
-  if (prompt.startsWith("Return the current age")) return replyJson(request, { value: 2022 - Number(input.this!.birthdate!.slice(0, 4)) });
-  if (prompt.startsWith("Find the keys")) {
-    const year = /born in (\d{4})/.exec(input.query ?? "")?.[1];
-    return replyJson(request, { value: input.this!.customers!.filter((customer) => customer.birthdate.startsWith(year ?? "none")).map((customer) => customer.key) });
-  }
-  return { status: 400, body: { error: { message: `unknown prompt: ${prompt.slice(0, 40)}` } } };
-}
+import { lastUserText, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { Customer, CustomerDatabase, customerJson, customerModel, inputOf, MockCustomerDatabase } from "./customer-specs";
 
 let server: OpenAIServer;
 let before: ReturnType<typeof configure>;

@@ -1,0 +1,46 @@
+import type Ajv from "ajv";
+import type { ValidateFunction } from "ajv";
+import { ConfigurationError } from "./errors";
+import type { JsonSchema } from "./spec";
+
+let instance: Ajv | undefined;
+
+/**
+ * The one ajv instance of the runtime, loaded at the first validation rather than at import
+ * (importing ajv costs tens of milliseconds a process that never calls a stub need not pay).
+ */
+function ajv(): Ajv {
+  if (!instance) {
+    const { default: AjvClass } = require("ajv") as typeof import("ajv");
+    const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
+    instance = new AjvClass({
+      allErrors: true,
+      verbose: true,
+      // Schemas carry annotations (description, examples) and maybe formats ajv-formats does not
+      // know: ignored, rather than failing every call.
+      strict: false,
+      logger: false,
+      // The transformer wrote these schemas; checking them against the meta-schema first would
+      // compile the meta-schema's own validator, most of a cold process's first-call cost.
+      validateSchema: false,
+    });
+    addFormats(instance);
+  }
+  return instance;
+}
+
+/**
+ * Compiles `schema`; a schema that does not compile is a damaged or mismatched build, not a
+ * model failure, so it is a `ConfigurationError` naming the stub.
+ */
+export function compileSchema(schema: JsonSchema, stub: string): ValidateFunction {
+  try {
+    return ajv().compile(schema);
+  } catch (error) {
+    throw new ConfigurationError(
+      `${stub}: its reply schema does not compile (${(error as Error).message}). ` +
+        `The build output is damaged or was made by another llm-strategy version: rebuild with tspc from clean.`,
+      { cause: error, stub },
+    );
+  }
+}
