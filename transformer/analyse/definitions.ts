@@ -6,6 +6,7 @@
 import type * as ts from "typescript";
 import type { JsonSchema } from "../../runtime/spec";
 import type { FileNames } from "./names";
+import { canonicalJson } from "./hash";
 import { renderDeclaration } from "./render-types";
 import { REF_PREFIX, type SchemaFactory } from "./schema";
 
@@ -65,6 +66,7 @@ export class FileDefinitions {
   private readonly byKey = new Map<string, ConvertedDefinition>();
   private readonly keyByName = new Map<string, string>();
   private readonly declarations = new Map<string, string>();
+  private readonly canonical = new Map<string, string>();
 
   constructor(
     private readonly schemas: SchemaFactory,
@@ -98,6 +100,16 @@ export class FileDefinitions {
   /** The definition's schema by name (after `convert` has met it). */
   schema(name: string): JsonSchema {
     return this.byName.get(name)!;
+  }
+
+  /** The definition's canonical JSON (for hashing), computed once per file. */
+  canonicalJson(name: string): string {
+    let text = this.canonical.get(name);
+    if (text === undefined) {
+      text = canonicalJson(this.schema(name));
+      this.canonical.set(name, text);
+    }
+    return text;
   }
 
   /** `interface Customer { ... }`, rendered once per file. */

@@ -13,19 +13,29 @@ export interface HashedContent {
   input: JsonSchema;
   output: JsonSchema;
   wrapper?: string;
-  /** The definitions the schemas use (exactly their closure), by name. */
-  definitions: { [name: string]: JsonSchema };
+  /**
+   * The definitions the schemas use (exactly their closure): name -> canonical JSON of the
+   * schema (`canonicalJson`), computed once per definition per file rather than once per spec.
+   */
+  definitions: ReadonlyMap<string, string>;
+}
+
+/** Key-sorted JSON, the same for equal values whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return stringify(value)!;
 }
 
 /** 16 hex digits (64 bits) of SHA-256 over the canonical JSON of `content`. */
 export function specHash(content: HashedContent): string {
-  const canonical = stringify({
-    template: content.template,
-    outputTypes: content.outputTypes,
-    input: content.input,
-    output: content.output,
-    wrapper: content.wrapper ?? null,
-    definitions: content.definitions,
-  });
-  return createHash("sha256").update(canonical!).digest("hex").slice(0, 16);
+  const hash = createHash("sha256").update(
+    canonicalJson({
+      template: content.template,
+      outputTypes: content.outputTypes,
+      input: content.input,
+      output: content.output,
+      wrapper: content.wrapper ?? null,
+    }),
+  );
+  for (const name of [...content.definitions.keys()].sort()) hash.update(`\n${JSON.stringify(name)}:${content.definitions.get(name)}`);
+  return hash.digest("hex").slice(0, 16);
 }

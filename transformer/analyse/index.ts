@@ -227,8 +227,7 @@ class FileAnalyser implements Analyser {
     });
 
     const definitionNames = [...inputNames, ...outputOnly];
-    const closure: { [name: string]: JsonSchema } = {};
-    for (const name of definitionNames) closure[name] = this.files.schema(name);
+    const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
     const hash = specHash({ template, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
 
     const spec: AnalysedSpec = {

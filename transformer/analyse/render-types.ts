@@ -155,11 +155,12 @@ function renderObject(s: JsonSchema, indent: string, declaration: boolean): stri
 
 function hints(schema: JsonSchema): string[] {
   const found: string[] = [];
-  // `[A, B]` already says how many items a tuple has.
-  const tupleLength = Array.isArray(schema.items) && !schema.additionalItems ? schema.items.length : undefined;
+  // `[A, B]` already says how many items a tuple has (`[A, ...B[]]`: at least one).
+  const fixed = Array.isArray(schema.items) ? schema.items.length : undefined;
   for (const keyword of HINT_KEYWORDS) {
     if (!(keyword in schema)) continue;
-    if ((keyword === "minItems" || keyword === "maxItems") && schema[keyword] === tupleLength) continue;
+    if (keyword === "minItems" && schema.minItems === fixed) continue;
+    if (keyword === "maxItems" && schema.maxItems === fixed && !schema.additionalItems) continue;
     const value = schema[keyword];
     const text = keyword === "default" || keyword === "examples" ? JSON.stringify(value) : String(value);
     found.push(`@${keyword} ${text}`);

@@ -189,6 +189,14 @@ function defineGenerator(
       this.parseCommentsIntoDefinition(prop, reference, {});
       return reference;
     }
+    // Arrays and Dates are the most common inline types: built here without the library's two
+    // `getFullyQualifiedName` calls per type (a third of the generator's time in a 800-stub build).
+    if (tools.checker.isArrayType(type) || classify.isDate(type)) {
+      const definition: Definition = {};
+      this.parseCommentsIntoDefinition(reffedType, definition, {});
+      this.parseCommentsIntoDefinition(prop, definition, {});
+      return this.getDefinitionForRootType(type, reffedType, definition);
+    }
     return base.getTypeDefinition.call(this, type, false, unionModifier, prop, reffedType, pairedSymbol, forceNotRef, ignoreUndefined);
   };
 

@@ -34,13 +34,13 @@ export interface TemplateParts {
 }
 
 export function buildTemplate(parts: TemplateParts): { template: string; outputTypes: string } {
-  const outputTypes = parts.outputDeclarations.length > 0 ? `${parts.outputDeclarations.join("\n\n")}\n` : "";
+  const outputTypes = parts.outputDeclarations.length > 0 ? `${neutralisePlaceholders(parts.outputDeclarations.join("\n\n"))}\n` : "";
   const sections: string[] = [];
   const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
-  if (about) sections.push(about);
-  if (parts.inputDeclarations.length > 0) sections.push(parts.inputDeclarations.join("\n\n"));
+  if (about) sections.push(neutralisePlaceholders(about));
+  if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
-  sections.push((outputTypes ? "{{outputTypes}}\n" : "") + renderSignature(parts));
+  sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
   sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
   return { template: sections.join("\n\n"), outputTypes };
@@ -71,4 +71,12 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
 function answerType(parts: Pick<TemplateParts, "output" | "wrapper">): string {
   const type = renderType(parts.output, "");
   return parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${type} }` : type;
+}
+
+/**
+ * The runtime fills the first `{{input}}` and `{{outputTypes}}` it finds; a user's text that
+ * happens to contain one (a doc comment about templates) must not be taken for ours.
+ */
+export function neutralisePlaceholders(text: string): string {
+  return text.replace(/\{\{(input|outputTypes)\}\}/g, "{{ $1 }}");
 }
