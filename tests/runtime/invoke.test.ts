@@ -94,6 +94,59 @@ describe("invoke", () => {
   });
 });
 
+describe("settings, hooks and the scripted model", () => {
+  test("a failed call's info carries the error; a throwing hook becomes a warning, not a failure", async () => {
+    const emitWarning = jest.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      const seen: CallInfo[] = [];
+      configure({ model: scriptedModel(["nope"]), maxRepairs: 0, onCall: (info) => seen.push(info) });
+      const failed = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+      expect(failed).toBeInstanceOf(LLMOutputError);
+      expect(seen[0]!.error).toBe(failed);
+      expect(seen[0]!.attempts).toHaveLength(1);
+
+      configure({ model: scriptedModel([{ value: 7 }]), onCall: () => { throw new Error("hook bug"); } });
+      await expect(Object.assign(new Customer(), customerJson(0)).age).resolves.toBe(7);
+      expect(emitWarning).toHaveBeenCalledWith(expect.stringContaining("hook bug"), expect.objectContaining({ code: "LLM_STRATEGY_HOOK_FAILED" }));
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
+  test("bad settings are refused with a message", () => {
+    expect(() => configure({ maxRepairs: -1 })).toThrow(/maxRepairs must be a whole number >= 0, got -1/);
+    expect(() => withCallOptions({ timeoutMs: 0 }, () => 1)).toThrow(/timeoutMs must be a positive number/);
+  });
+
+  test("a script that runs out says which stub asked and shows the prompt", async () => {
+    configure({ model: scriptedModel([]) });
+    const error = await Object.assign(new Customer(), customerJson(0, 1977)).age.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain("scriptedModel has no reply left for src/customer.ts:8 Customer.age (attempt 1): it was given 0 replies");
+    expect((error as Error).message).toContain('"birthdate":"1977-01-15"');
+  });
+
+  test("a parameter of role signal cancels the call and is not sent to the model", async () => {
+    const signalSpec: CallSpec = {
+      ...customerAgeSpec,
+      id: "src/x.ts:2 slowAnswer",
+      kind: "function",
+      thisFields: undefined,
+      params: [{ name: "question", role: "input" }, { name: "signal", role: "signal" }],
+    } as CallSpec;
+    let asked: CompletionRequest | undefined;
+    configure({ model: scriptedModel((request) => { asked = request; return new Promise(() => {}); }) });
+    const controller = new AbortController();
+    const pending = invoke(signalSpec, undefined, ["why?", controller.signal]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked!.input).toEqual({ question: "why?" });
+    expect(asked!.signal!.aborted).toBe(false);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "LLMAbortError", stub: "src/x.ts:2 slowAnswer" });
+    expect(asked!.signal!.aborted).toBe(true);
+  });
+});
+
 describe("model resolution", () => {
   const replyFrom = (name: string): LanguageModel => scriptedModel(() => ({ value: [name] }), { id: name });
 

@@ -273,6 +273,75 @@ describe("provider errors and retries", () => {
   });
 });
 
+describe("configuration", () => {
+  const envNames = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"] as const;
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = Object.fromEntries(envNames.map((name) => [name, process.env[name]]));
+    for (const name of envNames) delete process.env[name];
+  });
+  afterEach(() => {
+    for (const name of envNames) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  test("reads OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY; identity and options carry no secrets", async () => {
+    process.env.OPENAI_BASE_URL = server.baseURL;
+    process.env.OPENAI_MODEL = "env-model";
+    process.env.OPENAI_API_KEY = "env-key";
+    const fromEnv = openAI({ temperature: 0, maxTokens: 50 });
+    expect(fromEnv.id).toBe("openai:env-model");
+    expect(fromEnv.options).toEqual({ temperature: 0, maxTokens: 50 });
+    configure({ model: fromEnv });
+    await Object.assign(new Customer(), customerJson(0)).age;
+    expect(server.requests[0]!.body.model).toBe("env-model");
+    expect(server.requests[0]!.headers.authorization).toBe("Bearer env-key");
+  });
+
+  test("api.openai.com without a key: a ConfigurationError before any request", async () => {
+    const official = openAI();
+    expect(official.id).toBe("openai:gpt-4o-mini");
+    expect(official.baseURL).toBe("https://api.openai.com/v1");
+    configure({ model: official });
+    const error = await Object.assign(new Customer(), customerJson(0)).age.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "ConfigurationError" });
+    expect((error as Error).message).toContain("Set the OPENAI_API_KEY environment variable or pass openAI({ apiKey })");
+  });
+
+  test("a local endpoint needs no key; an existing client can be passed in", async () => {
+    configure({ model: openAI({ baseURL: server.baseURL, mode: "json" }) });
+    await Object.assign(new Customer(), customerJson(0)).age;
+    const OpenAI = (await import("openai")).default;
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: "client-key" });
+    const withClient = openAI({ client, model: "m2", mode: "json" });
+    expect(withClient.baseURL).toBe(server.baseURL);
+    configure({ model: withClient });
+    await Object.assign(new Customer(), customerJson(0)).age;
+    expect(server.requests.map((request) => request.headers.authorization)).toEqual(["Bearer no-key", "Bearer client-key"]);
+    expect(server.requests[1]!.body.model).toBe("m2");
+  });
+
+  test("maxTokens goes out as max_completion_tokens to api.openai.com and max_tokens elsewhere", async () => {
+    configure({ model: model({ mode: "json", maxTokens: 12, extraBody: { top_k: 3 } }) });
+    await Object.assign(new Customer(), customerJson(0)).age;
+    expect(server.requests[0]!.body).toMatchObject({ max_tokens: 12, top_k: 3 });
+    expect(server.requests[0]!.body.max_completion_tokens).toBeUndefined();
+
+    // A client for api.openai.com whose (documented) fetch option reroutes to the local server.
+    const OpenAI = (await import("openai")).default;
+    const official = new OpenAI({
+      apiKey: "k",
+      fetch: (url, init) => fetch(String(url).replace("https://api.openai.com/v1", server.baseURL), init),
+    });
+    configure({ model: openAI({ client: official, mode: "json", maxTokens: 12 }) });
+    await Object.assign(new Customer(), customerJson(0)).age;
+    expect(server.requests[1]!.body.max_completion_tokens).toBe(12);
+    expect(server.requests[1]!.body.max_tokens).toBeUndefined();
+  });
+});
+
 describe("cancellation and load", () => {
   test("a slow reply: the call's timeout ends it promptly with LLMTimeoutError", async () => {
     server.setHandler((request) => ({ ...customerModel(request), delayMs: 3000 }));
