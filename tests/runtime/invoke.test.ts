@@ -56,6 +56,21 @@ describe("invoke", () => {
     expect(request!.messages[0]!.content).not.toContain("{{");
   });
 
+  test("Dates in the inputs are sent as ISO strings; $-patterns in inputs stay literal", async () => {
+    const dateSpec: CallSpec = {
+      ...customerAgeSpec,
+      id: "src/x.ts:3 when",
+      kind: "function",
+      thisFields: undefined,
+      template: "When?\nInput: {{input}}",
+      params: [{ name: "at", role: "input" }, { name: "note", role: "input" }],
+    } as CallSpec;
+    const model = scriptedModel([{ value: 1 }]);
+    configure({ model });
+    await invoke(dateSpec, undefined, [new Date("2024-05-06T07:08:09Z"), "costs $& and $1"]);
+    expect(model.requests[0]!.messages[0]!.content).toBe('When?\nInput: {"at":"2024-05-06T07:08:09.000Z","note":"costs $& and $1"}');
+  });
+
   test("fills {{outputTypes}} only in the rendering for models that do not send the schema", async () => {
     const model = scriptedModel([{ value: [customerJson(0)] }]);
     configure({ model });
