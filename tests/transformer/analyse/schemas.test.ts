@@ -70,6 +70,13 @@ export class PersonNode {
   parent?: PersonNode;
 }
 export interface Dated { at: Date; }
+export class Manager extends Person {
+  reports: Person[] = [];
+  #secret = "not data";
+  /** Summarise the team. */
+  summarise(): Promise<string> { return stub(); }
+}
+export interface Totals { perRegion: Record<"north" | "south", number>; byCode: { [code: string]: number }; }
 ${chain}
 
 export class Service {
@@ -103,6 +110,8 @@ export class Service {
   plain(): Promise<Tag[]> { return stub(); }
   /** Deep. */
   deep(): Promise<Level0> { return stub(); }
+  /** Totals. */
+  totals(): Promise<Totals> { return stub(); }
   /** A model type of the user's own is an input like any other. */
   ownModel(model: OwnModel): Promise<string> { return stub(); }
 }
@@ -205,6 +214,24 @@ describe("a class's data fields", () => {
       visit(s.input, `${s.id} input`);
       visit(s.output, `${s.id} output`);
     }
+  });
+});
+
+test("`this` of a subclass sends its own and inherited data fields, never ES private fields", () => {
+  const summarise = ok(results.get("Manager.summarise"));
+  expect(summarise.thisFields).toEqual(["reports", "name", "nick", "age", "orders", "scores", "color", "level", "priority", "tags", "pair", "born"]);
+  expect(Object.keys(definition("Manager").properties as object)).toEqual(summarise.thisFields);
+});
+
+test("a Record over literal keys has those properties; an index signature keeps its value type", () => {
+  expect(definition("Totals").properties).toEqual({
+    perRegion: {
+      type: "object",
+      properties: { north: { type: "number" }, south: { type: "number" } },
+      required: ["north", "south"],
+      additionalProperties: false,
+    },
+    byCode: { type: "object", additionalProperties: { type: "number" } },
   });
 });
 
