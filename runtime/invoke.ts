@@ -84,6 +84,8 @@ async function completeValid(
   let messages = prompt.messages;
   let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
   for (let attempt = 1; ; attempt++) {
+    // The caller has already been answered with the abort; a model that ignored it gets no repair request.
+    signal?.throwIfAborted();
     const request: CompletionRequest = { spec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
     if (signal) request.signal = signal;
     const completion = await askModel(model, request);
