@@ -38,6 +38,7 @@ class NotStrict extends Error {}
 
 function convertRoot(replySchema: JsonSchema): ProviderSchema {
   const definitions = (replySchema.definitions ?? {}) as Record<string, JsonSchema>;
+  const convert = converter(definitions);
   try {
     let root: JsonSchema = replySchema;
     // A root `$ref` is replaced by the definition it names: strict mode wants an object root.
@@ -46,46 +47,76 @@ function convertRoot(replySchema: JsonSchema): ProviderSchema {
     if (converted.type !== "object") throw new NotStrict();
     const $defs: Record<string, JsonSchema> = {};
     for (const name of Object.keys(definitions)) $defs[name] = convert(definitions[name]!);
-    return { schema: Object.keys($defs).length ? { ...converted, $defs } : converted, strict: true };
+    const used = usedDefinitions(converted, $defs);
+    return { schema: Object.keys(used).length ? { ...converted, $defs: used } : converted, strict: true };
   } catch (error) {
     if (error instanceof NotStrict) return { schema: replySchema, strict: false };
     throw error;
   }
 }
 
-function convert(schema: JsonSchema): JsonSchema {
-  if (typeof schema !== "object" || schema === null) throw new NotStrict();
-  if (typeof schema.$ref === "string") return { $ref: `#/$defs/${refName(schema.$ref)}` };
-  if (schema.allOf || schema.not || schema.if || schema.patternProperties) throw new NotStrict();
-  const union = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
-  if (union) {
-    const out: JsonSchema = { anyOf: union.map(convert) };
-    if (typeof schema.description === "string") out.description = schema.description;
-    return out;
-  }
-  const out: JsonSchema = {};
-  for (const key of Object.keys(schema)) if (KEPT.has(key)) out[key] = schema[key];
-  const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type];
-  if (schema.type === undefined && out.enum === undefined && out.const === undefined && !schema.properties) throw new NotStrict(); // "any JSON"
-  if (types.includes("object") || schema.properties) {
-    if (typeof schema.additionalProperties === "object" || schema.additionalProperties === true) throw new NotStrict(); // a record
-    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-    const required = new Set((schema.required as string[] | undefined) ?? []);
-    const convertedProps: Record<string, JsonSchema> = {};
-    for (const name of Object.keys(properties)) {
-      const property = convert(properties[name]!);
-      convertedProps[name] = required.has(name) ? property : nullable(property);
+function converter(definitions: Record<string, JsonSchema>): (schema: JsonSchema) => JsonSchema {
+  const convert = (schema: JsonSchema): JsonSchema => {
+    if (typeof schema !== "object" || schema === null) throw new NotStrict();
+    if (typeof schema.$ref === "string") {
+      const name = refName(schema.$ref);
+      // Strict mode takes no keywords beside `$ref`: a described reference is inlined one level,
+      // as the openai SDKs' own strict-schema helpers do, so its description is kept.
+      if (typeof schema.description === "string" && definitions[name]) return { ...convert(definitions[name]), description: schema.description };
+      return { $ref: `#/$defs/${name}` };
     }
-    out.type = types.includes("null") ? ["object", "null"] : "object";
-    out.properties = convertedProps;
-    out.required = Object.keys(properties);
-    out.additionalProperties = false;
-  }
-  if (types.includes("array")) {
-    if (Array.isArray(schema.items) || schema.items === undefined || schema.additionalItems !== undefined) throw new NotStrict(); // tuple or any[]
-    out.items = convert(schema.items as JsonSchema);
-  }
-  return out;
+    if (schema.allOf || schema.not || schema.if || schema.patternProperties) throw new NotStrict();
+    const union = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+    if (union) {
+      const out: JsonSchema = { anyOf: union.map(convert) };
+      if (typeof schema.description === "string") out.description = schema.description;
+      return out;
+    }
+    const out: JsonSchema = {};
+    for (const key of Object.keys(schema)) if (KEPT.has(key)) out[key] = schema[key];
+    const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type];
+    if (schema.type === undefined && out.enum === undefined && out.const === undefined && !schema.properties) throw new NotStrict(); // "any JSON"
+    if (types.includes("object") || schema.properties) {
+      if (typeof schema.additionalProperties === "object" || schema.additionalProperties === true) throw new NotStrict(); // a record
+      const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+      const required = new Set((schema.required as string[] | undefined) ?? []);
+      const convertedProps: Record<string, JsonSchema> = {};
+      for (const name of Object.keys(properties)) {
+        const property = convert(properties[name]!);
+        convertedProps[name] = required.has(name) ? property : nullable(property);
+      }
+      out.type = types.includes("null") ? ["object", "null"] : "object";
+      out.properties = convertedProps;
+      out.required = Object.keys(properties);
+      out.additionalProperties = false;
+    }
+    if (types.includes("array")) {
+      if (Array.isArray(schema.items) || schema.items === undefined || schema.additionalItems !== undefined) throw new NotStrict(); // tuple or any[]
+      out.items = convert(schema.items as JsonSchema);
+    }
+    return out;
+  };
+  return convert;
+}
+
+/** The `$defs` the converted root still refers to (inlining and a dereferenced root leave some unused). */
+function usedDefinitions(root: JsonSchema, $defs: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const used: Record<string, JsonSchema> = {};
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "$ref" && typeof value === "string") {
+        const name = refName(value);
+        if (!(name in used) && $defs[name]) {
+          used[name] = $defs[name];
+          visit($defs[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(root);
+  return used;
 }
 
 function nullable(schema: JsonSchema): JsonSchema {

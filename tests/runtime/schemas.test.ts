@@ -85,6 +85,27 @@ describe("toStrictSchema", () => {
     expect(() => new Ajv({ strict: false, logger: false }).compile(schema)).not.toThrow();
   });
 
+  test("a described $ref is inlined one level (strict mode allows no keyword beside $ref); unused $defs are dropped", () => {
+    const Tag = { type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false };
+    const reply = replySchemaOf(spec({ type: "object", properties: { main: { $ref: "#/definitions/Tag", description: "The main tag" } }, required: ["main"], additionalProperties: false }, { Tag }));
+    expect(toStrictSchema(reply)).toEqual({
+      strict: true,
+      schema: {
+        type: "object",
+        properties: {
+          value: {
+            type: "object",
+            properties: { main: { type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false, description: "The main tag" } },
+            required: ["main"],
+            additionalProperties: false,
+          },
+        },
+        required: ["value"],
+        additionalProperties: false,
+      },
+    });
+  });
+
   test("a root $ref is replaced by its definition", () => {
     const { schema, strict } = toStrictSchema(replySchemaOf(spec({ $ref: "#/definitions/Person" }, { Person }, null)));
     expect(strict).toBe(true);
