@@ -94,7 +94,11 @@ class FilePlanner {
       this.checkJsDocParsing(findings.stubs.map((stub) => stub.site.declaration));
       for (const stub of findings.stubs) {
         if (stub.problems.length > 0) {
-          this.problems.push(...stub.problems);
+          // Still analysed, so every problem of the declaration is reported at once; the return
+          // type problem find already reported is not repeated.
+          const analysed = this.analyser().analyseDeclaration(stub.site);
+          const more = analysed.ok ? analysed.warnings : analysed.problems;
+          this.problems.push(...stub.problems, ...more.filter((problem) => problem.kind !== "StubMustReturnPromise"));
           continue;
         }
         const specConst = this.addSpec(stub.site.declaration, this.analyser().analyseDeclaration(stub.site), stub.site.declaration.type ?? stub.site.declaration);

@@ -191,3 +191,19 @@ export class Shop {
   expect(warnings.map((warning) => warning.code).sort()).toEqual(["LLM1101", "LLM1102"]);
   expect(warnings.every((warning) => warning.line === 6)).toBe(true);
 });
+
+test("all problems of a declaration come together: find's and the analyser's", () => {
+  const result = compile({
+    files: {
+      "src/both.ts": `import { stub } from "llm-strategy";
+/** Sorts. */
+export function sort({ items }: { items: string[] }, compare: (a: string, b: string) => number): Promise<string[]> { return stub(); }
+`,
+    },
+  });
+  expect(result.diagnostics.map(({ code, line, column, text }) => ({ code, line, column, text }))).toEqual([
+    { code: "LLM1005", line: 3, column: 22, text: "{ items }: { items: string[] }" },
+    { code: "LLM1002", line: 3, column: 63, text: "(a: string, b: string) => number" },
+  ]);
+  expect(result.diagnostics[1]!.message).toContain("`compare` has type `(a: string, b: string) => number`, which JSON cannot carry");
+});
