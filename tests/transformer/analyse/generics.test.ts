@@ -5,7 +5,7 @@
 import * as ts from "typescript";
 import { createAnalyser } from "../../../transformer/analyse";
 import type { AnalysedSpec, StubSite } from "../../../transformer/analyse/types";
-import { createTestProgram, ok, PROJECT_DIR, validator } from "./program";
+import { createTestProgram, describeProblem, failed, ok, PROJECT_DIR, validator } from "./program";
 import { findStubs } from "./stub-walker";
 
 const OPTIMIZER = `
@@ -68,6 +68,9 @@ export class LLMOptimizer {
   ): Promise<OptimizationStep<P, R, H>> { return stub(); }
 }
 
+/** Choose the best item. */
+export function choose<T>(items: T[]): Promise<T> { return stub(); }
+
 export class Box<T> {
   item!: T;
   /** Improve the item. */
@@ -76,7 +79,7 @@ export class Box<T> {
 `;
 
 const ESSAY = `
-import { Box, LLMOptimizer, type OptimizationInfo } from "./optimizer";
+import { Box, LLMOptimizer, choose, type OptimizationInfo } from "./optimizer";
 import type { LanguageModel } from "llm-strategy";
 
 /** What the essay is about. */
@@ -99,6 +102,8 @@ export async function step(model: LanguageModel, info: OptimizationInfo<EssayPar
   const better = await box.improve();
   return [inferred, explicit, better];
 }
+
+export const callbacks = choose([() => 1, () => 2]);
 `;
 
 const program = createTestProgram({ "optimizer.ts": OPTIMIZER, "essay.ts": ESSAY });
@@ -291,4 +296,26 @@ describe("a call site's specialisation", () => {
     });
     expect(improve.output).toEqual({ $ref: "#/definitions/Essay" });
   });
+});
+
+test("a call site that instantiates a type JSON cannot carry is reported at the call", () => {
+  const call = (() => {
+    const found: ts.CallExpression[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "choose") found.push(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(program.file("essay.ts"));
+    return found[0]!;
+  })();
+  const result = callSites.analyseCall(sites.get("choose")!, program.checker.getResolvedSignature(call)!, call);
+  const reason = "functions are behaviour, not data";
+  const tail = "Use a plain data type (string, number, boolean, arrays, objects, Date, classes with data fields) or remove it.";
+  expect(failed(result).map(describeProblem)).toEqual([
+    `essay.ts:26 LLM1002: choose: \`items[]\` has type \`() => number\`, which JSON cannot carry (${reason}). ${tail}`,
+    `essay.ts:26 LLM1002: choose: \`return\` has type \`() => number\`, which JSON cannot carry (${reason}). ${tail}`,
+  ]);
+  expect(failed(result).map((p) => p.node.getText())).toEqual(["[() => 1, () => 2]", "choose([() => 1, () => 2])"]);
+  // The declaration itself is fine: its T falls back to any JSON.
+  expect(ok(declarations.analyseDeclaration(sites.get("choose")!)).typeArguments).toBe("constraints");
 });

@@ -119,6 +119,9 @@ export class Service {
 
 const OWN_MODEL = `export interface LanguageModel { name: string; }`;
 
+// typescript-json-schema used to `console.warn` about field initialisers (`= new Date()`) into the build output.
+const consoleWarn = jest.spyOn(console, "warn");
+const consoleError = jest.spyOn(console, "error");
 const program = createTestProgram({ "types.ts": TYPES, "own-model.ts": OWN_MODEL }, ["types.ts"]);
 const { analyser, results } = analyseFile(program, "types.ts");
 const spec = (name: string): AnalysedSpec => ok(results.get(`Service.${name}`));
@@ -143,6 +146,11 @@ const GOOD_PERSON = {
   pair: [1, "one"],
   born: "1815-12-10T00:00:00Z",
 };
+
+test("analysis prints nothing", () => {
+  expect(consoleWarn).not.toHaveBeenCalled();
+  expect(consoleError).not.toHaveBeenCalled();
+});
 
 describe("a class's data fields", () => {
   test("Person: fields in declaration order, no getter/setter/method, no initialiser defaults", () => {
@@ -238,6 +246,7 @@ test("a Record over literal keys has those properties; an index signature keeps 
 describe("parameters", () => {
   test("the runtime's LanguageModel is the model, AbortSignal the signal; neither is input", () => {
     const make = spec("make");
+    expect(make.thisFields).toBeUndefined();
     expect(make.params).toEqual([
       { name: "model", role: "model" },
       { name: "count", role: "input" },
