@@ -196,6 +196,8 @@ class FileAnalyser implements Analyser {
     }
     for (const input of inputs) {
       const converted = this.files.convert(schemas.schemaOf(input.type, input.symbol, schemas.referencedTypeSymbol(input.symbol)));
+      // Keyword tags under the parameter's `@param` line in the stub's JSDoc.
+      Object.assign(converted.schema, doc.parameterKeywords[input.label]);
       inputProperties[input.label] = converted.schema;
       if (!input.optional) required.push(input.label);
       addRefs(converted.refs);

@@ -59,6 +59,18 @@ export interface DocAnnotations {
   keywords: { [keyword: string]: unknown };
 }
 
+/** What a stub declaration's own JSDoc says. */
+export interface DeclarationDoc {
+  /** The comment text ("" when there is none). */
+  text: string;
+  returns?: string;
+  /** Keyword tags that constrain the returned value. */
+  keywords: DocAnnotations["keywords"];
+  /** Keyword tags written after a `@param name` tag, by parameter name. */
+  parameterKeywords: { [parameter: string]: DocAnnotations["keywords"] };
+  hasJsDoc: boolean;
+}
+
 const NONE: DocAnnotations = Object.freeze({ keywords: Object.freeze({}) }) as DocAnnotations;
 
 export class DocReader {
@@ -90,15 +102,34 @@ export class DocReader {
     for (const keyword in keywords) schema[keyword] = keywords[keyword];
   }
 
-  /** The comment text of a stub's declaration, its `@returns` text, and whether it has JSDoc at all. */
-  declarationDoc(declaration: ts.SignatureDeclaration): { text: string; returns?: string; keywords: DocAnnotations["keywords"]; hasJsDoc: boolean } {
+  /**
+   * A stub's JSDoc: its text, its `@returns` text, and where its keyword tags apply. A keyword
+   * tag belongs to the `@param` it follows (`@param count How many.` then `@minimum 1`); one
+   * before any `@param`, or after `@returns`, constrains the returned value.
+   */
+  declarationDoc(declaration: ts.SignatureDeclaration): DeclarationDoc {
     const symbol = this.documentedSymbol(declaration);
-    if (!symbol) return { text: "", keywords: {}, hasJsDoc: false };
-    const text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim();
+    const doc: DeclarationDoc = { text: "", keywords: {}, parameterKeywords: {}, hasJsDoc: false };
+    if (!symbol) return doc;
+    doc.text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim();
     const tags = symbol.getJsDocTags(this.checker);
-    const returnsTag = tags.find((tag) => tag.name === "returns" || tag.name === "return");
-    const returns = returnsTag ? tagText(returnsTag) : "";
-    return { text, returns: returns || undefined, keywords: this.of(symbol).keywords, hasJsDoc: text !== "" || tags.length > 0 };
+    doc.hasJsDoc = doc.text !== "" || tags.length > 0;
+    let target = doc.keywords;
+    for (const tag of tags) {
+      if (tag.name === "param") {
+        const name = tag.text?.find((part) => part.kind === "parameterName")?.text;
+        target = name ? (doc.parameterKeywords[name] ??= {}) : doc.keywords;
+      } else if (tag.name === "returns" || tag.name === "return") {
+        target = doc.keywords;
+        doc.returns ??= tagText(tag) || undefined;
+      } else {
+        const parse = KEYWORD_TAGS.get(tag.name);
+        const value = parse?.(tagText(tag));
+        if (value !== undefined) target[tag.name] = value;
+      }
+    }
+    if (doc.returns === undefined) delete doc.returns;
+    return doc;
   }
 
   /**

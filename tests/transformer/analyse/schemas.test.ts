@@ -112,6 +112,18 @@ export class Service {
   deep(): Promise<Level0> { return stub(); }
   /** Totals. */
   totals(): Promise<Totals> { return stub(); }
+  /**
+   * Pick some people.
+   * @maxItems 9
+   * @param count How many to pick.
+   * @minimum 1
+   * @maximum 5
+   * @param names Names to prefer.
+   * @minItems 1
+   * @returns The people picked.
+   * @minItems 2
+   */
+  pick(count: number, names: string[]): Promise<Person[]> { return stub(); }
   /** A model type of the user's own is an input like any other. */
   ownModel(model: OwnModel): Promise<string> { return stub(); }
 }
@@ -264,6 +276,21 @@ describe("parameters", () => {
     const own = spec("ownModel");
     expect(own.params).toEqual([{ name: "model", role: "input" }]);
     expect(own.input.properties).toEqual({ model: { $ref: "#/definitions/LanguageModel" } });
+  });
+
+  test("keyword tags under a @param line constrain that parameter; the others, the output", () => {
+    const pick = spec("pick");
+    expect(pick.input.properties).toEqual({
+      count: { description: "How many to pick.", type: "number", minimum: 1, maximum: 5 },
+      names: { description: "Names to prefer.", type: "array", items: { type: "string" }, minItems: 1 },
+    });
+    expect(pick.output).toEqual({ type: "array", items: { $ref: "#/definitions/Person" }, maxItems: 9, minItems: 2 });
+    expect(pick.template.startsWith("Pick some people.\nReturns: The people picked.\n\n")).toBe(true);
+    expect(pick.template).toContain("  /** How many to pick. @minimum 1 @maximum 5 */\n  count: number,");
+    const validate = validator(pick.input, analyser.definitions, pick.definitionNames);
+    expect(validate({ count: 3, names: ["ada"] })).toBe(true);
+    expect(validate({ count: 6, names: ["ada"] })).toBe(false);
+    expect(validate({ count: 3, names: [] })).toBe(false);
   });
 
   test("the declaration's keyword tags constrain the output", () => {
