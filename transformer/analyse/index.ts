@@ -119,11 +119,15 @@ class FileAnalyser implements Analyser {
   analyseCall(site: StubSite, signature: ts.Signature, call: ts.CallExpression): Result<AnalysedSpec> {
     const { checker, ts: t } = this.program.tools;
     const receiverType = site.receiverClass ? this.receiverAtCall(site.receiverClass, call) : undefined;
+    const argumentsAreParameters = checker.getResolvedSignature(call)?.declaration === site.declaration;
     return this.analyse(site, {
       signature,
       ...(receiverType ? { receiverType } : {}),
       typeArguments: writtenTypeArguments(t, checker, signature, call, receiverType ? this.program.classify.typeArgumentsOf(receiverType) : []),
-      problemNode: (part) => (typeof part === "object" ? (call.arguments[part.parameter] ?? call) : call),
+      // At a call of the stub itself, a parameter's problem points at its argument; at
+      // `implement<I>()` (the call is not of the method) it points at the type argument.
+      problemNode: (part) =>
+        typeof part === "object" && argumentsAreParameters ? (call.arguments[part.parameter] ?? call) : argumentsAreParameters ? call : (call.typeArguments?.[0] ?? call),
       atDeclaration: false,
     });
   }

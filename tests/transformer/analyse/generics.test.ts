@@ -68,6 +68,11 @@ export class LLMOptimizer {
   ): Promise<OptimizationStep<P, R, H>> { return stub(); }
 }
 
+export interface Repository<T> {
+  /** Find the items that match a query. */
+  find(query: string): Promise<T[]>;
+}
+
 /** Choose the best item. */
 export function choose<T>(items: T[]): Promise<T> { return stub(); }
 
@@ -79,8 +84,8 @@ export class Box<T> {
 `;
 
 const ESSAY = `
-import { Box, LLMOptimizer, choose, type OptimizationInfo } from "./optimizer";
-import type { LanguageModel } from "llm-strategy";
+import { Box, LLMOptimizer, choose, type OptimizationInfo, type Repository } from "./optimizer";
+import { implement, type LanguageModel } from "llm-strategy";
 
 /** What the essay is about. */
 export interface EssayParams {
@@ -104,6 +109,8 @@ export async function step(model: LanguageModel, info: OptimizationInfo<EssayPar
 }
 
 export const callbacks = choose([() => 1, () => 2]);
+export const essays = implement<Repository<Essay>>();
+export const broken = implement<Repository<() => void>>();
 `;
 
 const program = createTestProgram({ "optimizer.ts": OPTIMIZER, "essay.ts": ESSAY });
@@ -318,4 +325,43 @@ test("a call site that instantiates a type JSON cannot carry is reported at the 
   expect(failed(result).map((p) => p.node.getText())).toEqual(["[() => 1, () => 2]", "choose([() => 1, () => 2])"]);
   // The declaration itself is fine: its T falls back to any JSON.
   expect(ok(declarations.analyseDeclaration(sites.get("choose")!)).typeArguments).toBe("constraints");
+});
+
+describe("implement<I>() of a generic interface (find passes the method signature instantiated at the call)", () => {
+  const implementCalls = (() => {
+    const found: ts.CallExpression[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "implement") found.push(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(program.file("essay.ts"));
+    return found;
+  })();
+  const findSite = (): StubSite => {
+    const repository = program.file("optimizer.ts").statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === "Repository")!;
+    const declaration = repository.members.find(ts.isMethodSignature)!;
+    return { declaration, kind: "function", qualifiedName: "Repository.find", id: "optimizer.ts:63 Repository.find" };
+  };
+  const instantiated = (call: ts.CallExpression): ts.Signature => {
+    const type = program.checker.getTypeFromTypeNode(call.typeArguments![0]!);
+    const find = program.checker.getPropertyOfType(type, "find")!;
+    return program.checker.getSignaturesOfType(program.checker.getTypeOfSymbolAtLocation(find, call), ts.SignatureKind.Call)[0]!;
+  };
+
+  test("the method's types are the interface's type arguments", () => {
+    const call = implementCalls[0]!;
+    const spec = ok(callSites.analyseCall(findSite(), instantiated(call), call));
+    expect(spec.typeArguments).toBe("<Repository<Essay>>");
+    expect(spec.output).toEqual({ type: "array", items: { $ref: "#/definitions/Essay" } });
+    expect(spec.input.properties).toEqual({ query: { type: "string" } });
+    expect(spec.template).toContain("function find(query: string): Essay[]");
+  });
+
+  test("a problem in the instantiation points at the type argument", () => {
+    const call = implementCalls[1]!;
+    const problems = failed(callSites.analyseCall(findSite(), instantiated(call), call));
+    expect(problems.map((p) => [p.kind, p.kind === "TypeNotJson" ? p.args.path : "", p.node.getText()])).toEqual([
+      ["TypeNotJson", "return[]", "Repository<() => void>"],
+    ]);
+  });
 });
