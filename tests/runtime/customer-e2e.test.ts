@@ -8,6 +8,9 @@ import { compile } from "../helpers/compile";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "./customer-specs";
 
+// Compiling with the real compiler takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 const source = `
 import { llmStrategy, stub, openAI, type OpenAIMode } from "llm-strategy";
 

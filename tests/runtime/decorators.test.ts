@@ -7,6 +7,9 @@ import * as ts from "typescript";
 import * as runtime from "../../runtime";
 import { scriptedModel, SPEC_VERSION, type CallSpec, type ScriptedModel } from "../../runtime";
 
+// Compiling with the real compiler takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 const itemSchema = { type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false };
 
 function specSource(name: string, kind: CallSpec["kind"], thisFields: string[] | undefined): string {

@@ -350,7 +350,8 @@ describe("cancellation and load", () => {
     const error = await withCallOptions({ timeoutMs: 150 }, () => Object.assign(new Customer(), customerJson(0)).age).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LLMTimeoutError);
     expect((error as LLMTimeoutError).timeoutMs).toBe(150);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Far below the server's 3 s delay (with room for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(2000);
     await waitFor(() => server.requests[0]!.aborted);
   });
 
@@ -386,7 +387,8 @@ describe("cancellation and load", () => {
     const started = Date.now();
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(LLMAbortError);
-    expect(Date.now() - started).toBeLessThan(200);
+    // Not the 30 s the server asked to wait.
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test("the concurrency limit queues calls instead of flooding the endpoint", async () => {
