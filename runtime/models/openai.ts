@@ -81,6 +81,11 @@ export class OpenAIModel implements LanguageModel {
     this.options = Object.freeze(keyed);
     const concurrency = options.maxConcurrency ?? 16;
     if (!(concurrency >= 1)) throw new ConfigurationError(`openAI: maxConcurrency must be at least 1, got ${concurrency}.`);
+    if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
+      throw new ConfigurationError(`openAI: maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
+    }
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigurationError(`openAI: timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}.`);
+    if (options.retryDelayMs !== undefined && !(options.retryDelayMs >= 0)) throw new ConfigurationError(`openAI: retryDelayMs must be >= 0, got ${options.retryDelayMs}.`);
     this.limit = new ConcurrencyLimit(concurrency);
   }
 
@@ -130,7 +135,8 @@ export class OpenAIModel implements LanguageModel {
 
   /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
   private async post(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> {
-    const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // The SDK takes whole milliseconds only.
+    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const started = performance.now();
     try {
       // No signal object when the caller has none: the common path adds nothing to the SDK's own work.

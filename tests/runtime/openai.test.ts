@@ -323,6 +323,12 @@ describe("configuration", () => {
     expect(server.requests[1]!.body.model).toBe("m2");
   });
 
+  test("bad options are refused when the model is made", () => {
+    expect(() => openAI({ maxConcurrency: 0 })).toThrow("maxConcurrency must be at least 1, got 0");
+    expect(() => openAI({ maxRetries: 1.5 })).toThrow("maxRetries must be a whole number >= 0, got 1.5");
+    expect(() => openAI({ timeoutMs: -5 })).toThrow("timeoutMs must be a positive number of milliseconds, got -5");
+  });
+
   test("maxTokens goes out as max_completion_tokens to api.openai.com and max_tokens elsewhere", async () => {
     configure({ model: model({ mode: "json", maxTokens: 12, extraBody: { top_k: 3 } }) });
     await Object.assign(new Customer(), customerJson(0)).age;
