@@ -98,6 +98,26 @@ export class TypeClassifier {
     return NOT_JSON_LIBRARY_TYPES.get(symbol.name);
   }
 
+  /**
+   * A type that only a call site can make concrete (`T`, `T["key"]`, `T extends X ? A : B`,
+   * `keyof T`), as the declaration's fallback sees it: its constraint, `"any"` (any JSON) when
+   * it has none, `"string"` for keys. Undefined for every concrete type.
+   */
+  fallbackOf(type: ts.Type): ts.Type | "any" | "string" | undefined {
+    const { TypeFlags } = this.tools.ts;
+    if (type.flags & (TypeFlags.Index | TypeFlags.StringMapping)) return "string"; // JSON keys are strings
+    if (!(type.flags & (TypeFlags.TypeParameter | TypeFlags.IndexedAccess | TypeFlags.Conditional | TypeFlags.Substitution))) return undefined;
+    const constraint = this.tools.checker.getBaseConstraintOfType(type);
+    if (!constraint || constraint === type || constraint.flags & (TypeFlags.Unknown | TypeFlags.Any)) return "any";
+    // `T extends {}` says nothing about the JSON either.
+    const emptyObject =
+      !!(constraint.flags & TypeFlags.Object) &&
+      this.tools.checker.getPropertiesOfType(constraint).length === 0 &&
+      this.tools.checker.getIndexInfosOfType(constraint).length === 0 &&
+      !this.isCallable(constraint);
+    return emptyObject ? "any" : constraint;
+  }
+
   /** `Readonly<T>` and `Mutable<T>` change nothing JSON sees. */
   unwrapReadonly(type: ts.Type): ts.Type {
     while (

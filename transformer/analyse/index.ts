@@ -156,7 +156,9 @@ class FileAnalyser implements Analyser {
       if (role !== "input") return;
       const declaration = symbol.valueDeclaration;
       const optional = !!declaration && tools.ts.isParameter(declaration) && checker.isOptionalParameter(declaration);
-      inputs.push({ label: symbol.name, type, node, symbol, optional });
+      // A destructured parameter (reported by find) has no name of its own; its pattern stands in for one in messages.
+      const label = declaration && tools.ts.isParameter(declaration) && !tools.ts.isIdentifier(declaration.name) ? declaration.name.getText() : symbol.name;
+      inputs.push({ label, type, node, symbol, optional });
     });
 
     const returned = this.promisedType(checker.getReturnTypeOfSignature(occasion.signature));

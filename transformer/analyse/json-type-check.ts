@@ -96,10 +96,8 @@ export class JsonTypeChecker {
     const error = (reason: string): TypeIssue[] => [{ severity: "error", route: [], type, reason }];
 
     if (flags & (TypeFlags.Any | TypeFlags.Unknown)) return [{ severity: "loose", route: [], type, reason: "" }];
-    if (flags & TypeFlags.TypeParameter) {
-      const constraint = checker.getBaseConstraintOfType(type);
-      return constraint && constraint !== type && !(constraint.flags & (TypeFlags.Unknown | TypeFlags.Any)) ? this.check(constraint) : [];
-    }
+    const fallback = this.classify.fallbackOf(type);
+    if (fallback) return typeof fallback === "string" ? [] : this.check(fallback);
     if (flags & TypeFlags.Void) return error("void has no value to send or receive");
     if (flags & TypeFlags.Never) return error("never has no value");
     if (flags & TypeFlags.Undefined) return error("JSON has no undefined");

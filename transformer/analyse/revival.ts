@@ -208,7 +208,7 @@ function shapeOf(classify: TypeClassifier, type: ts.Type): Shape {
   const { ts: t, checker } = classify.tools;
   const flags = type.flags;
   if (flags & t.TypeFlags.Union) return "union";
-  if (flags & t.TypeFlags.TypeParameter) return "leaf";
+  if (classify.fallbackOf(type)) return "leaf";
   if (flags & t.TypeFlags.Intersection) return classesOfIntersection(classify, type) ? "class" : "object";
   if (!(flags & t.TypeFlags.Object)) return "leaf";
   if (classify.isDate(type)) return "date";
@@ -265,11 +265,9 @@ function partsOf(classify: TypeClassifier, type: ts.Type): (Part | "self")[] {
       return parts;
     }
     case "leaf": {
-      if (type.flags & TypeFlags.TypeParameter) {
-        const constraint = checker.getBaseConstraintOfType(type);
-        return constraint && constraint !== type ? [{ type: constraint }] : [];
-      }
-      return [];
+      // Only the declaration's fallback sees a type parameter: it revives as its constraint.
+      const fallback = classify.fallbackOf(type);
+      return fallback && typeof fallback !== "string" ? [{ type: fallback }] : [];
     }
   }
 }

@@ -164,15 +164,12 @@ function defineGenerator(
   proto.getTypeDefinition = function (this: Generator, type, _asRef, unionModifier = "anyOf", prop, reffedType, pairedSymbol, forceNotRef = false, ignoreUndefined = false) {
     const { classify, tools } = this.factory;
     type = classify.unwrapReadonly(type);
-    if (type.flags & tools.ts.TypeFlags.TypeParameter) {
-      const constraint = tools.checker.getBaseConstraintOfType(type);
-      const anyJson =
-        !constraint ||
-        constraint === type ||
-        !!(constraint.flags & (tools.ts.TypeFlags.Unknown | tools.ts.TypeFlags.Any)) ||
-        isEmptyObjectType(tools, constraint);
-      if (!anyJson) return this.getTypeDefinition(constraint, true, unionModifier, prop, undefined, pairedSymbol, forceNotRef, ignoreUndefined);
-      const definition: Definition = {};
+    const fallback = classify.fallbackOf(type);
+    if (fallback && typeof fallback !== "string") {
+      return this.getTypeDefinition(fallback, true, unionModifier, prop, undefined, pairedSymbol, forceNotRef, ignoreUndefined);
+    }
+    if (fallback) {
+      const definition: Definition = fallback === "string" ? { type: "string" } : {};
       this.parseCommentsIntoDefinition(prop, definition, {});
       return definition;
     }
@@ -268,14 +265,4 @@ function defineGenerator(
 
   generatorClass = LlmSchemaGenerator as unknown as typeof generatorClass;
   return generatorClass!;
-}
-
-/** `{}` as a constraint (`T extends {}`) says nothing about the JSON either. */
-function isEmptyObjectType(tools: TypeTools, type: ts.Type): boolean {
-  return (
-    !!(type.flags & tools.ts.TypeFlags.Object) &&
-    tools.checker.getPropertiesOfType(type).length === 0 &&
-    tools.checker.getIndexInfosOfType(type).length === 0 &&
-    type.getCallSignatures().length === 0
-  );
 }

@@ -73,6 +73,9 @@ export interface Repository<T> {
   find(query: string): Promise<T[]>;
 }
 
+/** The name to give an item. */
+export function rename<T extends { name: string }>(item: T, key: keyof T): Promise<T["name"]> { return stub(); }
+
 /** Choose the best item. */
 export function choose<T>(items: T[]): Promise<T> { return stub(); }
 
@@ -151,6 +154,15 @@ describe("the declaration's own spec (the fallback for calls the transformer did
     const validate = validator(spec.output, declarations.definitions, spec.definitionNames);
     expect(validate({ bestHyperparameters: { anything: 1 }, suggestion: "s", taskParametersSuggestions: [1, "two"], hyperparameterSuggestions: [{}] })).toBe(true);
     expect(validate({ bestHyperparameters: "no", suggestion: "s", taskParametersSuggestions: [1], hyperparameterSuggestions: [{}] })).toBe(false);
+  });
+
+  test("indexed access and keyof fall back to the constraint and to string keys", () => {
+    const rename = ok(declarations.analyseDeclaration(sites.get("rename")!));
+    expect(rename.input.properties).toEqual({
+      item: { type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false },
+      key: { type: "string" },
+    });
+    expect(rename.output).toEqual({ type: "string" });
   });
 
   test("a generic class's method falls back the same way", () => {
