@@ -5,6 +5,9 @@ import { compile } from "../helpers/compile";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 import { originalPositionOf } from "../helpers/source-map";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 /** Emit, checked by running the output against the real runtime; the fake analyser keeps schemas simple. */
 const build = (files: Record<string, string>, extra: Partial<Parameters<typeof compile>[0]> = {}) => {
   const result = compile({ files, createAnalyser: createFakeAnalyser, ...extra });

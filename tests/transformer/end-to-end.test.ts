@@ -1,6 +1,9 @@
 import { configure, scriptedModel, type CompletionRequest } from "../../runtime";
 import { compile } from "../helpers/compile";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 /** The whole transformer (find, the real analyser, emit) compiling fixtures that then run against the runtime. */
 
 let restore: ReturnType<typeof configure> | undefined;

@@ -3,6 +3,9 @@ import plugin, { factory, name, version } from "../../transformer";
 import { readPluginOptions } from "../../transformer/options";
 import { compile } from "../helpers/compile";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 /** The entry points: ts-patch's program transformer and ts-jest's astTransformers. */
 
 const source = {

@@ -2,6 +2,9 @@ import * as ts from "typescript";
 import { compile } from "../helpers/compile";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 /** Find and its diagnostics; the fake analyser keeps these tests independent of schema generation. */
 const build = (files: Record<string, string>, extra: Partial<Parameters<typeof compile>[0]> = {}) => {
   const result = compile({ files, createAnalyser: createFakeAnalyser, ...extra });

@@ -2,6 +2,9 @@ import { configure, scriptedModel, type CompletionRequest } from "../../runtime"
 import { compile } from "../helpers/compile";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 /** Call sites of generic stubs become `callSpecialized(...)` with the call's own spec. */
 const files = {
   "src/lib.ts": `import { stub } from "llm-strategy";

@@ -5,6 +5,9 @@ import { countTokens } from "gpt-tokenizer/cjs/encoding/o200k_base";
 import { compile } from "../helpers/compile";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 const files = {
   "src/lib.ts": `import { stub } from "llm-strategy";
 export class Customer { name = ""; }

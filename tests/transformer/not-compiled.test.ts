@@ -1,6 +1,9 @@
 import { StubNotCompiledError } from "../../runtime";
 import { compile } from "../helpers/compile";
 
+// Each test builds a Program with the runtime's types: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 test("without the transformer, calling a stub throws StubNotCompiledError naming the stub and the fix", async () => {
   const result = compile({
     plugin: false,
