@@ -25,12 +25,14 @@ export interface ProgramState {
   scan?: ProgramScan;
   readonly planned: Map<ts.SourceFile, PlannedFile>;
   readonly reported: Set<ts.SourceFile>;
+  /** Problems already reported (an interface's method is checked at every `implement<I>()` call). */
+  readonly reportedProblems: Set<string>;
   jsDocParsingReported: boolean;
   manifestWritten: boolean;
 }
 
 export function createProgramState(context: TransformerContext): ProgramState {
-  return { context, planned: new Map(), reported: new Set(), jsDocParsingReported: false, manifestWritten: false };
+  return { context, planned: new Map(), reported: new Set(), reportedProblems: new Set(), jsDocParsingReported: false, manifestWritten: false };
 }
 
 /**
@@ -51,7 +53,12 @@ export function visitFile(state: ProgramState, transformation: ts.Transformation
   const planned = planFile(state, file);
   if (!state.reported.has(file)) {
     state.reported.add(file);
-    for (const problem of planned.problems) context.report(problem);
+    for (const problem of planned.problems) {
+      const key = `${problem.node.getSourceFile().fileName}:${problem.node.pos}:${problem.node.end}:${problem.kind}:${JSON.stringify(problem.args)}`;
+      if (state.reportedProblems.has(key)) continue;
+      state.reportedProblems.add(key);
+      context.report(problem);
+    }
   }
   return emitFile(context.ts, transformation, file, planned.plan, context.options.runtimeModule);
 }
@@ -167,7 +174,7 @@ class FilePlanner {
     const key = specKey(spec);
     let constName = this.specConstByKey.get(key);
     if (!constName) {
-      const base = `${RUNTIME_NAMESPACE}Spec_${spec.id.replace(/^.* /, "").replace(/[^A-Za-z0-9_$]/g, "_")}`;
+      const base = `${RUNTIME_NAMESPACE}Spec_${qualifiedNameOfId(spec.id).replace(/[^A-Za-z0-9_$]/g, "_")}`;
       constName = base;
       for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
       this.constNames.add(constName);
@@ -210,7 +217,7 @@ class FilePlanner {
             reported.add(revival.class.declaration);
             unreachable.push({
               kind: "ClassNotReachable",
-              args: { stub: stub.replace(/^.* /, ""), className: revival.class.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
+              args: { stub: qualifiedNameOfId(stub), className: revival.class.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
               node: problemNode,
               related: [{ node: revival.class.declaration.name ?? revival.class.declaration, message: "The class is declared here." }],
             });
@@ -270,6 +277,11 @@ class FilePlanner {
     const specConst = this.addSpec(found.stub.site.declaration, result, call, call);
     if (specConst) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst });
   }
+}
+
+/** `Customer.age` of `src/customer.ts:12 Customer.age` (file names may hold spaces, qualified names too). */
+function qualifiedNameOfId(id: string): string {
+  return id.replace(/^.*?:\d+ /, "");
 }
 
 /** Equal specs (same content, same classes) share one const within a file. */

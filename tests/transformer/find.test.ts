@@ -154,6 +154,7 @@ interface Sync { find(q: string): string; }
 export const a = implement<Mixed>();
 export const b = implement<Sync>();
 export const c = implement<string>();
+export const sameAgain = implement<Sync>(); // the method's problem is reported once
 `,
     });
     expect(result.diagnostics.map(({ code, line, column, text, message }) => ({ code, line, column, text, message }))).toEqual([
