@@ -377,3 +377,9 @@ describe("implement<I>() of a generic interface (find passes the method signatur
     ]);
   });
 });
+
+test("every definition name is a valid OpenAI $defs key", () => {
+  const names = [...declarations.definitions.keys(), ...callSites.definitions.keys()];
+  expect(names.length).toBeGreaterThan(10);
+  for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+});

@@ -255,6 +255,11 @@ test("a Record over literal keys has those properties; an index signature keeps 
   });
 });
 
+test("every definition name is a valid OpenAI $defs key", () => {
+  expect(analyser.definitions.size).toBeGreaterThan(CHAIN_DEPTH);
+  for (const name of analyser.definitions.keys()) expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+});
+
 describe("parameters", () => {
   test("the runtime's LanguageModel is the model, AbortSignal the signal; neither is input", () => {
     const make = spec("make");
