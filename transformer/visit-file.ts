@@ -101,11 +101,17 @@ class FilePlanner {
       this.checkJsDocParsing(findings.stubs.map((stub) => stub.site.declaration));
       for (const stub of findings.stubs) {
         if (stub.problems.length > 0) {
-          // Still analysed, so every problem of the declaration is reported at once; the return
-          // type problem find already reported is not repeated.
+          // Still analysed, so every problem of the declaration is reported at once. When find
+          // already faulted the return type, what analysis says about the return is noise.
           const analysed = this.analyser().analyseDeclaration(stub.site);
           const more = analysed.ok ? analysed.warnings : analysed.problems;
-          this.problems.push(...stub.problems, ...more.filter((problem) => problem.kind !== "StubMustReturnPromise"));
+          const returnFaulted = stub.problems.some((problem) => problem.kind === "StubMustReturnPromise" || problem.kind === "StubWithoutDeclaredReturnType");
+          const parameters = stub.site.declaration.parameters;
+          const aboutParameters = (problem: Problem) => parameters.some((parameter) => parameter.pos <= problem.node.pos && problem.node.end <= parameter.end);
+          this.problems.push(
+            ...stub.problems,
+            ...more.filter((problem) => problem.kind !== "StubMustReturnPromise" && (!returnFaulted || aboutParameters(problem))),
+          );
           continue;
         }
         const specConst = this.addSpec(stub.site.declaration, this.analyser().analyseDeclaration(stub.site), stub.site.declaration.type ?? stub.site.declaration);

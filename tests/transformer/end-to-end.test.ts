@@ -210,3 +210,23 @@ export function sort({ items }: { items: string[] }, compare: (a: string, b: str
   ]);
   expect(result.diagnostics[1]!.message).toContain("`compare` has type `(a: string, b: string) => number`, which JSON cannot carry");
 });
+
+test("a faulted return type is reported once, parameter problems still with it", () => {
+  const result = compile({
+    files: {
+      "src/returns.ts": `import { stub } from "llm-strategy";
+export class Shop {
+  /** No type. */
+  async untyped(callback: () => void) { return stub(); }
+  /** Not a promise. */
+  sync(): number { return stub(); }
+}
+`,
+    },
+  });
+  expect(result.diagnostics.map(({ code, line, text }) => ({ code, line, text }))).toEqual([
+    { code: "LLM1009", line: 4, text: "untyped" },
+    { code: "LLM1002", line: 4, text: "() => void" },
+    { code: "LLM1001", line: 6, text: "number" },
+  ]);
+});
