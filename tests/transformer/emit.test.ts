@@ -228,3 +228,25 @@ test("same source, same output bytes", () => {
   const second = build(customerFiles, { project: "deterministic" });
   expect([...second.outputs]).toEqual([...first.outputs]);
 });
+
+test("added imports and consts go after the file's header, directives and imports", () => {
+  const result = build(
+    {
+      "src/helper.ts": `export const helper = (n: number) => n + 1;\n`,
+      "src/f.ts": `// Licence header
+"use client";
+import { stub } from "llm-strategy";
+import { helper } from "./helper";
+export const start = helper(1);
+/** F. */
+export function f(): Promise<number> { return stub(); }
+`,
+    },
+    { compilerOptions: { module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler } },
+  );
+  const js = result.js("src/f.ts");
+  const order = ["// Licence header", '"use client";', 'import { helper } from "./helper";', 'import * as __llmStrategy from "llm-strategy";', "const __llmStrategySpec_f = {", "export const start = helper(1);"];
+  const positions = order.map((text) => js.indexOf(text));
+  expect(positions.every((position) => position >= 0)).toBe(true);
+  expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+});

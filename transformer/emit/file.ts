@@ -76,26 +76,14 @@ export function emitFile(
   const statements = rewriteStatements(tsi, transformation, file, plan.rewrites, runtime);
   // After the prologue and the file's leading imports, so header comments stay on top.
   let insertAt = 0;
-  while (insertAt < statements.length && isPrologueOrImport(tsi, statements[insertAt] as ts.Statement)) insertAt++;
+  while (insertAt < statements.length && isPrologueOrImport(tsi, statements[insertAt]!, insertAt, statements)) insertAt++;
   return f.updateSourceFile(file, [...statements.slice(0, insertAt), ...added, ...statements.slice(insertAt)]);
 }
 
-function isPrologueOrImport(tsi: typeof ts, statement: ts.Statement): boolean {
-  return (
-    tsi.isImportDeclaration(statement) ||
-    tsi.isImportEqualsDeclaration(statement) ||
-    (tsi.isExpressionStatement(statement) && tsi.isStringLiteral(statement.expression) && statement.getSourceFile() !== undefined && isDirective(tsi, statement))
-  );
-}
-
-function isDirective(tsi: typeof ts, statement: ts.ExpressionStatement): boolean {
-  const parent = statement.parent;
-  if (!parent || !tsi.isSourceFile(parent)) return false;
-  for (const candidate of parent.statements) {
-    if (candidate === statement) return true;
-    if (!(tsi.isExpressionStatement(candidate) && tsi.isStringLiteral(candidate.expression))) return false;
-  }
-  return false;
+function isPrologueOrImport(tsi: typeof ts, statement: ts.Statement, index: number, statements: readonly ts.Statement[]): boolean {
+  if (tsi.isImportDeclaration(statement) || tsi.isImportEqualsDeclaration(statement)) return true;
+  // A directive ("use strict", "use client") only counts in the leading run of string statements.
+  return statements.slice(0, index + 1).every((candidate) => tsi.isExpressionStatement(candidate) && tsi.isStringLiteral(candidate.expression));
 }
 
 /** Visits only the nodes that contain a planned rewrite; every other subtree is returned untouched. */
