@@ -1,8 +1,12 @@
 /**
- * Parameters that are not inputs: the explicit model (a `LanguageModel`, the seed's
- * `llm_explicit_function`) and an `AbortSignal` passed through to the request. Recognised by
- * declaration, never by the name written at the use site, so aliases and re-exports work and
- * a user's own `LanguageModel` type is an ordinary input.
+ * Parameters that are not inputs: the explicit model (the seed's `llm_explicit_function`) and
+ * an `AbortSignal` passed through to the request.
+ *
+ * The model is any parameter whose type is a `LanguageModel` of the runtime: the interface
+ * itself, `ScriptedModel`, `OpenAIModel`, or a user's class implementing it. The interface is
+ * found by its declaration in the `llm-strategy` package (never by the name written at the
+ * use site), so a user's own, unrelated type named `LanguageModel` stays an ordinary input,
+ * and a model object is never serialised into a prompt (an `OpenAIModel` holds its API key).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,7 +17,9 @@ import type { TypeClassifier } from "./classify";
 const PACKAGE_NAME = "llm-strategy";
 
 export class ParameterRoles {
-  private readonly bySymbol = new Map<ts.Symbol, ParamSpec["role"]>();
+  private readonly byType = new Map<ts.Type, ParamSpec["role"]>();
+  /** The runtime's `LanguageModel` interface; `null` when the Program does not contain it. */
+  private languageModel: ts.Type | null | undefined;
 
   constructor(private readonly classify: TypeClassifier) {}
 
@@ -23,20 +29,38 @@ export class ParameterRoles {
     const members = type.flags & TypeFlags.Union ? (type as ts.UnionType).types : [type];
     const present = members.filter((member) => !(member.flags & (TypeFlags.Undefined | TypeFlags.Null)));
     if (present.length !== 1) return "input";
-    const symbol = present[0]!.aliasSymbol ?? present[0]!.getSymbol();
-    if (!symbol) return "input";
-    let role = this.bySymbol.get(symbol);
+    const candidate = present[0]!;
+    let role = this.byType.get(candidate);
     if (!role) {
-      role = this.classifySymbol(symbol);
-      this.bySymbol.set(symbol, role);
+      role = this.classifyType(candidate);
+      this.byType.set(candidate, role);
     }
     return role;
   }
 
-  private classifySymbol(symbol: ts.Symbol): ParamSpec["role"] {
-    if (symbol.name === "AbortSignal" && this.classify.isPlatformSymbol(symbol)) return "signal";
-    if (symbol.name === "LanguageModel" && (symbol.declarations ?? []).some((d) => isPackageRuntimeFile(d.getSourceFile().fileName))) return "model";
-    return "input";
+  private classifyType(type: ts.Type): ParamSpec["role"] {
+    const { TypeFlags } = this.classify.tools.ts;
+    if (!(type.flags & TypeFlags.Object)) return "input"; // also keeps `any` from counting as a model
+    const symbol = type.getSymbol();
+    if (symbol?.name === "AbortSignal" && this.classify.isPlatformSymbol(symbol)) return "signal";
+    const languageModel = this.runtimeLanguageModel();
+    return languageModel && this.classify.tools.checker.isTypeAssignableTo(type, languageModel) ? "model" : "input";
+  }
+
+  private runtimeLanguageModel(): ts.Type | null {
+    if (this.languageModel === undefined) {
+      this.languageModel = null;
+      const { program, checker, ts: t } = this.classify.tools;
+      for (const file of program.getSourceFiles()) {
+        if (!isPackageRuntimeFile(file.fileName)) continue;
+        const declaration = file.statements.find((s): s is ts.InterfaceDeclaration => t.isInterfaceDeclaration(s) && s.name.text === "LanguageModel");
+        if (declaration) {
+          this.languageModel = checker.getTypeAtLocation(declaration);
+          break;
+        }
+      }
+    }
+    return this.languageModel;
   }
 }
 

@@ -15,8 +15,15 @@ const chain = Array.from({ length: CHAIN_DEPTH }, (_, level) =>
 ).join("\n");
 
 const TYPES = `
-import { stub, type LanguageModel } from "llm-strategy";
+import { stub, type LanguageModel, type ScriptedModel, type CompletionRequest, type Completion } from "llm-strategy";
 import type { LanguageModel as OwnModel } from "./own-model";
+
+/** A user's own model: implements the runtime's interface. */
+export class EchoModel implements LanguageModel {
+  readonly id = "echo";
+  readonly options = {};
+  async complete(request: CompletionRequest): Promise<Completion> { return { text: JSON.stringify(request.input) }; }
+}
 
 export enum Color { Red = "red", Green = "green" }
 export enum Level { Low, High }
@@ -124,6 +131,10 @@ export class Service {
    * @minItems 2
    */
   pick(count: number, names: string[]): Promise<Person[]> { return stub(); }
+  /** Any LanguageModel of the runtime, or implementing it, is the model. */
+  models(scripted: ScriptedModel, text: string): Promise<string> { return stub(); }
+  /** A user's model class. */
+  echoed(echo: EchoModel | undefined, text: string): Promise<string> { return stub(); }
   /** A model type of the user's own is an input like any other. */
   ownModel(model: OwnModel): Promise<string> { return stub(); }
 }
@@ -275,6 +286,19 @@ describe("parameters", () => {
       required: ["count"],
       additionalProperties: false,
     });
+  });
+
+  test("ScriptedModel and a user's class implementing LanguageModel are models too, never inputs", () => {
+    const models = spec("models");
+    expect(models.params).toEqual([
+      { name: "scripted", role: "model" },
+      { name: "text", role: "input" },
+    ]);
+    expect(models.input.properties).toEqual({ text: { type: "string" } });
+    expect(spec("echoed").params).toEqual([
+      { name: "echo", role: "model" },
+      { name: "text", role: "input" },
+    ]);
   });
 
   test("a user's own type named LanguageModel is an ordinary input", () => {
