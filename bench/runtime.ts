@@ -16,7 +16,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import OpenAI from "openai";
 import * as ts from "typescript";
@@ -366,7 +366,8 @@ async function tokens(server: OpenAIServer): Promise<void> {
 async function main(): Promise<void> {
   const server = await startOpenAIServer(() => ({ content: "{}" }));
   try {
-    console.log(`Runtime benchmark (node ${process.version}${QUICK ? ", --quick" : ""})`);
+    const load = loadavg().map((value) => value.toFixed(1)).join(" ");
+    console.log(`Runtime benchmark (node ${process.version}, ${cpus().length} CPUs, load average ${load}${QUICK ? ", --quick" : ""})`);
     await perCall(server);
     await coldStart(server);
     await tokens(server);

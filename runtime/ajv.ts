@@ -23,6 +23,9 @@ function ajv(): Ajv {
       // The transformer wrote these schemas; checking them against the meta-schema first would
       // compile the meta-schema's own validator, most of a cold process's first-call cost.
       validateSchema: false,
+      // ajv's optimising pass over generated code costs more than it saves here: without it a
+      // 200-type chain compiles ~2-3x faster, and validation stays at ~0.1 us for a typical reply.
+      code: { optimize: false },
     });
     addFormats(instance);
   }
