@@ -115,7 +115,8 @@ type Checked =
 function checkReply(spec: CallSpec, completion: Completion): Checked {
   const parsed = parseReply(completion.text);
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
-  if (completion.nullMeansAbsent) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
+  // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
+  if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
   const validation = validateReply(spec, parsed.value);
   if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value };
   return { ok: true, value: parsed.value, parseRepairs: parsed.repairs };

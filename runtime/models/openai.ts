@@ -356,10 +356,17 @@ function isSdkError(error: unknown, name: string): boolean {
   return false;
 }
 
+const schemaNames = new Map<string, string>();
+
 /** `src/customer.ts:12 Customer.age` -> `Customer_age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`). */
 function schemaName(specId: string): string {
-  const qualified = specId.slice(specId.lastIndexOf(" ") + 1);
-  return qualified.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+  let name = schemaNames.get(specId);
+  if (name === undefined) {
+    const qualified = specId.slice(specId.lastIndexOf(" ") + 1);
+    name = qualified.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+    schemaNames.set(specId, name);
+  }
+  return name;
 }
 
 function env(name: string): string | undefined {
