@@ -36,11 +36,47 @@ export interface RenderedPrompt {
  * ISO strings through `Date.prototype.toJSON`).
  */
 export function renderPrompt(spec: CallSpec, input: Record<string, unknown>): RenderedPrompt {
-  const withInput = replaceOnce(spec.template, "{{input}}", JSON.stringify(input));
-  const withoutTypes: ChatMessage[] = [{ role: "user", content: replaceOnce(withInput, "{{outputTypes}}", "").trim() }];
-  if (!spec.outputTypes) return { messages: withoutTypes, messagesIfSchemaSent: withoutTypes };
-  const withTypes: ChatMessage[] = [{ role: "user", content: replaceOnce(withInput, "{{outputTypes}}", spec.outputTypes).trim() }];
-  return { messages: withTypes, messagesIfSchemaSent: withoutTypes };
+  const { withTypes, withoutTypes } = splitTemplate(spec);
+  // A template without `{{input}}` (a stub without inputs) gets none.
+  const json = withoutTypes.hasInput ? JSON.stringify(input) : "";
+  const untyped: ChatMessage[] = [{ role: "user", content: withoutTypes.before + json + withoutTypes.after }];
+  if (withTypes === withoutTypes) return { messages: untyped, messagesIfSchemaSent: untyped };
+  return { messages: [{ role: "user", content: withTypes.before + json + withTypes.after }], messagesIfSchemaSent: untyped };
+}
+
+/** A template with `{{outputTypes}}` already filled: the text around `{{input}}`, trimmed at the ends. */
+interface SplitTemplate {
+  before: string;
+  after: string;
+  hasInput: boolean;
+}
+
+const splitTemplates = new WeakMap<CallSpec, { withTypes: SplitTemplate; withoutTypes: SplitTemplate }>();
+
+/**
+ * The static parts of a spec's prompt, once per spec: only `{{input}}` changes per call. Splitting
+ * at `{{input}}` first also keeps placeholders inside the user's input data from being replaced.
+ */
+function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes: SplitTemplate } {
+  let split = splitTemplates.get(spec);
+  if (!split) {
+    const at = spec.template.indexOf("{{input}}");
+    const before = at < 0 ? spec.template : spec.template.slice(0, at);
+    const after = at < 0 ? "" : spec.template.slice(at + "{{input}}".length);
+    const fill = (outputTypes: string): SplitTemplate => {
+      // `{{outputTypes}}` is replaced once: in the text before the input if it is there, else after.
+      const typesBefore = before.includes("{{outputTypes}}");
+      const filledBefore = typesBefore ? replaceOnce(before, "{{outputTypes}}", outputTypes) : before;
+      const filledAfter = typesBefore ? after : replaceOnce(after, "{{outputTypes}}", outputTypes);
+      return at < 0
+        ? { before: filledBefore.trim(), after: "", hasInput: false }
+        : { before: filledBefore.trimStart(), after: filledAfter.trimEnd(), hasInput: true };
+    };
+    const withoutTypes = fill("");
+    split = { withTypes: spec.outputTypes ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
+    splitTemplates.set(spec, split);
+  }
+  return split;
 }
 
 /**

@@ -71,6 +71,17 @@ describe("invoke", () => {
     expect(model.requests[0]!.messages[0]!.content).toBe('When?\nInput: {"at":"2024-05-06T07:08:09.000Z","note":"costs $& and $1"}');
   });
 
+  test("a template without {{input}} gets no input; placeholders inside input data stay as they are", async () => {
+    const model = scriptedModel([{ value: 1 }, { value: 2 }]);
+    configure({ model });
+    const bare: CallSpec = { ...customerAgeSpec, id: "src/x.ts:4 bare", kind: "function", thisFields: undefined, params: [], template: "Pick a number.\n{{outputTypes}}\nReply with JSON of type { value: number }" } as CallSpec;
+    await invoke(bare, undefined, []);
+    expect(model.requests[0]!.messages[0]!.content).toBe("Pick a number.\nReply with JSON of type { value: number }");
+    const echo: CallSpec = { ...bare, id: "src/x.ts:5 echo", params: [{ name: "text", role: "input" }], template: "Echo.\nInput: {{input}}\n{{outputTypes}}", outputTypes: "type T = 1;" } as CallSpec;
+    await invoke(echo, undefined, ["{{outputTypes}} and {{input}}"]);
+    expect(model.requests[1]!.messages[0]!.content).toBe('Echo.\nInput: {"text":"{{outputTypes}} and {{input}}"}\ntype T = 1;');
+  });
+
   test("fills {{outputTypes}} only in the rendering for models that do not send the schema", async () => {
     const model = scriptedModel([{ value: [customerJson(0)] }]);
     configure({ model });

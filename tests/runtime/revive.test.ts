@@ -183,3 +183,14 @@ test("a field named like a prototype getter becomes an own property instead of t
   expect(value).toBeInstanceOf(WithGetter);
   expect(value.label).toBe("from model");
 });
+
+test("a `__proto__` key in a reply stays a plain own property and cannot swap the prototype", async () => {
+  const value = (await run(
+    spec({ type: "object", properties: { name: { type: "string" } } }, { value: { kind: "class", class: () => Pet } }),
+    JSON.parse('{"name": "Rex", "__proto__": {"evil": true}}'),
+  )) as Pet & { evil?: boolean };
+  expect(value).toBeInstanceOf(Pet);
+  expect(Object.getPrototypeOf(value)).toBe(Pet.prototype);
+  expect(value.evil).toBeUndefined();
+  expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toEqual({ evil: true });
+});
