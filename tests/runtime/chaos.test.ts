@@ -79,6 +79,7 @@ function random(seed: number): () => number {
 }
 
 const seed = Number(process.env.CHAOS_SEED ?? 20240611);
+const ALWAYS_INVALID_EVERY = 97;
 const chance = random(seed);
 
 function chaoticModel(request: ReceivedRequest): Reply {
@@ -86,6 +87,9 @@ function chaoticModel(request: ReceivedRequest): Reply {
   const input = JSON.parse(/^Input: (.*)$/m.exec(prompt)![1]!) as { a: number; b: number };
   const strict = request.body.response_format?.json_schema?.strict === true;
   const correct = JSON.stringify({ total: input.a + input.b, parts: [input.a, input.b], ...(strict ? { at: null } : { at: "2024-01-01T00:00:00Z" }) });
+  // A fixed slice of calls always gets invalid replies, so "still invalid after every repair"
+  // happens in every run, however timing under load reorders the random rolls.
+  if (input.a % ALWAYS_INVALID_EVERY === 1) return { content: JSON.stringify({ total: "wrong", parts: [] }) };
   const roll = chance();
   if (roll < 0.3) return { content: correct };
   if (roll < 0.4) return { content: JSON.stringify({ total: String(input.a + input.b), parts: [input.a] }) }; // invalid
@@ -126,7 +130,8 @@ test(`chaos: ${CALLS} calls, every one a correct value or a typed error (seed ${
         const call = () => calculator.add(a, b);
         try {
           let value: Sum;
-          if (plan < 0.2) value = await withCallOptions({ timeoutMs: 150 }, call);
+          if (a % ALWAYS_INVALID_EVERY === 1) value = await call();
+          else if (plan < 0.2) value = await withCallOptions({ timeoutMs: 150 }, call);
           else if (plan < 0.3) {
             const controller = new AbortController();
             setTimeout(() => controller.abort(), Math.floor(chance() * 100));
