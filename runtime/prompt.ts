@@ -82,14 +82,32 @@ function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes
 /**
  * A repair request: the original conversation, then ONLY the latest failed reply and what was
  * wrong with it. Earlier failed attempts are left out, so the request size stays flat.
+ *
+ * The failed reply goes back only while it is at most half the size of the original
+ * conversation; a longer reply is left out and the errors alone go back. So the reply never
+ * makes a repair request more than 1.5x the first one, however long it is (a model asked
+ * again with precise errors rewrites a long reply about as well as it edits it).
  */
 export function repairMessages(original: readonly ChatMessage[], failedReply: string, errors: readonly string[]): ChatMessage[] {
-  return [...original, { role: "assistant", content: failedReply }, { role: "user", content: repairInstruction(errors) }];
+  const originalLength = original.reduce((sum, message) => sum + message.content.length, 0);
+  if (failedReply.length <= originalLength / 2) {
+    return [...original, { role: "assistant", content: failedReply }, { role: "user", content: repairInstruction(errors) }];
+  }
+  return [...original, { role: "user", content: omittedReplyInstruction(failedReply.length, errors) }];
 }
 
 /** The one replaceable text of the repair request. */
 export function repairInstruction(errors: readonly string[]): string {
-  return `That reply is not valid:\n${errors.map((error) => `- ${error}`).join("\n")}\nReply again with the corrected JSON only.`;
+  return `That reply is not valid:\n${bullets(errors)}\nReply again with the corrected JSON only.`;
+}
+
+/** The repair text when the failed reply itself is too long to send back. */
+export function omittedReplyInstruction(replyLength: number, errors: readonly string[]): string {
+  return `Your reply (${replyLength} characters, not repeated here) was not valid:\n${bullets(errors)}\nReply again with the complete corrected JSON only.`;
+}
+
+function bullets(errors: readonly string[]): string {
+  return errors.map((error) => `- ${error}`).join("\n");
 }
 
 function replaceOnce(text: string, placeholder: string, value: string): string {

@@ -179,6 +179,26 @@ describe("replies", () => {
     expect(calls[0]!.usage.totalTokens).toBeGreaterThan(0);
   });
 
+  test("a failed reply longer than half the prompt is not sent back: the errors alone keep the repair within 1.5x", async () => {
+    const customers = [0, 1, 2, 3].map((index) => ({ ...customerJson(index), address: undefined }));
+    const bad = JSON.stringify({ value: customers });
+    server.setHandler((request, index) => (index === 0 ? { content: bad } : customerModel(request)));
+    configure({ model: model({ mode: "json" }) });
+    const created = await MockCustomerDatabase.createMockCustomers(4);
+    expect(created.map((customer) => customer.address)).toHaveLength(4);
+
+    const [first, repair] = server.requests;
+    expect(bad.length).toBeGreaterThan(first!.body.messages[0]!.content.length / 2);
+    expect(repair!.body.messages).toHaveLength(2);
+    expect(repair!.body.messages[0]).toEqual(first!.body.messages[0]);
+    expect(lastUserText(repair!)).toBe(
+      `Your reply (${bad.length} characters, not repeated here) was not valid:\n` +
+        '- value[0], value[1], value[2], value[3]: missing required property "address"\n' +
+        "Reply again with the complete corrected JSON only.",
+    );
+    expect(repair!.raw.length).toBeLessThan(first!.raw.length * 1.5);
+  });
+
   test("always invalid: LLMOutputError carries every attempt, usage summed; request size stays flat", async () => {
     let round = 0;
     server.setHandler(() => ({ content: JSON.stringify({ value: `not a number, round ${round++}` }) }));
