@@ -42,6 +42,8 @@ export const version: number = transformerVersion();
 export interface TsJestCompiler {
   program?: ts.Program;
   configSet: { compilerModule: typeof ts };
+  /** ts-jest's language service (internal): its `program` is set once and goes stale as files change. */
+  _languageService?: { getProgram(): ts.Program | undefined };
 }
 
 /**
@@ -53,7 +55,7 @@ export function factory(compiler: TsJestCompiler, config?: Record<string, unknow
   const tsInstance = compiler.configSet.compilerModule;
   const pending: ts.Diagnostic[] = [];
   return (transformation) => (file) => {
-    const program = compiler.program;
+    const program = [compiler.program, compiler._languageService?.getProgram()].find((candidate) => candidate?.getSourceFile(file.fileName) === file);
     if (!program) return file;
     const transformed = createTransformerFactory(program, {
       ts: tsInstance,
