@@ -351,11 +351,14 @@ async function tokens(server: OpenAIServer): Promise<void> {
       if (!first || !repair) throw new Error(`${scenario.stub} [${mode}]: expected a repair request`);
       const firstTokens = requestTokens(first);
       const repairTokens = requestTokens(repair);
-      const replyTokens = countTokens(repair.body.messages[1]!.content);
+      // The failed reply goes back as an assistant message only while it is short (runtime/prompt.ts).
+      const sentBack = repair.body.messages.find((message) => message.role === "assistant");
+      const replyTokens = sentBack ? countTokens(sentBack.content) : 0;
       const ratio = repairTokens / firstTokens;
       const errorsOnly = (repairTokens - replyTokens) / firstTokens;
+      const replyNote = sentBack ? `failed reply sent back = ${replyTokens} tokens` : "failed reply not sent back";
       console.log(
-        `   ${mode.padEnd(10)} ${String(firstTokens).padStart(6)} ${String(repairTokens).padStart(7)}  ${verdict(ratio, 1.5).padEnd(27)} ${fmt(errorsOnly, 2)}x (failed reply = ${replyTokens} tokens)`.padEnd(104) +
+        `   ${mode.padEnd(10)} ${String(firstTokens).padStart(6)} ${String(repairTokens).padStart(7)}  ${verdict(ratio, 1.5).padEnd(27)} ${fmt(errorsOnly, 2)}x (${replyNote})`.padEnd(110) +
           `  ${scenario.name}`,
       );
     }
