@@ -1,4 +1,4 @@
-import type { Usage } from "./model";
+import type { ReplySource, Usage } from "./model";
 
 /**
  * Base class of every error the runtime throws, so
@@ -85,6 +85,8 @@ export interface Attempt {
   finishReason?: string;
   /** How the model was asked (provider-specific, e.g. `"structured"`), when the model says. */
   mode?: string;
+  /** `"cache"` or `"replay"` when no request was made for this reply (`Completion.source`); absent: the model answered. */
+  source?: ReplySource;
 }
 
 /**

@@ -6,11 +6,19 @@ export { stub, implement } from "./stub";
 export { llmStrategy } from "./decorator";
 
 // Models
-export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback } from "./model";
+export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource } from "./model";
 export { openAI, OpenAIModel } from "./models/openai";
 export type { OpenAIOptions, OpenAIMode } from "./models/openai";
 export { scriptedModel } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply } from "./models/scripted";
+
+// Offline: record/replay for tests, a persistent reply cache
+export { recording, RECORDING_MODE_ENV } from "./offline/recording";
+export type { RecordingModel, RecordingOptions, RecordingMode } from "./offline/recording";
+export { cached } from "./offline/cached";
+export type { CachedModel, CacheOptions, CacheStats } from "./offline/cached";
+export { OfflineFileError, RecordingMissError } from "./offline/errors";
+export type { RecordingMissReason } from "./offline/errors";
 
 // Settings, cancellation, call metadata
 export { configure, withCallOptions } from "./config";

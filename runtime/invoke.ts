@@ -95,7 +95,10 @@ async function completeValid(
     const checked = checkReply(spec, completion);
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
-    if (checked.ok) return revive(spec, spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value);
+    if (checked.ok) {
+      if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
+      return revive(spec, spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value);
+    }
 
     record.errors = checked.errors;
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
@@ -136,9 +139,24 @@ function recordAttempt(info: CallInfo, completion: Completion): Attempt {
   if (completion.finishReason !== undefined) attempt.finishReason = completion.finishReason;
   if (completion.mode !== undefined) attempt.mode = info.mode = completion.mode;
   if (completion.fallbacks) info.fallbacks.push(...completion.fallbacks);
+  if (completion.source !== undefined) attempt.source = completion.source;
   addUsage(info.usage, completion.usage);
   info.attempts.push(attempt);
   return attempt;
+}
+
+/**
+ * Tells the model (e.g. `cached()`) that its reply was accepted. The reply is valid and the
+ * caller gets it whatever happens here: a failing hook (a full disk) is a warning, not an error.
+ */
+function notifyAccepted(onAccepted: () => void, spec: CallSpec): void {
+  try {
+    onAccepted();
+  } catch (error) {
+    process.emitWarning(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`, {
+      code: "LLM_STRATEGY_ACCEPT_HOOK_FAILED",
+    });
+  }
 }
 
 /** A cut-off or refused reply is not repaired: asking again the same way would fail the same way. */

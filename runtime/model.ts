@@ -63,7 +63,22 @@ export interface Completion {
   mode?: string;
   /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only). */
   fallbacks?: ModeFallback[];
+  /**
+   * Where the reply came from: `"model"` (asked now; absent means the same), `"cache"` (a hit of
+   * `cached()`, no request made, no tokens spent) or `"replay"` (read from a `recording()` file).
+   * Copied into the call's `Attempt.source`.
+   */
+  source?: ReplySource;
+  /**
+   * Called by the runtime once it accepted this reply: parsed, validated, not cut off or refused
+   * (never for a reply it rejected or sent back for repair). Wrappers such as `cached()` store a
+   * reply only then, so an invalid reply is never stored.
+   */
+  onAccepted?: () => void;
 }
+
+/** Where a reply came from; see `Completion.source`. */
+export type ReplySource = "model" | "cache" | "replay";
 
 /** An endpoint rejected one way of asking for JSON, so the model fell back to the next. */
 export interface ModeFallback {

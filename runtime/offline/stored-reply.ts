@@ -1,0 +1,74 @@
+import type { Completion, Usage } from "../model";
+
+/**
+ * A model's reply as recordings and caches keep it: what the runtime needs to treat it exactly
+ * as the original (text, finish reason, refusal, strict-mode null mapping, mode) and the usage.
+ * Never the request's credentials, never call metadata such as fallbacks.
+ *
+ * `json` replaces `text` when the text is exactly the compact JSON of a value (as structured
+ * output and tool calls send it), so a reviewer reads the reply as JSON rather than as one
+ * escaped string; `JSON.stringify(json)` gives the original text back byte for byte.
+ */
+export interface StoredReply {
+  text?: string;
+  json?: unknown;
+  finishReason?: string;
+  refusal?: string;
+  usage?: Usage;
+  mode?: string;
+  nullMeansAbsent?: boolean;
+}
+
+export function toStoredReply(completion: Completion, options: { readable: boolean; usage: boolean }): StoredReply {
+  const stored: StoredReply = {};
+  const json = options.readable ? exactJson(completion.text) : undefined;
+  if (json) stored.json = json.value;
+  else stored.text = completion.text;
+  if (completion.finishReason !== undefined) stored.finishReason = completion.finishReason;
+  if (completion.refusal !== undefined) stored.refusal = completion.refusal;
+  if (options.usage && completion.usage) stored.usage = { ...completion.usage };
+  if (completion.mode !== undefined) stored.mode = completion.mode;
+  if (completion.nullMeansAbsent) stored.nullMeansAbsent = true;
+  return stored;
+}
+
+export function fromStoredReply(stored: StoredReply, source: "cache" | "replay"): Completion {
+  const completion: Completion = { text: stored.text ?? JSON.stringify(stored.json), source };
+  if (stored.finishReason !== undefined) completion.finishReason = stored.finishReason;
+  if (stored.refusal !== undefined) completion.refusal = stored.refusal;
+  if (stored.usage) completion.usage = { ...stored.usage };
+  if (stored.mode !== undefined) completion.mode = stored.mode;
+  if (stored.nullMeansAbsent) completion.nullMeansAbsent = true;
+  return completion;
+}
+
+/** The parsed value when `text` is exactly its compact JSON (a cheap first-character test skips prose). */
+function exactJson(text: string): { value: unknown } | undefined {
+  const first = text[0];
+  if (first !== "{" && first !== "[" && first !== '"') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return JSON.stringify(value) === text ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A problem with a stored reply's shape, or undefined when it is usable. */
+export function storedReplyProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "is not an object";
+  const reply = value as Record<string, unknown>;
+  const hasText = typeof reply.text === "string";
+  if (hasText === "json" in reply) return 'must have exactly one of "text" (a string) and "json"';
+  for (const field of ["finishReason", "refusal", "mode"] as const) {
+    if (reply[field] !== undefined && typeof reply[field] !== "string") return `"${field}" must be a string`;
+  }
+  if (reply.nullMeansAbsent !== undefined && typeof reply.nullMeansAbsent !== "boolean") return '"nullMeansAbsent" must be true or false';
+  if (reply.usage !== undefined) {
+    const usage = reply.usage as Record<string, unknown> | null;
+    if (typeof usage !== "object" || usage === null || !["promptTokens", "completionTokens", "totalTokens"].every((name) => typeof usage[name] === "number")) {
+      return '"usage" must have numeric promptTokens, completionTokens and totalTokens';
+    }
+  }
+  return undefined;
+}
