@@ -13,12 +13,8 @@ export { scriptedModel } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply } from "./models/scripted";
 
 // Offline: record/replay for tests, a persistent reply cache
-export { recording, RECORDING_MODE_ENV } from "./offline/recording";
-export type { RecordingModel, RecordingOptions, RecordingMode } from "./offline/recording";
-export { cached } from "./offline/cached";
-export type { CachedModel, CacheOptions, CacheStats } from "./offline/cached";
-export { OfflineFileError, RecordingMissError } from "./offline/errors";
-export type { RecordingMissReason } from "./offline/errors";
+export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError } from "./offline";
+export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, CacheOptions, CacheStats, RecordingMissReason } from "./offline";
 
 // Settings, cancellation, call metadata
 export { configure, withCallOptions } from "./config";

@@ -1,7 +1,8 @@
 import { ConfigurationError, LLMAbortError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
 import { RecordingMissError, type RecordingMissReason } from "./errors";
-import { canonicalJson, identify, keyOf, type RequestIdentity } from "./key";
+import { RECORDING_MODE_ENV } from "./index";
+import { canonicalJson, identify, requestKey, type RequestIdentity } from "./key";
 import { recordingFile, stubKey, type RecordedEntry, type RecordingFile } from "./recording-file";
 import { fromStoredReply, toStoredReply } from "./stored-reply";
 
@@ -12,8 +13,6 @@ import { fromStoredReply, toStoredReply } from "./stored-reply";
  */
 export type RecordingMode = "record" | "replay" | "auto";
 
-/** The environment variable that overrides `RecordingOptions.mode` for every recording of the process. */
-export const RECORDING_MODE_ENV = "LLM_STRATEGY_RECORDING";
 
 export interface RecordingOptions {
   /**
@@ -73,19 +72,17 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
     mode,
     flush: () => file.flush(),
     async complete(request: CompletionRequest): Promise<Completion> {
-      const identity = identify(model, request);
-      const key = keyOf(identity);
       if (mode !== "record") {
-        const recorded = file.get(key);
+        const recorded = file.get(requestKey(model, request));
         if (recorded) {
           if (request.signal?.aborted) throw new LLMAbortError("The request was aborted.", { cause: request.signal.reason, stub: request.spec.id });
           return fromStoredReply(recorded.reply, "replay");
         }
-        if (mode === "replay") throw missError(file, identity);
+        if (mode === "replay") throw missError(file, identify(model, request));
       }
       const completion = await model.complete(request);
       // The completion itself goes back unchanged (an inner cache's onAccepted still applies).
-      await file.put(identity, toStoredReply(completion, { readable: true, usage: true }));
+      await file.put(identify(model, request), toStoredReply(completion, { readable: true, usage: true }));
       return completion;
     },
   };

@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
 import { ConfigurationError } from "../errors";
 import { OfflineFileError } from "./errors";
 import type { ReplyStore } from "./reply-store";
@@ -8,25 +7,30 @@ import type { StoredReply } from "./stored-reply";
 
 /** Version of the cache's tables, kept in its `meta` table. */
 const CACHE_FORMAT = "1";
+/** Hits whose recency is written in one transaction, when no store came first. */
+const TOUCH_BATCH = 256;
 
 /**
  * Accepted replies in an SQLite database (better-sqlite3), shared safely by several processes:
  * WAL journal (readers never block the writer), a busy timeout for writers that meet another
  * process's lock, and every multi-statement change in one transaction. Entries expire `ttlMs`
  * after they were stored; beyond `maxEntries`, the least recently used go (a hit refreshes an
- * entry). The entry count is kept by triggers, so the bound costs no table scan per write.
+ * entry; other processes see that refresh once this one writes). The entry count is kept by triggers, so the bound costs no table scan per write.
  */
 export class SqliteReplyStore implements ReplyStore {
-  private readonly db: BetterSqlite3.Database;
+  private readonly db: Database;
   private readonly statements: {
-    get: BetterSqlite3.Statement<[string]>;
-    touch: BetterSqlite3.Statement<[number, string]>;
-    upsert: BetterSqlite3.Statement<[string, string, string, string, string, number, number]>;
-    count: BetterSqlite3.Statement<[]>;
-    evict: BetterSqlite3.Statement<[number]>;
-    expire: BetterSqlite3.Statement<[number]>;
+    get: Statement;
+    touch: Statement;
+    upsert: Statement;
+    count: Statement;
+    evict: Statement;
+    expire: Statement;
   };
-  private readonly insert: BetterSqlite3.Transaction<(key: string, reply: string, about: { stub: string; hash: string; model: string }) => void>;
+  /** Hits not yet written: key -> when (ms since epoch). */
+  private readonly touched = new Map<string, number>();
+  private readonly touchAll: Transaction<() => void>;
+  private readonly insert: Transaction<(key: string, reply: string, about: { stub: string; hash: string; model: string }) => void>;
 
   constructor(
     readonly path: string,
@@ -34,24 +38,26 @@ export class SqliteReplyStore implements ReplyStore {
     private readonly ttlMs: number | undefined,
     busyTimeoutMs: number,
   ) {
-    const Database = loadBetterSqlite3();
+    const SqliteDatabase = loadBetterSqlite3();
     this.db = this.guard(() => {
       fs.mkdirSync(nodePath.dirname(path), { recursive: true });
-      return new Database(path, { timeout: busyTimeoutMs });
+      return new SqliteDatabase(path, { timeout: busyTimeoutMs });
     });
     this.guard(() => this.setUp());
     this.statements = this.guard(() => ({
-      get: this.db.prepare<[string]>("SELECT reply, created_at FROM replies WHERE key = ?"),
-      touch: this.db.prepare<[number, string]>("UPDATE replies SET used_at = ? WHERE key = ?"),
-      upsert: this.db.prepare<[string, string, string, string, string, number, number]>(
+      get: this.db.prepare("SELECT reply, created_at FROM replies WHERE key = ?"),
+      touch: this.db.prepare("UPDATE replies SET used_at = ? WHERE key = ?"),
+      upsert: this.db.prepare(
         `INSERT INTO replies (key, stub, hash, model, reply, created_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET reply = excluded.reply, created_at = excluded.created_at, used_at = excluded.used_at`,
       ),
-      count: this.db.prepare<[]>("SELECT entries FROM entry_count"),
-      evict: this.db.prepare<[number]>("DELETE FROM replies WHERE key IN (SELECT key FROM replies ORDER BY used_at LIMIT ?)"),
-      expire: this.db.prepare<[number]>("DELETE FROM replies WHERE created_at <= ?"),
+      count: this.db.prepare("SELECT entries FROM entry_count"),
+      evict: this.db.prepare("DELETE FROM replies WHERE key IN (SELECT key FROM replies ORDER BY used_at LIMIT ?)"),
+      expire: this.db.prepare("DELETE FROM replies WHERE created_at <= ?"),
     }));
+    this.touchAll = this.db.transaction(() => this.applyTouches());
     this.insert = this.db.transaction((key: string, reply: string, about: { stub: string; hash: string; model: string }) => {
+      this.applyTouches();
       const now = Date.now();
       this.statements.upsert.run(key, about.stub, about.hash, about.model, reply, now, now);
       if (this.ttlMs !== undefined) this.statements.expire.run(now - this.ttlMs);
@@ -71,17 +77,25 @@ export class SqliteReplyStore implements ReplyStore {
     } catch (error) {
       throw new OfflineFileError(`The reply cache ${this.path} holds an unreadable entry (${(error as Error).message}). ${FIX}`, { path: this.path, cause: error });
     }
-    // Recency for the size bound. Best effort: a writer holding the lock longer than the busy timeout costs recency, not the hit.
-    try {
-      this.statements.touch.run(now, key);
-    } catch (error) {
-      if (!isBusy(error)) throw this.fileError(error);
-    }
+    // A write transaction per hit would cost ~10x the read: recency is written with the next
+    // store (before it evicts), or in one batch once enough hits piled up, or on close().
+    this.touched.set(key, now);
+    if (this.touched.size >= TOUCH_BATCH) this.writeTouches();
     return reply;
   }
 
   set(key: string, reply: StoredReply, about: { stub: string; hash: string; model: string }): void {
     this.guard(() => this.insert.immediate(key, JSON.stringify(reply), about));
+  }
+
+  /** Writes the recency of the hits since the last write. Best effort: a lock held past the busy timeout costs recency, not a call. */
+  private writeTouches(): void {
+    if (!this.touched.size || !this.db.open) return;
+    try {
+      this.touchAll.immediate();
+    } catch (error) {
+      if (!isBusy(error)) throw this.fileError(error);
+    }
   }
 
   size(): number {
@@ -93,7 +107,17 @@ export class SqliteReplyStore implements ReplyStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.writeTouches();
+    } finally {
+      this.db.close();
+    }
+  }
+
+  private applyTouches(): void {
+    for (const [key, usedAt] of this.touched) this.statements.touch.run(usedAt, key);
+    this.touched.clear();
   }
 
   private entries(): number {
@@ -172,7 +196,24 @@ function isBusy(error: unknown): boolean {
   return code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED";
 }
 
-type BetterSqlite3Constructor = typeof BetterSqlite3;
+/**
+ * The part of better-sqlite3's API this store uses, written out so the runtime's types need
+ * neither `@types/better-sqlite3` nor `esModuleInterop` in a user's project.
+ */
+interface Statement {
+  get(...parameters: unknown[]): unknown;
+  run(...parameters: unknown[]): unknown;
+}
+type Transaction<F extends (...args: never[]) => void> = F & { immediate: F };
+interface Database {
+  readonly open: boolean;
+  prepare(sql: string): Statement;
+  transaction<F extends (...args: never[]) => void>(fn: F): Transaction<F>;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  exec(sql: string): unknown;
+  close(): unknown;
+}
+type BetterSqlite3Constructor = new (file: string, options: { timeout: number }) => Database;
 
 /** better-sqlite3 is an optional peer dependency: loaded only when a disk cache is asked for. */
 function loadBetterSqlite3(): BetterSqlite3Constructor {

@@ -149,6 +149,7 @@ describe("SQLite", () => {
 
     const later = cache(unreachable, { path: file });
     expect((await age(customerBornIn(1990), later)).info.attempts[0]!.source).toBe("cache");
+    expect(later.path).toBe(file);
 
     const warmer = scriptedModel(ageOf);
     const otherOptions = cache({ ...warmer, id: warmer.id, options: { temperature: 1 }, complete: (request) => warmer.complete(request) }, { path: file });
@@ -167,6 +168,8 @@ describe("SQLite", () => {
     } finally {
       db.close();
     }
+    otherOptions.clear();
+    expect(later.size()).toBe(0);
   });
 
   test.each([

@@ -102,6 +102,24 @@ test("hundreds of concurrent calls through two recordings of one file lose no en
   await expect(Promise.all(customers.map((customer) => age(customer, replay)))).resolves.toEqual(ages);
 });
 
+test("entries another writer added to the file meanwhile are kept when this process records", async () => {
+  const file = path.join(folder.dir, "shared.json");
+  const model = recording(scriptedModel(ageOf), { path: file, mode: "auto" });
+  await age(customerBornIn(1990), model);
+  // Another writer (a person, another process) adds an entry for 1991 whose reply says 99.
+  const document = JSON.parse(fs.readFileSync(file, "utf8")) as { entries: { input: { this: { birthdate: string } }; reply: { json: unknown } }[] };
+  const added = JSON.parse(JSON.stringify(document.entries[0])) as (typeof document.entries)[number];
+  added.input.this.birthdate = "1991-01-15";
+  added.reply.json = { value: 99 };
+  document.entries.push(added);
+  fs.writeFileSync(file, JSON.stringify(document, null, 2));
+
+  await age(customerBornIn(1992), model);
+  const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { entries: unknown[] }).entries;
+  expect(entries).toHaveLength(3);
+  await expect(age(customerBornIn(1991), recording(unreachable, { path: file, mode: "replay" }))).resolves.toBe(99);
+});
+
 test("the file is deterministic: the same calls in another order give the same bytes", async () => {
   const customers = Array.from({ length: 20 }, (_, index) => customerBornIn(1950 + index, index));
   const record = async (file: string, order: Customer[]) => {
