@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { ConfigurationError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
+import { RECORDING_MARK } from "./index";
 import { requestKey } from "./key";
 import { MemoryReplyStore, type ReplyStore } from "./reply-store";
 import { SqliteReplyStore } from "./sqlite-store";
@@ -77,6 +78,15 @@ export function cached(model: LanguageModel, options: CacheOptions = {}): Cached
   if (!model || typeof model.complete !== "function") throw new ConfigurationError("cached(model, options): model must be a LanguageModel.");
   checkOptions(options);
   const file = options.path === undefined ? undefined : path.resolve(options.path);
+  const wrappedMode = (model as { [RECORDING_MARK]?: string })[RECORDING_MARK];
+  if (file && (wrappedMode === "record" || wrappedMode === "auto")) {
+    process.emitWarning(
+      `cached({ path: ${JSON.stringify(options.path)} }) wraps a recording() in ${wrappedMode} mode: a request answered from this persistent cache ` +
+        `never reaches the recording, so the recording file may lack it and a later replay (in CI) miss it. ` +
+        `Put the recording outside: recording(cached(model, { path }), { path: ... }).`,
+      { code: "LLM_STRATEGY_CACHE_HIDES_RECORDING" },
+    );
+  }
   const stats: CacheStats = { hits: 0, misses: 0, stores: 0 };
   let store: ReplyStore | undefined;
   // Opened at the first call, so declaring a cached model (say in a decorator at module scope) touches no disk.

@@ -11,6 +11,9 @@ export { OfflineFileError, RecordingMissError, type RecordingMissReason } from "
 export type { CachedModel, CacheOptions, CacheStats } from "./cached";
 export type { RecordingModel, RecordingOptions, RecordingMode } from "./recording";
 
+/** Marks the models `recording()` makes (with their mode as value), so `cached()` can tell it wraps one. */
+export const RECORDING_MARK: unique symbol = Symbol("llm-strategy.recording");
+
 /** The environment variable that overrides `RecordingOptions.mode`: `record`, `replay` or `auto`. */
 export const RECORDING_MODE_ENV = "LLM_STRATEGY_RECORDING";
 

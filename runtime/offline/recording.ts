@@ -1,7 +1,7 @@
 import { ConfigurationError, LLMAbortError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
 import { RecordingMissError, type RecordingMissReason } from "./errors";
-import { RECORDING_MODE_ENV } from "./index";
+import { RECORDING_MARK, RECORDING_MODE_ENV } from "./index";
 import { canonicalJson, identify, requestKey, type RequestIdentity } from "./key";
 import { recordingFile, stubKey, type RecordedEntry, type RecordingFile } from "./recording-file";
 import { fromStoredReply, toStoredReply } from "./stored-reply";
@@ -64,7 +64,7 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
   const mode = recordingMode(options.mode);
   const file = recordingFile(options.path);
 
-  return {
+  const recorder: RecordingModel = {
     id: model.id,
     options: model.options,
     inner: model,
@@ -86,6 +86,8 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
       return completion;
     },
   };
+  Object.defineProperty(recorder, RECORDING_MARK, { value: mode });
+  return recorder;
 }
 
 /** The environment variable's mode, else the option's, else `"auto"`. */

@@ -253,6 +253,21 @@ describe("with recording()", () => {
     expect(replayed.info.attempts.map((attempt) => attempt.source)).toEqual(["replay", "replay"]);
   });
 
+  test("a persistent cache around a recording that records is warned about (its hits would never be recorded)", () => {
+    const emitWarning = jest.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      const file = path.join(folder.dir, "recorded.json");
+      cache(recording(unreachable, { path: file, mode: "replay" }), { path: path.join(folder.dir, "a.sqlite") });
+      cache(recording(unreachable, { path: file, mode: "auto" }));
+      expect(emitWarning).not.toHaveBeenCalled();
+      cache(recording(unreachable, { path: file, mode: "auto" }), { path: path.join(folder.dir, "b.sqlite") });
+      expect(emitWarning).toHaveBeenCalledTimes(1);
+      expect(String(emitWarning.mock.calls[0]![0])).toContain("Put the recording outside: recording(cached(model, { path }), { path: ... })");
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
   test("cached(recording(model)): a replayed reply is cached, so the recording is read once", async () => {
     const file = path.join(folder.dir, "recorded.json");
     await age(customerBornIn(1990), recording(scriptedModel(ageOf), { path: file, mode: "record" }));
