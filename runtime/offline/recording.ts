@@ -13,7 +13,6 @@ import { fromStoredReply, toStoredReply } from "./stored-reply";
  */
 export type RecordingMode = "record" | "replay" | "auto";
 
-
 export interface RecordingOptions {
   /**
    * The recording file (JSON; relative to the working directory). Meant as one file per test
@@ -44,7 +43,7 @@ export interface RecordingModel extends LanguageModel {
 
 /**
  * Records the requests of real stub calls and their replies to a JSON file, and replays them
- * with no network, for tests (the Python library's recorded FakeLLM runs). A request is looked
+ * with no network, for tests. A request is looked
  * up by the stub's build-time content hash (prompt template and schemas), the call's inputs,
  * the model's identity and options, and, for repair requests, the conversation so far: a
  * repair conversation replays round by round. Only request content and replies are written,
