@@ -1,0 +1,148 @@
+/**
+ * The customer database as an interactive terminal program: the model creates mock customers,
+ * computes their ages (concurrently), then answers searches in plain words by highlighting rows.
+ *
+ *   node examples/customer-database/dist/main.js             online if OPENAI_API_KEY / OPENAI_BASE_URL is set, else offline
+ *   node examples/customer-database/dist/main.js --offline   replay the committed recording
+ *   node examples/customer-database/dist/main.js --record    ask the endpoint, record a fresh session
+ */
+import * as readline from "node:readline";
+import { LLMStrategyError, RecordingMissError } from "llm-strategy";
+import { MockCustomerDatabase, type Customer } from "./customer";
+import { customerTable, errorLine, paint, progress, terminalScreen, type AgeCell, type Screen } from "./screen";
+import { chooseSession, inSession, OfflineSetupError, recordedSearchFor, type Session } from "./session";
+
+const USAGE = `Usage: node examples/customer-database/dist/main.js [--offline | --record]
+
+  (no flag)   ask the model at OPENAI_BASE_URL (default api.openai.com) with OPENAI_API_KEY and
+              OPENAI_MODEL; with neither OPENAI_API_KEY nor OPENAI_BASE_URL set, same as --offline
+  --offline   replay the committed recording (recordings/session.json): no network, no key
+  --record    ask the model and record a fresh session into recordings/session.json
+`;
+
+const QUIT = new Set(["", "q", "quit", "exit"]);
+
+async function main(args: string[]): Promise<void> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const screen = terminalScreen(process.stdout);
+  const session = chooseSession(args, process.env);
+  banner(screen, session);
+
+  const database = new MockCustomerDatabase();
+  screen.write("Creating 10 mock customers…\n");
+  await inSession(session, () => database.load());
+  const ages = await computeAges(screen, session, database.customers);
+  screen.write(`\n${customerTable(screen, database.customers, ages)}\n`);
+
+  await searchLoop(screen, session, database, ages);
+  await session.model?.flush();
+  screen.write("Bye.\n");
+}
+
+function banner(screen: Screen, session: Session): void {
+  screen.write(`${paint.bold(screen, "Customer database")} ${paint.dim(screen, "(llm-strategy example)")}\n`);
+  if (session.kind === "replay") {
+    screen.write(`${paint.cyan(screen, "OFFLINE: these are recorded answers")} (${session.reason}); no model is asked.\n`);
+    screen.write(`Replaying ${session.recordingFile}. Searches available offline:\n`);
+    for (const search of session.recordedSearches) screen.write(`  • ${search}\n`);
+  } else if (session.kind === "record") {
+    screen.write(`${paint.cyan(screen, "RECORDING")}: asking ${process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}, every reply is written to ${session.recordingFile}.\n`);
+  } else {
+    screen.write(`Online: ${session.reason} (model ${process.env.OPENAI_MODEL ?? "gpt-4o-mini"}).\n`);
+  }
+}
+
+/** Every customer's `age` stub at once; the progress line counts the answers as they come. */
+async function computeAges(screen: Screen, session: Session, customers: Customer[]): Promise<AgeCell[]> {
+  const ages: AgeCell[] = customers.map(() => "pending");
+  const failures: Error[] = [];
+  let done = 0;
+  const started = performance.now();
+  progress(screen, "ages", 0, customers.length);
+  await inSession(session, () =>
+    Promise.all(
+      customers.map(async (customer, index) => {
+        try {
+          ages[index] = await customer.age;
+        } catch (error) {
+          if (!(error instanceof LLMStrategyError)) throw error;
+          ages[index] = "failed";
+          failures.push(error);
+        }
+        progress(screen, "ages", ++done, customers.length);
+      }),
+    ),
+  );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  screen.write(paint.dim(screen, `${customers.length} ages computed concurrently in ${seconds} s\n`));
+  if (failures.length) screen.write(`${errorLine(screen, failures[0]!)}\n(${failures.length} of ${customers.length} age calls failed; shown as ?)\n`);
+  return ages;
+}
+
+async function searchLoop(screen: Screen, session: Session, database: MockCustomerDatabase, ages: AgeCell[]): Promise<void> {
+  const interactive = Boolean(process.stdin.isTTY);
+  const lines = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
+  lines.on("SIGINT", () => lines.close());
+  lines.setPrompt("search> ");
+  screen.write('Search in plain words, e.g. "the customer born in 1990". Quit with q, an empty line or Ctrl-D.\n');
+  lines.prompt();
+  let quit = false;
+  for await (const line of lines) {
+    const query = line.trim();
+    // Piped input is not echoed by the terminal: echo it, so a transcript reads like a session.
+    if (!interactive) screen.write(`${query}\n`);
+    if ((quit = QUIT.has(query.toLowerCase()))) break;
+    await search(screen, session, database, ages, query);
+    lines.prompt();
+  }
+  lines.close();
+  // Ctrl-D (end of input) leaves the cursor after the prompt.
+  if (!quit) screen.write("\n");
+}
+
+async function search(screen: Screen, session: Session, database: MockCustomerDatabase, ages: AgeCell[], typed: string): Promise<void> {
+  const query = session.kind === "replay" ? recordedSearchFor(session, typed) : typed;
+  let keys: string[];
+  try {
+    keys = await inSession(session, () => database.findCustomerKey(query));
+  } catch (error) {
+    if (error instanceof RecordingMissError && error.reason === "input") {
+      screen.write(`${paint.red(screen, `“${typed}” is not in the recording`)}, and offline there is no model to ask it.\n`);
+      screen.write("Offline, try one of:\n");
+      for (const search of session.recordedSearches) screen.write(`  • ${search}\n`);
+      return;
+    }
+    if (!(error instanceof LLMStrategyError)) throw error;
+    screen.write(`${errorLine(screen, error)}\n`);
+    return;
+  }
+  const byKey = new Map(database.customers.map((customer) => [customer.key, customer]));
+  const ranks = new Map(keys.filter((key) => byKey.has(key)).map((key, index) => [key, index + 1]));
+  screen.write(`\n${customerTable(screen, database.customers, ages, ranks)}`);
+  if (ranks.size === 0) screen.write(`No customer matches “${typed}”.\n`);
+  else {
+    const names = [...ranks.keys()].map((key) => `${key} ${byKey.get(key)!.firstName} ${byKey.get(key)!.lastName}`);
+    screen.write(`${ranks.size} ${ranks.size === 1 ? "match" : "matches"} for “${typed}”, best first: ${names.join(", ")}\n`);
+  }
+  const unknown = keys.filter((key) => !byKey.has(key));
+  if (unknown.length) screen.write(paint.dim(screen, `(the model also named keys that are not in the table: ${unknown.join(", ")})\n`));
+}
+
+// `... | head` closing the pipe early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // The library's errors and a missing recording say what to do in one line; anything else is a bug: show the stack.
+  if (error instanceof LLMStrategyError || error instanceof OfflineSetupError) {
+    console.error(errorLine(terminalScreen(process.stderr), error));
+  } else {
+    console.error(error);
+  }
+  process.exitCode = 1;
+});

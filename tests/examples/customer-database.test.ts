@@ -1,0 +1,257 @@
+/**
+ * examples/customer-database: built with the real tspc, then used as a person uses it — in a
+ * real terminal (tmux), offline from the committed recording — and through a pipe, online
+ * against a local OpenAI-compatible server, and re-recorded with its stand-in model.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startOpenAIServer, type OpenAIServer, type Reply } from "../helpers/openai-server";
+import { customerModel } from "../runtime/customer-specs";
+import { buildExample, exampleDir, offlineEnv, REPO, runNode } from "./helpers";
+
+jest.setTimeout(90_000);
+
+const EXAMPLE = exampleDir("customer-database");
+const MAIN = path.join(EXAMPLE, "dist", "main.js");
+const RECORDING = path.join(EXAMPLE, "recordings", "session.json");
+
+/** The customers in the committed recording (made by the stand-in model; see the example's README). */
+const RECORDED_CUSTOMERS = [
+  ["CUST-001", "Aiko Tanaka", "1990-03-14"],
+  ["CUST-002", "Lars Johansson", "1975-11-02"],
+  ["CUST-003", "Amara Okafor", "1988-07-21"],
+  ["CUST-004", "Mateo García", "1962-01-30"],
+  ["CUST-005", "Priya Sharma", "1995-09-09"],
+  ["CUST-006", "Chloé Dubois", "1983-05-17"],
+  ["CUST-007", "Lucas Oliveira", "2001-12-05"],
+  ["CUST-008", "Fatima Al-Sayed", "1970-04-26"],
+  ["CUST-009", "Ethan Walker", "1990-10-08"],
+  ["CUST-010", "Hana Novák", "1957-08-19"],
+] as const;
+
+const RECORDED_SEARCHES = ["customers living in Europe", "customers younger than 30", "the customer born in 1990", "the oldest customer", "who lives in Tokyo?"];
+
+let build: { status: number | null; output: string };
+beforeAll(() => {
+  build = buildExample("customer-database");
+});
+
+interface Row {
+  mark: string;
+  key: string;
+  name: string;
+  born: string;
+  age: string;
+}
+
+/** The rows of the last customer table in `text`. */
+function lastTable(text: string): Row[] {
+  const blocks = text.split(/^match +key +name +born +age +address *$/m);
+  const rows: Row[] = [];
+  for (const line of blocks[blocks.length - 1]!.split("\n")) {
+    const match = /^(▶ \d+)?\s*(CUST-\d{3}|c\d+)\s{2,}(.+?)\s{2,}(\d{4}-\d{2}-\d{2})\s+(\d+|\?|…)\s{2}/.exec(line);
+    if (match) rows.push({ mark: match[1] ?? "", key: match[2]!, name: match[3]!, born: match[4]!, age: match[5]! });
+  }
+  return rows;
+}
+
+const marks = (rows: Row[]) => Object.fromEntries(rows.filter((row) => row.mark).map((row) => [row.key, row.mark]));
+
+function expectRecordedCustomersWithAges(rows: Row[]): void {
+  expect(rows.map((row) => [row.key, row.name, row.born])).toEqual(RECORDED_CUSTOMERS.map((customer) => [...customer]));
+  // The recorded answers of the `age` stub: years since the birth year, as of 2022.
+  expect(rows.map((row) => Number(row.age))).toEqual(RECORDED_CUSTOMERS.map(([, , born]) => 2022 - Number(born.slice(0, 4))));
+}
+
+test("builds with tspc: no diagnostics, the manifest lists the three stubs, the JS holds their JSDoc", () => {
+  expect(build.output).toBe("");
+  expect(build.status).toBe(0);
+  const manifest = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "dist", "llm-prompts.json"), "utf8")) as { stubs: { id: string; file: string }[] };
+  expect(manifest.stubs.map((entry) => entry.id).sort()).toEqual([
+    "src/customer.ts:18 CustomerDatabase.findCustomerKey",
+    "src/customer.ts:25 MockCustomerDatabase.createMockCustomers",
+    "src/customer.ts:7 Customer.age",
+  ]);
+  const js = fs.readFileSync(path.join(EXAMPLE, "dist", "customer.js"), "utf8");
+  expect(js).toContain("Return the current age of the customer, from \\`birthdate\\` and the current year (2022).");
+  expect(js).toContain('"the customer that was born in 1990" are supported.');
+  expect(js).toContain('query: { description: "Natural language query", type: "string" }');
+  expect(js).toContain("Create mock customers with believable data (our customers are world citizens).");
+  expect(js).toContain("__llmStrategy.invoke(__llmStrategySpec_Customer_age, this, [])");
+});
+
+test("offline through a pipe (--offline wins over a configured key): recorded customers, ages, searches, a clear miss", async () => {
+  // An endpoint that would refuse every connection: --offline must not touch it.
+  const env = offlineEnv({ OPENAI_API_KEY: "sk-unused", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+  const run = await runNode(MAIN, ["--offline"], { env, input: "the oldest customer\n  WHO lives in   tokyo?\ncustomers on the moon\nq\n" });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  const out = run.stdout;
+  expect(out).toContain("OFFLINE: these are recorded answers (--offline); no model is asked.");
+  for (const search of RECORDED_SEARCHES) expect(out).toContain(`  • ${search}\n`);
+  expect(out).toContain("ages 10/10");
+
+  const [initial, afterOldest, afterTokyo] = out.split("search> ").map(lastTable);
+  expectRecordedCustomersWithAges(initial!);
+  expect(marks(initial!)).toEqual({});
+  expect(marks(afterOldest!)).toEqual({ "CUST-010": "▶ 1" });
+  expect(out).toContain("1 match for “the oldest customer”, best first: CUST-010 Hana Novák");
+  // Another spelling of a recorded search finds its recorded answer.
+  expect(marks(afterTokyo!)).toEqual({ "CUST-001": "▶ 1" });
+  expect(out).toContain("“customers on the moon” is not in the recording, and offline there is no model to ask it.");
+  expect(out.trimEnd().endsWith("Bye.")).toBe(true);
+});
+
+describe("in a real terminal (tmux), offline because no key or endpoint is set", () => {
+  const socket = `llm-strategy-examples-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+  const screen = (options: string[] = []) => tmux("capture-pane", "-p", ...options, "-t", "example");
+  let config: string;
+
+  /** Polls the screen until `predicate` holds; fails with the screen as it was at the deadline. */
+  async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = screen();
+      if (predicate(text)) return text;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}. The screen:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  function type(text: string): void {
+    tmux("send-keys", "-t", "example", "-l", text);
+    tmux("send-keys", "-t", "example", "Enter");
+  }
+
+  beforeAll(() => {
+    // Keep the pane after the program ends, to read its last screen and exit status.
+    config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-tmux-")), "tmux.conf");
+    fs.writeFileSync(config, "set -g remain-on-exit on\n");
+    // The shell prints the program's exit status when it ends (tmux's #{pane_dead_status} is not always filled in).
+    const program = `env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u OPENAI_MODEL -u LLM_STRATEGY_RECORDING -u NO_COLOR TERM=xterm-256color node ${JSON.stringify(MAIN)}`;
+    const command = `${program}; echo "[exit status $?]"`;
+    tmux("-f", config, "new-session", "-d", "-x", "120", "-y", "40", "-s", "example", "-c", REPO, command);
+  });
+
+  afterAll(() => {
+    try {
+      tmux("kill-server");
+    } catch {
+      // Already gone.
+    }
+    fs.rmSync(path.dirname(config), { recursive: true, force: true });
+  });
+
+  test("shows the customers with ages and the recorded-answers notice, highlights a search, explains a miss, quits", async () => {
+    const first = await waitForScreen((text) => text.includes("Quit with q"), "the table and the search prompt");
+    expect(first).toContain("OFFLINE: these are recorded answers (no OPENAI_API_KEY or OPENAI_BASE_URL set); no model is asked.");
+    expect(first).toContain("Searches available offline:");
+    for (const search of RECORDED_SEARCHES) expect(first).toContain(`• ${search}`);
+    expect(first).toContain("ages 10/10 ██████████");
+    expectRecordedCustomersWithAges(lastTable(first));
+    // The prompt waits on the last line (capture-pane drops trailing spaces).
+    expect(first.trimEnd().split("\n").pop()).toBe("search>");
+
+    type("the customer born in 1990");
+    const found = await waitForScreen((text) => text.includes("matches for “the customer born in 1990”"), "the search result");
+    const rows = lastTable(found);
+    expect(rows).toHaveLength(10);
+    expect(marks(rows)).toEqual({ "CUST-001": "▶ 1", "CUST-009": "▶ 2" });
+    expect(found).toContain("2 matches for “the customer born in 1990”, best first: CUST-001 Aiko Tanaka, CUST-009 Ethan Walker");
+    // In colour too: the matching rows (and only they) have the yellow background.
+    const coloured = screen(["-e"]).split("\n");
+    // The last table's row of `key` (the summary line below it names keys with one space after them).
+    const lineOf = (key: string) => coloured.filter((line) => line.includes(`${key}  `)).pop()!;
+    expect(lineOf("CUST-001")).toContain("\x1b[43m");
+    expect(lineOf("CUST-009")).toContain("\x1b[43m");
+    expect(lineOf("CUST-002")).not.toContain("\x1b[43m");
+
+    type("customers on the moon");
+    const missed = await waitForScreen((text) => text.includes("is not in the recording"), "the message for an unrecorded search");
+    expect(missed).toContain("“customers on the moon” is not in the recording, and offline there is no model to ask it.");
+    expect(missed).toContain("Offline, try one of:");
+    expect(tmux("display-message", "-p", "-t", "example", "#{pane_dead}").trim()).toBe("0");
+
+    type("q");
+    await waitForScreen(() => tmux("display-message", "-p", "-t", "example", "#{pane_dead}").trim() === "1", "the program to end");
+    expect(screen()).toMatch(/^search> q\nBye\.\n\[exit status 0\]$/m);
+  });
+});
+
+describe("online, against a local OpenAI-compatible server", () => {
+  let server: OpenAIServer;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  test("the classes' own models answer; the ten age calls run at once; a search highlights its rows", async () => {
+    server = await startOpenAIServer(async (request): Promise<Reply> => {
+      const reply = customerModel(request);
+      // Slow ages: all ten are in flight together only if the program starts them concurrently.
+      return request.body.messages[0]!.content.startsWith("Return the current age") ? { ...reply, delayMs: 300 } : reply;
+    });
+    const env = offlineEnv({ OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "local-model" });
+    // Input ends without "q": end of input (Ctrl-D) quits too.
+    const run = await runNode(MAIN, [], { env, input: "the customer born in 1985\n" });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Online: asking ${server.baseURL} (model local-model).`);
+    expect(run.stdout).not.toContain("recorded answers");
+
+    const bodies = server.requests.map((request) => request.body);
+    expect(bodies).toHaveLength(12);
+    expect(bodies.every((body) => body.model === "local-model")).toBe(true);
+    // @llmStrategy(openAI({ maxTokens: 1024 })) on MockCustomerDatabase, 256 on Customer.
+    expect(bodies.map((body) => body.max_tokens)).toEqual([1024, ...Array(10).fill(256), 1024]);
+    expect(server.inFlight.max).toBe(10);
+
+    const [initial, afterSearch] = run.stdout.split("search> ").map(lastTable);
+    expect(initial!.map((row) => Number(row.age))).toEqual(initial!.map((row) => 2022 - Number(row.born.slice(0, 4))));
+    expect(initial).toHaveLength(10);
+    expect(marks(afterSearch!)).toEqual({ c5: "▶ 1" });
+    expect(run.stdout.trimEnd().endsWith("Bye.")).toBe(true);
+  });
+
+  test("a provider error is one readable line on stderr, not a stack trace", async () => {
+    server = await startOpenAIServer(() => ({ status: 401, body: { error: { message: "Incorrect API key provided", type: "invalid_request_error" } } }));
+    const env = offlineEnv({ OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "wrong-key" });
+    const run = await runNode(MAIN, [], { env });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^✖ LLMRequestError: .*MockCustomerDatabase\.createMockCustomers.*401/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe("the committed recording", () => {
+  // A copy of the built example inside the repository (so `llm-strategy` still resolves to it), recording into its own folder.
+  const copy = path.join(EXAMPLE, ".tmp", `record-${process.pid}`);
+  beforeAll(() => {
+    fs.cpSync(path.join(EXAMPLE, "dist"), path.join(copy, "dist"), { recursive: true });
+  });
+  afterAll(() => {
+    fs.rmSync(path.join(EXAMPLE, ".tmp"), { recursive: true, force: true });
+  });
+
+  test("without a recording, offline mode says how to get one back, in one line", async () => {
+    const run = await runNode(path.join(copy, "dist", "main.js"), ["--offline"], { env: offlineEnv() });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^✖ OfflineSetupError: cannot read the offline recording .*session\.json .*git checkout -- /);
+  });
+
+  test("is exactly what the stand-in model gives when the program runs with --record", async () => {
+    const run = await runNode(path.join(copy, "dist", "record-offline-session.js"), [], { env: offlineEnv() });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Recorded 16 replies of the stand-in model "local-stand-in".');
+    const recorded = fs.readFileSync(path.join(copy, "recordings", "session.json"), "utf8");
+    // If this fails after a change to the example or to how stubs are compiled, re-record:
+    // node examples/customer-database/dist/record-offline-session.js
+    expect(recorded).toBe(fs.readFileSync(RECORDING, "utf8"));
+  });
+});
