@@ -47,8 +47,9 @@ function convertRoot(replySchema: JsonSchema): ProviderSchema {
     if (converted.type !== "object") throw new NotStrict();
     const $defs: Record<string, JsonSchema> = {};
     for (const name of Object.keys(definitions)) $defs[name] = convert(definitions[name]!);
-    const used = usedDefinitions(converted, $defs);
-    return { schema: Object.keys(used).length ? { ...converted, $defs: used } : converted, strict: true };
+    const inlined = inlineSingleUse(converted, usedDefinitions(converted, $defs));
+    const used = usedDefinitions(inlined, $defs);
+    return { schema: Object.keys(used).length ? { ...inlined, $defs: used } : inlined, strict: true };
   } catch (error) {
     if (error instanceof NotStrict) return { schema: replySchema, strict: false };
     throw error;
@@ -117,6 +118,59 @@ function usedDefinitions(root: JsonSchema, $defs: Record<string, JsonSchema>): R
   };
   visit(root);
   return used;
+}
+
+/**
+ * Writes a definition used exactly once, and not recursive, in place of its `$ref` (as a
+ * hand-written schema would have it): the `$defs` entry and the reference cost tokens in every
+ * request. Recursive and shared definitions stay in `$defs`.
+ */
+function inlineSingleUse(root: JsonSchema, $defs: Record<string, JsonSchema>): JsonSchema {
+  const uses = new Map<string, number>();
+  const references = new Map<string, Set<string>>();
+  const collect = (node: unknown, into: Set<string>): void => {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) return node.forEach((item) => collect(item, into));
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "$ref" && typeof value === "string") {
+        const name = refName(value);
+        uses.set(name, (uses.get(name) ?? 0) + 1);
+        into.add(name);
+      } else collect(value, into);
+    }
+  };
+  collect(root, new Set());
+  for (const name of Object.keys($defs)) {
+    const into = new Set<string>();
+    collect($defs[name], into);
+    references.set(name, into);
+  }
+  const reachesItself = (name: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [...(references.get(name) ?? [])];
+    while (stack.length) {
+      const next = stack.pop()!;
+      if (next === name) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(references.get(next) ?? []));
+    }
+    return false;
+  };
+  const inlinable = new Set(Object.keys($defs).filter((name) => uses.get(name) === 1 && !reachesItself(name)));
+  if (!inlinable.size) return root;
+  const expand = (node: unknown): unknown => {
+    if (typeof node !== "object" || node === null) return node;
+    if (Array.isArray(node)) return node.map(expand);
+    const record = node as JsonSchema;
+    if (typeof record.$ref === "string" && inlinable.has(refName(record.$ref))) return expand($defs[refName(record.$ref)]);
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(record)) out[key] = expand(value);
+    return out;
+  };
+  const expanded = expand(root) as JsonSchema;
+  for (const name of Object.keys($defs)) if (!inlinable.has(name)) $defs[name] = expand($defs[name]) as JsonSchema;
+  return expanded;
 }
 
 function nullable(schema: JsonSchema): JsonSchema {

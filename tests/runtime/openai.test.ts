@@ -41,7 +41,7 @@ function model(options: OpenAIOptions = {}) {
 }
 
 describe("modes", () => {
-  test("structured: strict json_schema with $defs, optional properties nullable, null mapped back to absent", async () => {
+  test("structured: strict json_schema, optional properties nullable, null mapped back to absent", async () => {
     configure({ model: model({ mode: "structured", temperature: 0.2, maxTokens: 300 }) });
     const customers = await MockCustomerDatabase.createMockCustomers(2);
     expect(customers).toHaveLength(2);
@@ -55,11 +55,15 @@ describe("modes", () => {
     expect(format.type).toBe("json_schema");
     expect(format.json_schema!.name).toBe("MockCustomerDatabase_createMockCustomers");
     expect(format.json_schema!.strict).toBe(true);
-    const schema = format.json_schema!.schema as { properties: { value: unknown }; $defs: { Customer: { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> } } };
-    expect(schema.properties.value).toEqual({ type: "array", items: { $ref: "#/$defs/Customer" } });
-    expect(schema.$defs.Customer.required).toEqual(["key", "firstName", "lastName", "birthdate", "address", "nickname"]);
-    expect(schema.$defs.Customer.additionalProperties).toBe(false);
-    expect(schema.$defs.Customer.properties.nickname).toEqual({ type: ["string", "null"] });
+    type StrictObject = { type: string; required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
+    const schema = format.json_schema!.schema as { properties: { value: { type: string; items: StrictObject } }; $defs?: unknown };
+    // Customer is used once, so it is written in place rather than as a $defs entry.
+    expect(schema.$defs).toBeUndefined();
+    const customer = schema.properties.value.items;
+    expect(schema.properties.value.type).toBe("array");
+    expect(customer.required).toEqual(["key", "firstName", "lastName", "birthdate", "address", "nickname"]);
+    expect(customer.additionalProperties).toBe(false);
+    expect(customer.properties.nickname).toEqual({ type: ["string", "null"] });
     // The schema travels in response_format, so the prompt leaves the output types out.
     expect(body.messages[0]!.content).not.toContain("interface Customer");
     expect(calls[0]).toMatchObject({ mode: "structured", fallbacks: [] });

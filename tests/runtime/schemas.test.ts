@@ -53,23 +53,29 @@ describe("toStrictSchema", () => {
     expect(strict).toBe(true);
     expect(schema).toEqual({
       type: "object",
-      properties: { value: { type: "array", items: { $ref: "#/$defs/Pet" } } },
+      properties: {
+        value: {
+          type: "array",
+          // Used once and not recursive: written in place, as a hand-written schema would be.
+          items: {
+            type: "object",
+            properties: {
+              kind: { const: "pet" },
+              name: { type: "string" },
+              born: { type: ["string", "null"], format: "date-time" },
+              mood: { type: ["string", "null"], enum: ["calm", "wild", null] },
+              owner: { anyOf: [{ $ref: "#/$defs/Person" }, { type: "null" }] },
+              note: { type: ["string", "null"] },
+            },
+            required: ["kind", "name", "born", "mood", "owner", "note"],
+            additionalProperties: false,
+          },
+        },
+      },
       required: ["value"],
       additionalProperties: false,
       $defs: {
-        Pet: {
-          type: "object",
-          properties: {
-            kind: { const: "pet" },
-            name: { type: "string" },
-            born: { type: ["string", "null"], format: "date-time" },
-            mood: { type: ["string", "null"], enum: ["calm", "wild", null] },
-            owner: { anyOf: [{ $ref: "#/$defs/Person" }, { type: "null" }] },
-            note: { type: ["string", "null"] },
-          },
-          required: ["kind", "name", "born", "mood", "owner", "note"],
-          additionalProperties: false,
-        },
+        // Recursive: stays a definition.
         Person: {
           type: "object",
           properties: {
@@ -83,6 +89,21 @@ describe("toStrictSchema", () => {
     });
     // Still a schema ajv accepts.
     expect(() => new Ajv({ strict: false, logger: false }).compile(schema)).not.toThrow();
+  });
+
+  test("a definition used more than once stays in $defs; one used once is written in place", () => {
+    const Tag = { type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false };
+    const Point = { type: "object", properties: { x: { type: "number" } }, required: ["x"], additionalProperties: false };
+    const output = {
+      type: "object",
+      properties: { first: { $ref: "#/definitions/Tag" }, second: { $ref: "#/definitions/Tag" }, at: { $ref: "#/definitions/Point" } },
+      required: ["first", "second", "at"],
+      additionalProperties: false,
+    };
+    const { schema } = toStrictSchema(replySchemaOf(spec(output, { Tag, Point })));
+    const value = (schema.properties as Record<string, JsonSchema>).value!;
+    expect(value.properties).toEqual({ first: { $ref: "#/$defs/Tag" }, second: { $ref: "#/$defs/Tag" }, at: Point });
+    expect(schema.$defs).toEqual({ Tag });
   });
 
   test("a described $ref is inlined one level (strict mode allows no keyword beside $ref); unused $defs are dropped", () => {
