@@ -7,8 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startOpenAIServer, type OpenAIServer, type Reply } from "../helpers/openai-server";
-import { customerModel } from "../runtime/customer-specs";
+import { replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 import { buildExample, exampleDir, offlineEnv, REPO, runNode } from "./helpers";
 
 jest.setTimeout(90_000);
@@ -180,6 +179,37 @@ describe("in a real terminal (tmux), offline because no key or endpoint is set",
     expect(screen()).toMatch(/^search> q\nBye\.\n\[exit status 0\]$/m);
   });
 });
+
+/**
+ * A "model" for the local server that does the example's three tasks from what each request
+ * carries (the inputs after "Input: " in the prompt): customers c0..c9 born 1980..1989, their
+ * ages, and searches for a birth year.
+ */
+function customerModel(request: ReceivedRequest): Reply {
+  const prompt = request.body.messages[0]!.content;
+  const line = prompt.split("\n").find((text) => text.startsWith("Input: "));
+  const input = JSON.parse(line!.slice("Input: ".length)) as {
+    numCustomers?: number;
+    query?: string;
+    this?: { birthdate?: string; customers?: { key: string; birthdate: string }[] };
+  };
+  if (prompt.startsWith("Create mock customers")) {
+    const customers = Array.from({ length: input.numCustomers ?? 1 }, (_, index) => ({
+      key: `c${index}`,
+      firstName: ["Ada", "Bao", "Chidi", "Dara", "Emil"][index % 5]!,
+      lastName: ["Okafor", "Lindqvist", "Tanaka", "Moreau", "Silva"][index % 5]!,
+      birthdate: `${1980 + index}-0${(index % 9) + 1}-15`,
+      address: `${index + 1} Harbour Road, Lisbon, Portugal`,
+    }));
+    return replyJson(request, { value: customers });
+  }
+  if (prompt.startsWith("Return the current age")) return replyJson(request, { value: 2022 - Number(input.this!.birthdate!.slice(0, 4)) });
+  if (prompt.startsWith("Find the keys")) {
+    const year = /born in (\d{4})/.exec(input.query ?? "")?.[1] ?? "none";
+    return replyJson(request, { value: input.this!.customers!.filter((customer) => customer.birthdate.startsWith(year)).map((customer) => customer.key) });
+  }
+  return { status: 400, body: { error: { message: `unknown prompt: ${prompt.slice(0, 40)}` } } };
+}
 
 describe("online, against a local OpenAI-compatible server", () => {
   let server: OpenAIServer;
