@@ -103,49 +103,57 @@ test("offline through a pipe (--offline wins over a configured key): recorded cu
   expect(out.trimEnd().endsWith("Bye.")).toBe(true);
 });
 
-describe("in a real terminal (tmux), offline because no key or endpoint is set", () => {
+describe("in a real terminal (tmux)", () => {
   const socket = `llm-strategy-examples-${process.pid}`;
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-  const screen = (options: string[] = []) => tmux("capture-pane", "-p", ...options, "-t", "example");
+  const screen = (session: string, options: string[] = []) => tmux("capture-pane", "-p", ...options, "-t", session);
+  const paneDead = (session: string) => tmux("display-message", "-p", "-t", session, "#{pane_dead}").trim() === "1";
   let config: string;
+  let server: OpenAIServer | undefined;
 
   /** Polls the screen until `predicate` holds; fails with the screen as it was at the deadline. */
-  async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  async function waitForScreen(session: string, predicate: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const text = screen();
+      const text = screen(session);
       if (predicate(text)) return text;
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}. The screen:\n${text}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  function type(text: string): void {
-    tmux("send-keys", "-t", "example", "-l", text);
-    tmux("send-keys", "-t", "example", "Enter");
+  function type(session: string, text: string): void {
+    tmux("send-keys", "-t", session, "-l", text);
+    tmux("send-keys", "-t", session, "Enter");
+  }
+
+  /** Starts the program in a 120x40 terminal; `env` are the settings it gets, every other model setting is removed. */
+  function startProgram(session: string, env: Record<string, string> = {}): void {
+    const settings = Object.entries(env).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+    const program = ["env", "-u OPENAI_API_KEY -u OPENAI_BASE_URL -u OPENAI_MODEL -u LLM_STRATEGY_RECORDING -u NO_COLOR", "TERM=xterm-256color", ...settings, "node", JSON.stringify(MAIN)].join(" ");
+    // The shell prints the program's exit status when it ends (tmux's #{pane_dead_status} is not always filled in).
+    tmux("-f", config, "new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", REPO, `${program}; echo "[exit status $?]"`);
   }
 
   beforeAll(() => {
-    // Keep the pane after the program ends, to read its last screen and exit status.
+    // Keep panes after their program ends, to read the last screen and the exit status.
     config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-tmux-")), "tmux.conf");
     fs.writeFileSync(config, "set -g remain-on-exit on\n");
-    // The shell prints the program's exit status when it ends (tmux's #{pane_dead_status} is not always filled in).
-    const program = `env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u OPENAI_MODEL -u LLM_STRATEGY_RECORDING -u NO_COLOR TERM=xterm-256color node ${JSON.stringify(MAIN)}`;
-    const command = `${program}; echo "[exit status $?]"`;
-    tmux("-f", config, "new-session", "-d", "-x", "120", "-y", "40", "-s", "example", "-c", REPO, command);
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     try {
       tmux("kill-server");
     } catch {
-      // Already gone.
+      // No session was started, or the server is gone already.
     }
     fs.rmSync(path.dirname(config), { recursive: true, force: true });
+    await server?.close();
   });
 
-  test("shows the customers with ages and the recorded-answers notice, highlights a search, explains a miss, quits", async () => {
-    const first = await waitForScreen((text) => text.includes("Quit with q"), "the table and the search prompt");
+  test("offline (no key, no endpoint): customers with ages, the recorded-answers notice, a highlighted search, a clear miss, quit", async () => {
+    startProgram("offline");
+    const first = await waitForScreen("offline", (text) => text.includes("Quit with q"), "the table and the search prompt");
     expect(first).toContain("OFFLINE: these are recorded answers (no OPENAI_API_KEY or OPENAI_BASE_URL set); no model is asked.");
     expect(first).toContain("Searches available offline:");
     for (const search of RECORDED_SEARCHES) expect(first).toContain(`• ${search}`);
@@ -154,29 +162,52 @@ describe("in a real terminal (tmux), offline because no key or endpoint is set",
     // The prompt waits on the last line (capture-pane drops trailing spaces).
     expect(first.trimEnd().split("\n").pop()).toBe("search>");
 
-    type("the customer born in 1990");
-    const found = await waitForScreen((text) => text.includes("matches for “the customer born in 1990”"), "the search result");
+    type("offline", "the customer born in 1990");
+    const found = await waitForScreen("offline", (text) => text.includes("matches for “the customer born in 1990”"), "the search result");
     const rows = lastTable(found);
     expect(rows).toHaveLength(10);
     expect(marks(rows)).toEqual({ "CUST-001": "▶ 1", "CUST-009": "▶ 2" });
     expect(found).toContain("2 matches for “the customer born in 1990”, best first: CUST-001 Aiko Tanaka, CUST-009 Ethan Walker");
     // In colour too: the matching rows (and only they) have the yellow background.
-    const coloured = screen(["-e"]).split("\n");
+    const coloured = screen("offline", ["-e"]).split("\n");
     // The last table's row of `key` (the summary line below it names keys with one space after them).
     const lineOf = (key: string) => coloured.filter((line) => line.includes(`${key}  `)).pop()!;
     expect(lineOf("CUST-001")).toContain("\x1b[43m");
     expect(lineOf("CUST-009")).toContain("\x1b[43m");
     expect(lineOf("CUST-002")).not.toContain("\x1b[43m");
 
-    type("customers on the moon");
-    const missed = await waitForScreen((text) => text.includes("is not in the recording"), "the message for an unrecorded search");
+    type("offline", "customers on the moon");
+    const missed = await waitForScreen("offline", (text) => text.includes("is not in the recording"), "the message for an unrecorded search");
     expect(missed).toContain("“customers on the moon” is not in the recording, and offline there is no model to ask it.");
     expect(missed).toContain("Offline, try one of:");
-    expect(tmux("display-message", "-p", "-t", "example", "#{pane_dead}").trim()).toBe("0");
+    expect(paneDead("offline")).toBe(false);
 
-    type("q");
-    await waitForScreen(() => tmux("display-message", "-p", "-t", "example", "#{pane_dead}").trim() === "1", "the program to end");
-    expect(screen()).toMatch(/^search> q\nBye\.\n\[exit status 0\]$/m);
+    type("offline", "q");
+    await waitForScreen("offline", () => paneDead("offline"), "the program to end");
+    expect(screen("offline")).toMatch(/^search> q\nBye\.\n\[exit status 0\]$/m);
+  });
+
+  test("online: the progress line counts the ages as they arrive, in place; Ctrl-D quits", async () => {
+    // Each age arrives 250 ms after the previous one (by birth year), so the count is seen climbing.
+    server = await startOpenAIServer((request) => {
+      const reply = customerModel(request);
+      const born = /"birthdate":"(\d{4})/.exec(request.body.messages[0]!.content)?.[1];
+      return request.body.messages[0]!.content.startsWith("Return the current age") ? { ...reply, delayMs: 250 * (Number(born) - 1979) } : reply;
+    });
+    startProgram("online", { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "local-model" });
+    const midway = await waitForScreen("online", (text) => /^ages [1-9]\/10 /m.test(text), "a partial age count");
+    const count = Number(/^ages (\d)\/10 (█+)(░+)$/m.exec(midway)?.[1]);
+    expect(/^ages (\d)\/10 (█+)(░+)$/m.exec(midway)?.slice(2).map((bar) => bar.length)).toEqual([count, 10 - count]);
+    const done = await waitForScreen("online", (text) => text.includes("Quit with q"), "the table");
+    // Rewritten in place: one progress line, at its final count.
+    expect(done.match(/^ages /gm)).toEqual(["ages "]);
+    expect(done).toContain("ages 10/10 ██████████");
+    expect(done).toContain(`Online: asking ${server.baseURL} (model local-model).`);
+    expect(lastTable(done).map((row) => row.age)).toEqual(["42", "41", "40", "39", "38", "37", "36", "35", "34", "33"]);
+
+    tmux("send-keys", "-t", "online", "C-d");
+    await waitForScreen("online", () => paneDead("online"), "the program to end");
+    expect(screen("online")).toMatch(/^Bye\.\n\[exit status 0\]$/m);
   });
 });
 
