@@ -11,6 +11,13 @@
 /** Version of the emitted spec format. Emitted as `version` in every spec. */
 export const SPEC_VERSION = 1;
 
+/**
+ * The `id` of every spec of `ChatChain.structuredQuery<T>()`: the transformer specialises each
+ * call site of it like a call of a generic stub, and the runtime's method reads that
+ * specialisation under this id (its own spec, the fallback for uncompiled callers, has it too).
+ */
+export const CHAIN_QUERY_ID = "llm-strategy ChatChain.structuredQuery";
+
 /** A JSON Schema (draft-07, as ajv and OpenAI read it). `$ref`s point at `#/definitions/<name>`. */
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -89,6 +96,13 @@ export interface CallSpec<Class = ClassThunk> {
   template: string;
   /** TypeScript-like declarations of named types that only the output uses (may be ""). */
   outputTypes: string;
+  /**
+   * The stub's doc text exactly as `template` begins with it (its JSDoc text and `Returns:`
+   * line, placeholders neutralised); absent when the stub has none. Lets the runtime swap the
+   * doc text for the value of the hyperparameter `prompt:<file> <Name>` (see `hyperparameter`)
+   * while the rest of the template stays as built. Optional: specs built before it still run.
+   */
+  doc?: string;
   /** The stub's parameters in declaration order. */
   params: ParamSpec[];
   /** Data fields of the receiver sent as `this` (own and inherited; no methods or getters). Absent for `"static"`/`"function"`. */

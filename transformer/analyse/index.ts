@@ -222,7 +222,7 @@ class FileAnalyser implements Analyser {
     const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
     const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
 
-    const { template, outputTypes } = buildTemplate({
+    const { template, outputTypes, doc: templateDoc } = buildTemplate({
       doc: doc.text,
       ...(doc.returns ? { returns: doc.returns } : {}),
       kind: site.kind,
@@ -242,6 +242,7 @@ class FileAnalyser implements Analyser {
       id: site.id,
       kind: site.kind,
       template,
+      ...(templateDoc !== undefined ? { doc: templateDoc } : {}),
       outputTypes,
       params,
       ...(receiverType && thisFields.length > 0 ? { thisFields } : {}),

@@ -33,17 +33,22 @@ export interface TemplateParts {
   outputDeclarations: string[];
 }
 
-export function buildTemplate(parts: TemplateParts): { template: string; outputTypes: string } {
+/**
+ * `doc` is the template's leading doc section (absent when there is none): the runtime can swap
+ * it for a tuned doc text (the hyperparameter `prompt:<file> <Name>`) and keep the rest.
+ */
+export function buildTemplate(parts: TemplateParts): { template: string; outputTypes: string; doc?: string } {
   const outputTypes = parts.outputDeclarations.length > 0 ? `${neutralisePlaceholders(parts.outputDeclarations.join("\n\n"))}\n` : "";
   const sections: string[] = [];
   const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
-  if (about) sections.push(neutralisePlaceholders(about));
+  const doc = about ? neutralisePlaceholders(about) : undefined;
+  if (doc) sections.push(doc);
   if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
   sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
   sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
-  return { template: sections.join("\n\n"), outputTypes };
+  return { template: sections.join("\n\n"), outputTypes, ...(doc ? { doc } : {}) };
 }
 
 /**

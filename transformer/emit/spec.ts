@@ -26,6 +26,7 @@ export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: S
     kind: spec.kind,
     typeArguments: spec.typeArguments,
     template: spec.template,
+    doc: spec.doc,
     outputTypes: spec.outputTypes,
     params: spec.params.map((param) => ({ name: param.name, role: param.role })),
     thisFields: spec.thisFields,

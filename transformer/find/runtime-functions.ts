@@ -49,7 +49,7 @@ export function createRuntimeFunctionFinder(context: TransformerContext): (call:
 const packageNameByDir = new Map<string, string | undefined>();
 
 /** A file under a `runtime/` folder of the package named `llm-strategy` (the nearest package.json decides). */
-function isPackageRuntimeFile(fileName: string): boolean {
+export function isPackageRuntimeFile(fileName: string): boolean {
   const normalized = fileName.replace(/\\/g, "/");
   if (!/\/runtime\/[^/]+\.(d\.)?[cm]?ts$/.test(normalized)) return false;
   return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;

@@ -1,5 +1,6 @@
 import type * as ts from "typescript";
 import type { TransformerContext } from "../context";
+import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
 import { createRuntimeFunctionFinder } from "./runtime-functions";
 import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
 
@@ -32,6 +33,7 @@ export function isCompiledSource(program: ts.Program, file: ts.SourceFile): bool
 export function scanProgram(context: TransformerContext): ProgramScan {
   const { ts: tsi, program } = context;
   const runtimeFunctionOf = createRuntimeFunctionFinder(context);
+  const chainQueryOf = createChainQueryFinder(context);
   const isPromiseType = createPromiseTypeTest(context);
   const scan: ProgramScan = { files: new Map(), genericStubs: new Map(), genericStubNames: new Set(), isPromiseType };
 
@@ -44,6 +46,12 @@ export function scanProgram(context: TransformerContext): ProgramScan {
         const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
         if (plainCallee && !tsi.isOptionalChain(node)) findings.calls.push(node);
         const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
+        // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
+        const chainQuery = plainCallee && !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
+        if (chainQuery && !scan.genericStubs.has(chainQuery.site.declaration)) {
+          scan.genericStubs.set(chainQuery.site.declaration, chainQuery);
+          scan.genericStubNames.add(CHAIN_QUERY_METHOD);
+        }
         if (runtimeFunction === "implement") findings.implementCalls.push(node);
         if (runtimeFunction === "stub") {
           const declaration = stubDeclarationOf(tsi, node);
