@@ -21,6 +21,22 @@ export { configure, withCallOptions } from "./config";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
 
+// Traces, hyperparameters, chat chains
+export { withTrace, TraceRecorder, traced, configureTracing, readTrace, traceSpans, TRACE_FORMAT, TRACE_VERSION } from "./tracing";
+export type { TraceOptions, TracingSettings, TraceJson, SpanJson, AttemptJson, TraceValue } from "./tracing";
+export {
+  hyperparameter,
+  withHyperparameters,
+  collectHyperparameters,
+  HyperparameterCollector,
+  parseHyperparameters,
+  describeHyperparameters,
+  currentHyperparameters,
+  HYPERPARAMETERS_FORMAT,
+} from "./hyperparameters";
+export type { Hyperparameter, HyperparameterValues, HyperparameterFile, HyperparameterEntry, HyperparameterType, JsonValue } from "./hyperparameters";
+export { ChatChain, chatChain } from "./chat-chain";
+
 // Errors
 export {
   LLMStrategyError,

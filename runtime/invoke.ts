@@ -1,5 +1,6 @@
 import { linkedController, raceAbort } from "./abort";
 import { addUsage, zeroUsage, type CallInfo } from "./call-info";
+import { continueConversation, currentConversation, recordExchange, type Conversation } from "./chat-chain";
 import { currentScope, currentSettings, type CallScope } from "./config";
 import { bindModel, boundModelOf } from "./decorator";
 import {
@@ -14,11 +15,13 @@ import {
   type Attempt,
 } from "./errors";
 import type { Completion, CompletionRequest, LanguageModel } from "./model";
+import { specWithHyperparameters } from "./hyperparameters";
 import { parseReply } from "./parse";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
+import { startStubSpan, type StubSpan } from "./tracing/context";
 import { replySchemaOf, replyValidator, validateReply } from "./validate";
 
 /**
@@ -32,12 +35,16 @@ import { replySchemaOf, replyValidator, validateReply } from "./validate";
 export function invoke<T = unknown>(spec: CallSpec, receiver: unknown, args: readonly unknown[]): Promise<T> {
   // Synchronously, before anything awaits: `callSpecialized` set the pending spec just now.
   const effective = takeSpecialisation(spec);
-  return callStub(effective, receiver, args) as Promise<T>;
+  // Tracing: a span around the call when a trace or OpenTelemetry records; otherwise nothing.
+  const span = startStubSpan(effective);
+  if (span) return span.run(() => callStub(effective, receiver, args, span)) as Promise<T>;
+  return callStub(effective, receiver, args, undefined) as Promise<T>;
 }
 
-async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
+async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknown[], span: StubSpan | undefined): Promise<unknown> {
   const started = performance.now();
   const scope = currentScope();
+  const conversation = currentConversation();
   const info: CallInfo = {
     stub: spec.id,
     hash: spec.hash,
@@ -53,17 +60,23 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
   if (spec.typeArguments !== undefined) info.typeArguments = spec.typeArguments;
   try {
     checkVersion(spec);
-    const model = resolveModel(spec, receiver, args, scope);
+    const model = resolveModel(spec, receiver, args, scope, conversation);
     info.model = model.id;
     info.input = collectInput(spec, receiver, args);
-    const prompt = renderPrompt(spec, info.input);
+    // Hyperparameters may change the prompt (a tuned doc text, `{{hp:name}}` values): a variant with its own hash, same schemas.
+    const promptSpec = specWithHyperparameters(spec);
+    info.hash = promptSpec.hash;
+    // In a chat chain, its conversation comes first.
+    const prompt = continueConversation(conversation, renderPrompt(promptSpec, info.input));
     info.messages = prompt.messages;
-    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal));
+    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, promptSpec, span));
+    recordExchange(conversation, prompt, info);
     return info.value;
   } catch (error) {
     throw (info.error = asStrategyError(error, spec));
   } finally {
     info.durationMs = performance.now() - started;
+    span?.end(info);
     report(info, scope);
   }
 }
@@ -76,6 +89,8 @@ async function completeValid(
   info: CallInfo,
   scope: CallScope | undefined,
   signal: AbortSignal | undefined,
+  promptSpec: CallSpec = spec,
+  span?: StubSpan,
 ): Promise<unknown> {
   const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
   const replySchema = replySchemaOf(spec);
@@ -86,9 +101,11 @@ async function completeValid(
   for (let attempt = 1; ; attempt++) {
     // The caller has already been answered with the abort; a model that ignored it gets no repair request.
     signal?.throwIfAborted();
-    const request: CompletionRequest = { spec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
+    const request: CompletionRequest = { spec: promptSpec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
     if (signal) request.signal = signal;
+    span?.asking(model, request);
     const completion = await askModel(model, request);
+    span?.answered();
     const record = recordAttempt(info, completion);
     stopUnlessUsable(spec, completion, info);
 
@@ -259,12 +276,17 @@ function report(info: CallInfo, scope: CallScope | undefined): void {
 // Model resolution
 
 /**
- * First match wins: an explicit `LanguageModel` argument; the scope's model
- * (`withCallOptions({ model })`, for tests); the model bound by `@llmStrategy` to the receiver's
- * class or the nearest decorated class up its prototype chain (or to an `implement<I>()`
- * object); the default from `configure({ model })`.
+ * First match wins: an explicit `LanguageModel` argument; the model of the chat chain the call
+ * continues; the scope's model (`withCallOptions({ model })`, for tests); the model bound by `@llmStrategy` to the receiver's class or the nearest decorated class up
+ * its prototype chain (or to an `implement<I>()` object); the default from `configure({ model })`.
  */
-function resolveModel(spec: CallSpec, receiver: unknown, args: readonly unknown[], scope: CallScope | undefined): LanguageModel {
+function resolveModel(
+  spec: CallSpec,
+  receiver: unknown,
+  args: readonly unknown[],
+  scope: CallScope | undefined,
+  conversation: Conversation | undefined,
+): LanguageModel {
   const explicitIndex = spec.params.findIndex((param) => param.role === "model");
   if (explicitIndex >= 0) {
     const explicit = args[explicitIndex];
@@ -276,7 +298,7 @@ function resolveModel(spec: CallSpec, receiver: unknown, args: readonly unknown[
       );
     }
   }
-  const model = scope?.model ?? boundModelOf(receiver) ?? currentSettings().model;
+  const model = conversation?.model ?? scope?.model ?? boundModelOf(receiver) ?? currentSettings().model;
   if (model) return model;
   throw new ConfigurationError(
     `No language model for ${spec.id}. Give it one in any of three ways: ` +
