@@ -32,9 +32,10 @@ let defaultCaptureContent = true;
 const SCHEMA_SENT_MODES = new Set(["structured", "tools"]);
 
 class SpanNode {
-  readonly started = performance.now();
   otel: OtelSpan | undefined;
   constructor(
+    /** `performance.now()` at the start (`json.startTime` is the same instant on the epoch clock). */
+    readonly started: number,
     readonly json: SpanJson,
     readonly parent: SpanNode | undefined,
     /** A recorder was running when the span opened: its JSON is part of a trace. */
@@ -58,9 +59,10 @@ function openSpan(kind: SpanJson["kind"], name: string, otelKind: number = SPAN_
   const tracer = activeTracer();
   if (!store?.recorder && !tracer) return undefined;
   const parent = store?.node;
-  const json: SpanJson = { id: nextSpanId++, kind, name, startTime: now(), status: "running", children: [] };
+  const started = performance.now();
+  const json: SpanJson = { id: nextSpanId++, kind, name, startTime: performance.timeOrigin + started, status: "running", children: [] };
   const recording = store?.recorder !== undefined;
-  const node = new SpanNode(json, parent, recording, store?.captureContent ?? false);
+  const node = new SpanNode(started, json, parent, recording, store?.captureContent ?? false);
   if (recording) {
     if (parent?.recording) parent.json.children.push(json);
     if (parent === store!.recorderParent) store!.recorder!.roots.push(json);
