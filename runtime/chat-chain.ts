@@ -26,10 +26,12 @@ export interface Conversation {
 }
 
 const conversations = new AsyncLocalStorage<Conversation>();
+/** Until a chain first runs an operation, no context holds a conversation: stub calls skip the lookup. */
+let conversationsEverStarted = false;
 
 /** The conversation of the current async context, if a chain operation is running. */
 export function currentConversation(): Conversation | undefined {
-  return conversations.getStore();
+  return conversationsEverStarted ? conversations.getStore() : undefined;
 }
 
 /** Modes in which the model was given the schema through the provider (and so the prompt without output types). */
@@ -170,6 +172,7 @@ export class ChatChain {
 
   /** Inside `continueWith` of this same chain, its running conversation; else a new one. */
   private conversation(): Conversation {
+    conversationsEverStarted = true;
     const current = conversations.getStore();
     if (current?.chain === this && current.pendingUser === undefined) return current;
     return { chain: this, messages: [...this.messages], model: this.model };

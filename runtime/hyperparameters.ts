@@ -72,6 +72,12 @@ interface Scope {
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
+/** Until a scope is first entered, none can be in force: reads skip the context lookup. */
+let scopesEverEntered = false;
+
+function currentScope(): Scope | undefined {
+  return scopesEverEntered ? scopes.getStore() : undefined;
+}
 
 /**
  * Declares a hyperparameter. Declare each once, at module scope:
@@ -127,7 +133,7 @@ function handle(declaration: Declaration): Hyperparameter {
 }
 
 function read(declaration: Declaration): JsonValue {
-  const scope = scopes.getStore();
+  const scope = currentScope();
   let value = declaration.default;
   if (scope) {
     if (Object.prototype.hasOwnProperty.call(scope.values, declaration.name)) value = scope.values[declaration.name]!;
@@ -151,6 +157,7 @@ function read(declaration: Declaration): JsonValue {
  */
 export function withHyperparameters<R>(values: HyperparameterValues | HyperparameterFile, fn: () => R): R {
   const given = parseHyperparameters(values);
+  scopesEverEntered = true;
   const outer = scopes.getStore();
   const scope: Scope = { values: Object.freeze({ ...outer?.values, ...given }), collectors: outer?.collectors ?? [] };
   const pendingPrompts = Object.keys(given).filter((name) => !declarations.has(name));
@@ -223,6 +230,7 @@ export class HyperparameterCollector {
 
   /** Runs `fn` collecting what it reads; nested collectors each collect. */
   run<R>(fn: () => R): R {
+    scopesEverEntered = true;
     const outer = scopes.getStore();
     return scopes.run({ values: outer?.values ?? EMPTY, collectors: [...(outer?.collectors ?? []), this] }, fn);
   }
@@ -256,7 +264,7 @@ export async function collectHyperparameters<T>(fn: () => T | Promise<T>): Promi
  * values in force in the current scope: what an optimizer may change.
  */
 export function describeHyperparameters(): HyperparameterFile {
-  const values = scopes.getStore()?.values ?? EMPTY;
+  const values = currentScope()?.values ?? EMPTY;
   return fileOf(
     [...declarations.values()].map((declaration) => ({
       declaration,
@@ -267,7 +275,7 @@ export function describeHyperparameters(): HyperparameterFile {
 
 /** The values set by the enclosing `withHyperparameters` scopes (not defaults). */
 export function currentHyperparameters(): HyperparameterValues {
-  return scopes.getStore()?.values ?? EMPTY;
+  return currentScope()?.values ?? EMPTY;
 }
 
 function fileOf(read: { declaration: Declaration; value: JsonValue }[]): HyperparameterFile {
@@ -316,7 +324,7 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
     info = { placeholders: [...placeholders], variants: new Map() };
     bySpec.set(spec, info);
   }
-  const scope = scopes.getStore();
+  const scope = currentScope();
   if (!scope && info.placeholders.length === 0) return spec;
 
   let doc: string | undefined;

@@ -25,6 +25,8 @@ interface TraceStore {
 }
 
 const storage = new AsyncLocalStorage<TraceStore>();
+/** Until a recorder first runs, no async context can hold one: the hooks skip the context lookup. */
+let recordersEverRan = false;
 let nextSpanId = 1;
 let defaultCaptureContent = true;
 
@@ -53,11 +55,16 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** Opens a span under the current one, or returns undefined when nothing would record it. */
-function openSpan(kind: SpanJson["kind"], name: string, otelKind: number = SPAN_KIND.INTERNAL): SpanNode | undefined {
-  const store = storage.getStore();
+/**
+ * Opens a span under the current one, or returns undefined when nothing would record it.
+ * @param name A function when the name costs something to make: called only for a span.
+ */
+function openSpan(kind: SpanJson["kind"], nameOf: string | (() => string), otelKind: number = SPAN_KIND.INTERNAL): SpanNode | undefined {
   const tracer = activeTracer();
+  if (!recordersEverRan && !tracer) return undefined;
+  const store = storage.getStore();
   if (!store?.recorder && !tracer) return undefined;
+  const name = typeof nameOf === "string" ? nameOf : nameOf();
   const parent = store?.node;
   const started = performance.now();
   const json: SpanJson = { id: nextSpanId++, kind, name, startTime: performance.timeOrigin + started, status: "running", children: [] };
@@ -179,6 +186,7 @@ export class TraceRecorder {
 
   /** Runs `fn` recording spans; returns what it returns. Can be called several times. */
   run<R>(fn: () => R): R {
+    recordersEverRan = true;
     const outer = storage.getStore();
     this.startTime ??= now();
     this.running++;
@@ -288,6 +296,7 @@ export function configureTracing(settings: TracingSettings): void {
 
 /** Records a hyperparameter read on the open span and every span around it. */
 export function noteHyperparameterRead(name: string, value: TraceValue): void {
+  if (!recordersEverRan) return;
   const store = storage.getStore();
   if (!store?.recorder) return;
   for (let node = store.node; node; node = node.parent) {
@@ -342,7 +351,7 @@ export interface StubSpan {
 
 /** A span for one stub call, or undefined (no work at all) when nothing records spans. */
 export function startStubSpan(spec: CallSpec): StubSpan | undefined {
-  const node = openSpan("stub", displayName(spec));
+  const node = openSpan("stub", () => displayName(spec));
   if (!node) return undefined;
   const asks: Ask[] = [];
   return {
