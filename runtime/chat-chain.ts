@@ -53,6 +53,18 @@ export function continueConversation(conversation: Conversation | undefined, pro
   return { messages, messagesIfSchemaSent: prompt.messagesIfSchemaSent === prompt.messages ? messages : continued(prompt.messagesIfSchemaSent) };
 }
 
+/**
+ * The spec a request inside a conversation is made with: its `hash` also covers the messages
+ * before the prompt (and a pending question), because caches and recordings key on the hash,
+ * the inputs and the turns after the first message; two conversations that differ only before
+ * the prompt must not share a cached reply. Schemas are the spec's own.
+ */
+export function conversationSpec(conversation: Conversation | undefined, spec: CallSpec): CallSpec {
+  if (!conversation) return spec;
+  const context = JSON.stringify([conversation.messages, conversation.pendingUser ?? null]);
+  return { ...spec, hash: createHash("sha256").update(`${spec.hash}\n${context}`).digest("hex").slice(0, 16) };
+}
+
 /** After an accepted reply: the prompt as sent and the reply join the conversation. */
 export function recordExchange(conversation: Conversation | undefined, prompt: RenderedPrompt, info: CallInfo): void {
   if (!conversation) return;

@@ -1,6 +1,6 @@
 import { linkedController, raceAbort } from "./abort";
 import { addUsage, zeroUsage, type CallInfo } from "./call-info";
-import { continueConversation, currentConversation, recordExchange, type Conversation } from "./chat-chain";
+import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./chat-chain";
 import { currentScope, currentSettings, type CallScope } from "./config";
 import { bindModel, boundModelOf } from "./decorator";
 import {
@@ -65,11 +65,12 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     info.input = collectInput(spec, receiver, args);
     // Hyperparameters may change the prompt (a tuned doc text, `{{hp:name}}` values): a variant with its own hash, same schemas.
     const promptSpec = specWithHyperparameters(spec);
-    info.hash = promptSpec.hash;
-    // In a chat chain, its conversation comes first.
+    // In a chat chain, its conversation comes first (and is part of the request's hash).
     const prompt = continueConversation(conversation, renderPrompt(promptSpec, info.input));
+    const requestSpec = conversationSpec(conversation, promptSpec);
+    info.hash = requestSpec.hash;
     info.messages = prompt.messages;
-    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, promptSpec, span));
+    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, requestSpec, span));
     recordExchange(conversation, prompt, info);
     return info.value;
   } catch (error) {

@@ -33,7 +33,8 @@ export const traceCommand: CliCommand = {
     fs.writeFileSync(out, tracePage(trace, path.basename(input)));
     const spans = traceSpans(trace);
     const calls = spans.filter((span) => span.kind === "stub").length;
-    io.stderr(`Wrote ${spans.length} spans (${calls} model calls) from ${path.relative(io.cwd, input) || input}.\n`);
+    const shown = path.relative(io.cwd, input);
+    io.stderr(`Wrote ${spans.length} spans (${calls} model calls) from ${shown && !shown.startsWith("..") ? shown : input}.\n`);
     io.stdout(`${out}\n`);
     if (options.has("--open")) io.stderr(openInBrowser(out));
     return 0;

@@ -1,4 +1,5 @@
 import {
+  cached,
   ChatChain,
   chatChain,
   configure,
@@ -80,6 +81,15 @@ describe("immutability", () => {
     expect(JSON.stringify(rightNext.messages)).not.toContain("Left question");
     expect(JSON.stringify(leftNext.messages)).not.toContain("Right question");
     expect(shared.messages).toHaveLength(2);
+  });
+
+  test("a cache never answers one conversation with another's reply", async () => {
+    let count = 0;
+    const model = cached(scriptedModel(() => ({ value: `reply ${++count}` })));
+    const [pirate] = await chatChain(model, { system: "You are a pirate." }).query("Greet me.");
+    const [butler] = await chatChain(model, { system: "You are a butler." }).query("Greet me.");
+    const [again] = await chatChain(model, { system: "You are a pirate." }).query("Greet me.");
+    expect([pirate, butler, again]).toEqual(["reply 1", "reply 2", "reply 1"]);
   });
 
   test("append and a bad question", async () => {
