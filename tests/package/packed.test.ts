@@ -92,7 +92,7 @@ function run(dir: string): { names: string[]; isCustomer: boolean; isOrder: bool
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8");
 
-test("the tarball holds the built runtime and transformer, README and package.json, nothing of the tests", () => {
+test("the tarball holds the built runtime, transformer, CLI and trace viewer, README and package.json, nothing of the tests", () => {
   expect(packedFiles).toContain("package.json");
   expect(packedFiles).toContain("README.md");
   expect(packedFiles).toContain("dist/runtime/index.js");
@@ -101,7 +101,9 @@ test("the tarball holds the built runtime and transformer, README and package.js
   expect(packedFiles).toContain("dist/transformer/index.js");
   expect(packedFiles).toContain("dist/transformer/index.d.ts");
   expect(packedFiles).toContain("dist/transformer/analyse/index.js");
-  const unexpected = packedFiles.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/(runtime|transformer)\/.+)$/.test(file));
+  expect(packedFiles).toContain("dist/cli/index.js");
+  expect(packedFiles).toContain("dist/viewer/trace-viewer.html");
+  const unexpected = packedFiles.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/(runtime|transformer|cli|viewer)\/.+)$/.test(file));
   expect(unexpected).toEqual([]);
   // The installed transformer must find the root package.json's "tsp" settings (trap 9).
   expect(packedFiles.filter((file) => file.startsWith("dist/") && file.endsWith("package.json"))).toEqual([]);
