@@ -99,6 +99,8 @@ export class OfflineSetupError extends Error {
   override name = "OfflineSetupError";
 }
 
+/** A path as the user would type it: relative to the working directory, absolute when outside it. */
 export function relative(file: string): string {
-  return path.relative(process.cwd(), file) || file;
+  const shown = path.relative(process.cwd(), file);
+  return shown && !shown.startsWith("..") && !path.isAbsolute(shown) ? shown : file;
 }
