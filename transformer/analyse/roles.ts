@@ -8,13 +8,10 @@
  * use site), so a user's own, unrelated type named `LanguageModel` stays an ordinary input,
  * and a model object is never serialised into a prompt (an `OpenAIModel` holds its API key).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type * as ts from "typescript";
+import { isPackageRuntimeFile } from "../package-files";
 import type { ParamSpec } from "../../runtime/spec";
 import type { TypeClassifier } from "./classify";
-
-const PACKAGE_NAME = "llm-strategy";
 
 export class ParameterRoles {
   private readonly byType = new Map<ts.Type, ParamSpec["role"]>();
@@ -64,33 +61,3 @@ export class ParameterRoles {
   }
 }
 
-const packageNameByDir = new Map<string, string | undefined>();
-
-/**
- * A file under the `runtime/` folder of the package named `llm-strategy` (the nearest
- * package.json decides): `runtime/model.ts` in its repository, `dist/runtime/*.d.ts` installed.
- */
-function isPackageRuntimeFile(fileName: string): boolean {
-  const normalized = fileName.replace(/\\/g, "/");
-  if (!/\/runtime\/(?:[^/]+\/)*[^/]+\.(?:d\.)?[cm]?ts$/.test(normalized)) return false;
-  return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;
-}
-
-function nearestPackageName(dir: string): string | undefined {
-  if (packageNameByDir.has(dir)) return packageNameByDir.get(dir);
-  let name: string | undefined;
-  const manifest = path.join(dir, "package.json");
-  if (fs.existsSync(manifest)) {
-    try {
-      const parsed = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown };
-      name = typeof parsed.name === "string" ? parsed.name : undefined;
-    } catch {
-      name = undefined;
-    }
-  } else {
-    const parent = path.dirname(dir);
-    name = parent === dir ? undefined : nearestPackageName(parent);
-  }
-  packageNameByDir.set(dir, name);
-  return name;
-}

@@ -1,7 +1,7 @@
 import type * as ts from "typescript";
 import { CHAIN_QUERY_ID } from "../../runtime/spec";
 import type { TransformerContext } from "../context";
-import { isPackageRuntimeFile } from "./runtime-functions";
+import { isPackageRuntimeFile } from "../package-files";
 import type { FoundStub } from "./stub-sites";
 
 /** The runtime's structured chain query: `ChatChain.structuredQuery<T>(question)`. */

@@ -1,12 +1,9 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type * as ts from "typescript";
+import { isPackageRuntimeFile } from "../package-files";
 import type { TransformerContext } from "../context";
 
 /** The runtime functions whose calls the transformer rewrites. */
 export type RuntimeFunction = "stub" | "implement";
-
-const PACKAGE_NAME = "llm-strategy";
 
 /**
  * Recognises calls of the package's own `stub()` and `implement<I>()` by resolving the called
@@ -46,31 +43,3 @@ export function createRuntimeFunctionFinder(context: TransformerContext): (call:
   };
 }
 
-const packageNameByDir = new Map<string, string | undefined>();
-
-/** A file under a `runtime/` folder of the package named `llm-strategy` (the nearest package.json decides). */
-export function isPackageRuntimeFile(fileName: string): boolean {
-  const normalized = fileName.replace(/\\/g, "/");
-  if (!/\/runtime\/[^/]+\.(d\.)?[cm]?ts$/.test(normalized)) return false;
-  return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;
-}
-
-function nearestPackageName(dir: string): string | undefined {
-  if (packageNameByDir.has(dir)) return packageNameByDir.get(dir);
-  let name: string | undefined;
-  const manifest = path.join(dir, "package.json");
-  if (fs.existsSync(manifest)) {
-    try {
-      const parsed: unknown = JSON.parse(fs.readFileSync(manifest, "utf8"));
-      const value = typeof parsed === "object" && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
-      name = typeof value === "string" ? value : undefined;
-    } catch {
-      name = undefined;
-    }
-  } else {
-    const parent = path.dirname(dir);
-    name = parent === dir ? undefined : nearestPackageName(parent);
-  }
-  packageNameByDir.set(dir, name);
-  return name;
-}

@@ -1,0 +1,38 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const PACKAGE_NAME = "llm-strategy";
+
+const packageNameByDir = new Map<string, string | undefined>();
+
+/**
+ * A file under the `runtime/` folder of the package named `llm-strategy` (the nearest
+ * package.json decides): `runtime/stub.ts` in its repository, `dist/runtime/*.d.ts` installed.
+ * Declarations are recognised as ours by where they live, never by their names, so aliased
+ * imports work and a user's own `stub` is left alone.
+ */
+export function isPackageRuntimeFile(fileName: string): boolean {
+  const normalized = fileName.replace(/\\/g, "/");
+  if (!/\/runtime\/(?:[^/]+\/)*[^/]+\.(?:d\.)?[cm]?ts$/.test(normalized)) return false;
+  return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;
+}
+
+function nearestPackageName(dir: string): string | undefined {
+  if (packageNameByDir.has(dir)) return packageNameByDir.get(dir);
+  let name: string | undefined;
+  const manifest = path.join(dir, "package.json");
+  if (fs.existsSync(manifest)) {
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(manifest, "utf8"));
+      const value = typeof parsed === "object" && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
+      name = typeof value === "string" ? value : undefined;
+    } catch {
+      name = undefined;
+    }
+  } else {
+    const parent = path.dirname(dir);
+    name = parent === dir ? undefined : nearestPackageName(parent);
+  }
+  packageNameByDir.set(dir, name);
+  return name;
+}
