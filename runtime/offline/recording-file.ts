@@ -40,8 +40,12 @@ export class RecordingFile {
   private entries: Map<string, RecordedEntry> | undefined;
   /** The file as last read or written by us: another writer since then is merged in before writing. */
   private seen: FileState | undefined;
-  /** Per stub (and type arguments): the hash recorded in this process; other hashes of it are stale and dropped on write. */
-  private readonly recordedHashes = new Map<string, string>();
+  /**
+   * Per stub (and type arguments): the hashes recorded in this process; the stub's entries under
+   * any other hash are stale and dropped on write. A set, not one hash: one stub legitimately
+   * sends several prompts in one run (hyperparameter variants of its doc text, chat-chain turns).
+   */
+  private readonly recordedHashes = new Map<string, Set<string>>();
   private changes = 0;
   private written = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -76,7 +80,9 @@ export class RecordingFile {
       reply,
     };
     this.load().set(keyOf(identity), entry);
-    this.recordedHashes.set(stubKey(entry), entry.hash);
+    const stub = stubKey(entry);
+    const hashes = this.recordedHashes.get(stub) ?? new Set<string>();
+    this.recordedHashes.set(stub, hashes.add(entry.hash));
     const target = ++this.changes;
     const write = this.chain.then(() => (this.written >= target ? undefined : this.write()));
     // A failed write fails the calls waiting on it, not every later write.
@@ -113,7 +119,7 @@ export class RecordingFile {
     }
     for (const [key, entry] of entries) {
       const recorded = this.recordedHashes.get(stubKey(entry));
-      if (recorded !== undefined && recorded !== entry.hash) entries.delete(key);
+      if (recorded !== undefined && !recorded.has(entry.hash)) entries.delete(key);
     }
     const text = serialise(entries);
     await fs.promises.mkdir(path.dirname(this.path), { recursive: true });

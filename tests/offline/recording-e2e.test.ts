@@ -193,13 +193,17 @@ test("a stub moved to another line (a comment added above) still replays: lookup
   expect(server.requests).toHaveLength(0);
 });
 
-test("auto mode re-records the edited stub: its stale entries are replaced, the others kept", async () => {
+test("auto mode re-records the edited stub in the next run: its stale entries are replaced, the others kept", async () => {
   const edited = compile({ files: { "src/customer.ts": customerSource("Return the current age of the customer in whole years, from `birthdate` and the year 2022.") } });
   const module = edited.load<CustomerModule>("src/customer.ts");
   const live = openAI({ baseURL: server.baseURL, model: "local-model", maxTokens: 512 });
-  const hashesBefore = entriesOf(file).map((entry) => entry.hash);
+  // The next run (a new process) reads the file fresh: hashes this process recorded for the same
+  // stub (prompt variants of one run) are all kept, so the next run is modelled by another path.
+  const nextRun = path.join(folder.dir, "__recordings__", "next-run.json");
+  fs.copyFileSync(file, nextRun);
+  const hashesBefore = entriesOf(nextRun).map((entry) => entry.hash);
 
-  const result = await customerFlow(module, recording(live, { path: file, mode: "auto" }));
+  const result = await customerFlow(module, recording(live, { path: nextRun, mode: "auto" }));
   expect(result.ages).toEqual([42, 41, 40, 39]);
   // Only the four edited age calls went to the server.
   expect(server.requests).toHaveLength(4);
@@ -214,7 +218,7 @@ test("auto mode re-records the edited stub: its stale entries are replaced, the 
     "MockCustomerDatabase.createMockCustomers:replay",
   ]);
 
-  const after = entriesOf(file);
+  const after = entriesOf(nextRun);
   expect(after).toHaveLength(6);
   const ageHashes = new Set(after.filter((entry) => entry.stub.endsWith("Customer.age")).map((entry) => entry.hash));
   expect(ageHashes.size).toBe(1);

@@ -16,7 +16,8 @@ import {
   type LanguageModel,
 } from "../../runtime";
 import { startOpenAIServer } from "../helpers/openai-server";
-import { Customer, customerJson, customerModel, inputOf } from "../runtime/customer-specs";
+import { invoke } from "../../runtime";
+import { Customer, customerAgeSpec, customerJson, customerModel, inputOf } from "../runtime/customer-specs";
 import { bytesOf, delay, functionModel, temporaryFolder } from "./helpers";
 
 let folder: ReturnType<typeof temporaryFolder>;
@@ -118,6 +119,22 @@ test("entries another writer added to the file meanwhile are kept when this proc
   const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { entries: unknown[] }).entries;
   expect(entries).toHaveLength(3);
   await expect(age(customerBornIn(1991), recording(unreachable, { path: file, mode: "replay" }))).resolves.toBe(99);
+});
+
+test("one stub sending two prompts in one run (a tuned doc text, a chat turn) keeps the entries of both", async () => {
+  const file = path.join(folder.dir, "variants.json");
+  // What the runtime sends for a hyperparameter variant of a stub's doc text: same stub id, another prompt and hash.
+  const variant = { ...customerAgeSpec, template: `Be brief. ${customerAgeSpec.template}`, hash: `${customerAgeSpec.hash}-variant` };
+  const model = recording(scriptedModel(ageOf), { path: file, mode: "record" });
+  const customer = customerBornIn(1990);
+  await age(customer, model);
+  await withCallOptions({ model }, () => invoke(variant, customer, []));
+  await model.flush();
+  const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { entries: { hash: string }[] }).entries;
+  expect(entries.map((entry) => entry.hash).sort()).toEqual([customerAgeSpec.hash, variant.hash].sort());
+  const replay = recording(unreachable, { path: file, mode: "replay" });
+  await expect(age(customer, replay)).resolves.toBe(32);
+  await expect(withCallOptions({ model: replay }, () => invoke(variant, customer, []))).resolves.toBe(32);
 });
 
 test("the file is deterministic: the same calls in another order give the same bytes", async () => {
