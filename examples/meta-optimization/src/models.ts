@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { openAI, recording, type CallSpec, type LanguageModel, type OpenAIOptions, type RecordingModel } from "llm-strategy";
+import { openAI, recording, type LanguageModel, type OpenAIOptions } from "llm-strategy";
 import type { OptimizationModels } from "./optimize";
 
 /** The committed recording: replayed offline, rewritten by `--record`. */
@@ -50,32 +50,9 @@ export function exampleModels(args: string[], env: NodeJS.ProcessEnv): ExampleMo
 /** Both models, `openAI(options)` wrapped in `recording()` in `mode`. */
 function recorded(mode: "record" | "replay", reason: string, make: (options: OpenAIOptions) => LanguageModel): ExampleModels {
   const record = (inner: LanguageModel) => recording(inner, { path: RECORDING_PATH, mode });
-  const writer = recordPromptVariantsApart(make(WRITER_OPTIONS), record);
+  const writer = record(make(WRITER_OPTIONS));
   const optimizer = record(make(OPTIMIZER_OPTIONS));
   return { kind: mode, reason, writer, optimizer, flush: async () => void (await Promise.all([writer.flush(), optimizer.flush()])) };
-}
-
-/**
- * Works around `recording()` keeping one prompt hash per stub in a recording process: when the
- * optimizer changes the writer's instructions (a prompt hyperparameter), `writeEssay` is asked
- * with a new prompt hash, and the recording would drop the replies to the earlier instructions as
- * stale when it writes the file. Here each prompt variant is recorded under its own stub name
- * (`writeEssay#<hash>`); the model behind the recording still gets the request exactly as the
- * runtime made it. Replay looks replies up the same way.
- */
-function recordPromptVariantsApart(model: LanguageModel, record: (inner: LanguageModel) => RecordingModel): LanguageModel & { flush(): Promise<void> } {
-  const originals = new WeakMap<CallSpec, CallSpec>();
-  const recorded = record({ id: model.id, options: model.options, complete: (request) => model.complete({ ...request, spec: originals.get(request.spec) ?? request.spec }) });
-  return {
-    id: recorded.id,
-    options: recorded.options,
-    flush: () => recorded.flush(),
-    complete(request) {
-      const spec: CallSpec = { ...request.spec, id: `${request.spec.id}#${request.spec.hash}` };
-      originals.set(spec, request.spec);
-      return recorded.complete({ ...request, spec });
-    },
-  };
 }
 
 /** The model name in the committed recording (a plain JSON file). */
