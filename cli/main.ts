@@ -1,11 +1,12 @@
 import { UsageError, type CliCommand, type CliIO } from "./command";
+import { promptsCommand } from "./commands/prompts";
+import { tokensCommand } from "./commands/tokens";
 import { traceCommand } from "./commands/trace";
 
-/**
- * The subcommands of `llm-strategy`. `prompts`, `prompts --diff` and `tokens` (API.md section 8)
- * are added here the same way: a `CliCommand` in `commands/`.
- */
+/** The subcommands of `llm-strategy` (API.md section 8): each a `CliCommand` in `commands/`. */
 export const commands: Record<string, CliCommand> = {
+  prompts: promptsCommand,
+  tokens: tokensCommand,
   trace: traceCommand,
 };
 
