@@ -70,7 +70,11 @@ function walkBack(a: readonly string[], b: readonly string[], trace: Int32Array[
     const previousK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
     const previousX = at(previousK);
     const previousY = previousX - previousK;
-    while (x > previousX && y > previousY) lines.push({ op: " ", text: a[--x]! });
+    while (x > previousX && y > previousY) {
+      x--;
+      y--;
+      lines.push({ op: " ", text: a[x]! });
+    }
     if (d > 0) {
       if (x === previousX) lines.push({ op: "+", text: b[--y]! });
       else lines.push({ op: "-", text: a[--x]! });
