@@ -31,7 +31,7 @@ async function writeTrace(name: string): Promise<string> {
 test("help, unknown commands and options", async () => {
   const none = await run();
   expect(none.code).toBe(2);
-  expect(none.err).toMatch(/^Usage: llm-strategy <command> \[options\]\n\nCommands:\n  trace  Write a trace JSON/);
+  expect(none.err).toMatch(/^Usage: llm-strategy <command> \[options\]\n\nCommands:\n(?:  \S+ +.*\n)*  trace +Write a trace JSON/);
   expect((await run("--help")).code).toBe(0);
   expect((await run("trace", "--help")).out).toMatch(/^Usage: llm-strategy trace <file\.json> \[--out page\.html\] \[--open\]/);
   const unknown = await run("traces");
