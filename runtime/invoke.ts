@@ -90,8 +90,9 @@ async function completeValid(
   info: CallInfo,
   scope: CallScope | undefined,
   signal: AbortSignal | undefined,
-  promptSpec: CallSpec = spec,
-  span?: StubSpan,
+  /** What the requests carry as their spec: `spec`, or its variant for tuned prompts and chat turns (own hash). */
+  requestSpec: CallSpec,
+  span: StubSpan | undefined,
 ): Promise<unknown> {
   const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
   const replySchema = replySchemaOf(spec);
@@ -102,7 +103,7 @@ async function completeValid(
   for (let attempt = 1; ; attempt++) {
     // The caller has already been answered with the abort; a model that ignored it gets no repair request.
     signal?.throwIfAborted();
-    const request: CompletionRequest = { spec: promptSpec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
+    const request: CompletionRequest = { spec: requestSpec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
     if (signal) request.signal = signal;
     span?.asking(model, request);
     const completion = await askModel(model, request);
