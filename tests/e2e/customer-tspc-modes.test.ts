@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../helpers/compile";
+import { customerExampleSource } from "../helpers/customer-example";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
@@ -16,36 +17,8 @@ jest.setTimeout(120_000);
 // package by Node's self-reference; ts-patch loads the plugin by path (see examples/*/tsconfig.json).
 const project = path.join(REPO_ROOT, ".tmp", `e2e-modes-${process.pid}`);
 
-const customerSource = `import { llmStrategy, openAI, stub, type OpenAIMode } from "llm-strategy";
-
-// Chosen by the test; a real project leaves it out (the best the endpoint supports).
-const mode = process.env.CUSTOMER_MODE as OpenAIMode | undefined;
-
-@llmStrategy(openAI({ maxTokens: 256, mode }))
-export class Customer {
-  key = ""; firstName = ""; lastName = ""; birthdate = ""; address = "";
-  /** Return the current age of the customer, from \`birthdate\` and the current year (2022). */
-  get age(): Promise<number> { return stub(); }
-}
-
-export class CustomerDatabase {
-  constructor(public customers: Customer[] = []) {}
-  /**
-   * Find the keys of the customers that match a natural language query best
-   * (sorted by closeness to the match). Semantic queries such as
-   * "the customer that was born in 1990" are supported.
-   * @param query Natural language query
-   */
-  findCustomerKey(query: string): Promise<string[]> { return stub(); }
-}
-
-@llmStrategy(openAI({ maxTokens: 1024, mode }))
-export class MockCustomerDatabase extends CustomerDatabase {
-  async load() { this.customers = await MockCustomerDatabase.createMockCustomers(4); }
-  /** Create mock customers with believable data (our customers are world citizens). */
-  static createMockCustomers(numCustomers = 1): Promise<Customer[]> { return stub(); }
-}
-`;
+// The test picks the mode; a real project leaves it out (the best the endpoint supports).
+const customerSource = customerExampleSource({ mode: "process.env.CUSTOMER_MODE as OpenAIMode | undefined" });
 
 const mainSource = `import { configure, type CallInfo } from "llm-strategy";
 import { Customer, MockCustomerDatabase } from "./customer";

@@ -8,43 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { openAI, recording, RecordingMissError, withCallOptions, type CallInfo, type LanguageModel } from "../../runtime";
 import { compile } from "../helpers/compile";
+import { AGE_DOC, customerExampleSource } from "../helpers/customer-example";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 import { temporaryFolder } from "./helpers";
 
 // Compiling with the real compiler takes seconds on a loaded machine.
 jest.setTimeout(60_000);
-
-const AGE_DOC = "Return the current age of the customer, from `birthdate` and the current year (2022).";
-
-function customerSource(ageDoc: string): string {
-  return `
-import { stub } from "llm-strategy";
-
-export class Customer {
-  key = ""; firstName = ""; lastName = ""; birthdate = ""; address = "";
-  /** ${ageDoc} */
-  get age(): Promise<number> { return stub(); }
-}
-
-export class CustomerDatabase {
-  constructor(public customers: Customer[] = []) {}
-  /**
-   * Find the keys of the customers that match a natural language query best
-   * (sorted by closeness to the match). Semantic queries such as
-   * "the customer that was born in 1990" are supported.
-   * @param query Natural language query
-   */
-  findCustomerKey(query: string): Promise<string[]> { return stub(); }
-}
-
-export class MockCustomerDatabase extends CustomerDatabase {
-  async load() { this.customers = await MockCustomerDatabase.createMockCustomers(4); }
-  /** Create mock customers with believable data (our customers are world citizens). */
-  static createMockCustomers(numCustomers = 1): Promise<Customer[]> { return stub(); }
-}
-`;
-}
 
 interface CustomerInstance {
   key: string;
@@ -93,7 +63,7 @@ beforeEach(() => {
   server.requests.length = 0;
 });
 
-const original = compile({ files: { "src/customer.ts": customerSource(AGE_DOC) } });
+const original = compile({ files: { "src/customer.ts": customerExampleSource({ ageDoc: AGE_DOC }) } });
 
 test("record against the local server, stop it, replay: identical typed values with no request", async () => {
   expect(original.diagnostics).toEqual([]);
@@ -158,7 +128,7 @@ function byStub(a: { stub: string; input: unknown }, b: { stub: string; input: u
 }
 
 test("after a stub's JSDoc changed and the file was rebuilt, replay names the stale stub and how to re-record", async () => {
-  const edited = compile({ files: { "src/customer.ts": customerSource("Return the current age of the customer in whole years, from `birthdate` and the year 2022.") } });
+  const edited = compile({ files: { "src/customer.ts": customerExampleSource({ ageDoc: "Return the current age of the customer in whole years, from `birthdate` and the year 2022." }) } });
   expect(edited.diagnostics).toEqual([]);
   const module = edited.load<CustomerModule>("src/customer.ts");
   const model = recording(openAI({ baseURL: server.baseURL, model: "local-model", maxTokens: 512 }), { path: file, mode: "replay" });
@@ -184,7 +154,7 @@ test("after a stub's JSDoc changed and the file was rebuilt, replay names the st
 });
 
 test("a stub moved to another line (a comment added above) still replays: lookups key on content, not position", async () => {
-  const moved = compile({ files: { "src/customer.ts": `// A new first line moves every stub down.\n${customerSource(AGE_DOC)}` } });
+  const moved = compile({ files: { "src/customer.ts": `// A new first line moves every stub down.\n${customerExampleSource({ ageDoc: AGE_DOC })}` } });
   const module = moved.load<CustomerModule>("src/customer.ts");
   const model = recording(openAI({ baseURL: server.baseURL, model: "local-model", maxTokens: 512 }), { path: file, mode: "replay" });
   const replayed = await customerFlow(module, model);
@@ -194,7 +164,7 @@ test("a stub moved to another line (a comment added above) still replays: lookup
 });
 
 test("auto mode re-records the edited stub in the next run: its stale entries are replaced, the others kept", async () => {
-  const edited = compile({ files: { "src/customer.ts": customerSource("Return the current age of the customer in whole years, from `birthdate` and the year 2022.") } });
+  const edited = compile({ files: { "src/customer.ts": customerExampleSource({ ageDoc: "Return the current age of the customer in whole years, from `birthdate` and the year 2022." }) } });
   const module = edited.load<CustomerModule>("src/customer.ts");
   const live = openAI({ baseURL: server.baseURL, model: "local-model", maxTokens: 512 });
   // The next run (a new process) reads the file fresh: hashes this process recorded for the same

@@ -5,43 +5,15 @@
  */
 import { configure, withCallOptions, type CallInfo } from "../../runtime";
 import { compile } from "../helpers/compile";
+import { customerExampleSource } from "../helpers/customer-example";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "./customer-specs";
 
 // Compiling with the real compiler takes seconds on a loaded machine.
 jest.setTimeout(60_000);
 
-const source = `
-import { llmStrategy, stub, openAI, type OpenAIMode } from "llm-strategy";
-
 // The test picks the mode; in a real project it is left out (the best the endpoint supports).
-const mode = (globalThis as { llmTestMode?: OpenAIMode }).llmTestMode;
-
-@llmStrategy(openAI({ maxTokens: 256, mode }))
-export class Customer {
-  key = ""; firstName = ""; lastName = ""; birthdate = ""; address = "";
-  /** Return the current age of the customer, from \`birthdate\` and the current year (2022). */
-  get age(): Promise<number> { return stub(); }
-}
-
-export class CustomerDatabase {
-  constructor(public customers: Customer[] = []) {}
-  /**
-   * Find the keys of the customers that match a natural language query best
-   * (sorted by closeness to the match). Semantic queries such as
-   * "the customer that was born in 1990" are supported.
-   * @param query Natural language query
-   */
-  findCustomerKey(query: string): Promise<string[]> { return stub(); }
-}
-
-@llmStrategy(openAI({ maxTokens: 1024, mode }))
-export class MockCustomerDatabase extends CustomerDatabase {
-  async load() { this.customers = await MockCustomerDatabase.createMockCustomers(10); }
-  /** Create mock customers with believable data (our customers are world citizens). */
-  static createMockCustomers(numCustomers = 1): Promise<Customer[]> { return stub(); }
-}
-`;
+const source = customerExampleSource({ mode: "(globalThis as { llmTestMode?: OpenAIMode }).llmTestMode", customers: 10 });
 
 interface CustomerModule {
   Customer: new () => { key: string; birthdate: string; age: Promise<number> };
