@@ -79,7 +79,13 @@ function random(seed: number): () => number {
 }
 
 const seed = Number(process.env.CHAOS_SEED ?? 20240611);
-const ALWAYS_INVALID_EVERY = 97;
+/**
+ * A fixed slice of calls (`a % FIXED_EVERY` from 1 to 4) gets the same kind of reply every time,
+ * from a model with a generous timeout, so a valid value, "still invalid after every repair",
+ * "cut off by the token limit" and a provider error happen in every run, however load and
+ * timing reorder the random rolls.
+ */
+const FIXED_EVERY = 97;
 const chance = random(seed);
 
 function chaoticModel(request: ReceivedRequest): Reply {
@@ -87,9 +93,10 @@ function chaoticModel(request: ReceivedRequest): Reply {
   const input = JSON.parse(/^Input: (.*)$/m.exec(prompt)![1]!) as { a: number; b: number };
   const strict = request.body.response_format?.json_schema?.strict === true;
   const correct = JSON.stringify({ total: input.a + input.b, parts: [input.a, input.b], ...(strict ? { at: null } : { at: "2024-01-01T00:00:00Z" }) });
-  // A fixed slice of calls always gets invalid replies, so "still invalid after every repair"
-  // happens in every run, however timing under load reorders the random rolls.
-  if (input.a % ALWAYS_INVALID_EVERY === 1) return { content: JSON.stringify({ total: "wrong", parts: [] }) };
+  if (input.a % FIXED_EVERY === 1) return { content: JSON.stringify({ total: "wrong", parts: [] }) }; // always invalid
+  if (input.a % FIXED_EVERY === 2) return { content: correct.slice(0, 15), finishReason: "length" }; // always cut off
+  if (input.a % FIXED_EVERY === 3) return { status: 500, body: { error: { message: "always down" } } };
+  if (input.a % FIXED_EVERY === 4) return { content: correct };
   const roll = chance();
   if (roll < 0.3) return { content: correct };
   if (roll < 0.4) return { content: JSON.stringify({ total: String(input.a + input.b), parts: [input.a] }) }; // invalid
@@ -112,8 +119,10 @@ afterAll(() => server.close());
 
 test(`chaos: ${CALLS} calls, every one a correct value or a typed error (seed ${seed})`, async () => {
   const maxConcurrency = 32;
+  // The fixed slice's model: same endpoint, no tight timeout; its few calls share the concurrency budget.
+  const patient = openAI({ baseURL: server.baseURL, apiKey: "k", model: "chaos", timeoutMs: 10_000, maxRetries: 2, retryDelayMs: 2, maxConcurrency: 4 });
   const before = configure({
-    model: openAI({ baseURL: server.baseURL, apiKey: "k", model: "chaos", timeoutMs: 100, maxRetries: 2, retryDelayMs: 2, maxConcurrency }),
+    model: openAI({ baseURL: server.baseURL, apiKey: "k", model: "chaos", timeoutMs: 100, maxRetries: 2, retryDelayMs: 2, maxConcurrency: maxConcurrency - 4 }),
     maxRepairs: 2,
   });
   const independent = new Ajv({ strict: false });
@@ -130,7 +139,7 @@ test(`chaos: ${CALLS} calls, every one a correct value or a typed error (seed ${
         const call = () => calculator.add(a, b);
         try {
           let value: Sum;
-          if (a % ALWAYS_INVALID_EVERY === 1) value = await call();
+          if (a % FIXED_EVERY >= 1 && a % FIXED_EVERY <= 4) value = await withCallOptions({ model: patient }, call);
           else if (plan < 0.2) value = await withCallOptions({ timeoutMs: 150 }, call);
           else if (plan < 0.3) {
             const controller = new AbortController();
