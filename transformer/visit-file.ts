@@ -1,5 +1,5 @@
 import type * as ts from "typescript";
-import type { RevivalPlan, Revival } from "../runtime/spec";
+import type { RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { emitFile } from "./emit/file";
@@ -11,6 +11,7 @@ import { isCompiledSource, scanProgram, type ProgramScan } from "./find/scan-pro
 import { jsDocParsingModeOf, lostJsDoc } from "./find/stub-sites";
 import { writeManifest, type ManifestRecord } from "./manifest";
 import { RUNTIME_NAMESPACE, type FilePlan, type PlannedCallSpec } from "./plan";
+import { mapRevivalClasses } from "./revival-classes";
 
 /** A file's plan and everything it reports. */
 interface PlannedFile {
@@ -207,47 +208,20 @@ class FilePlanner {
     unreachable: Problem[],
   ): RevivalPlan<ClassAccess> {
     const reported = new Set<ts.Node>();
-    const mapRevival = (revival: Revival<ClassReference>): Revival<ClassAccess> => {
-      const mapProps = (props: { [property: string]: Revival<ClassReference> }): { [property: string]: Revival<ClassAccess> } =>
-        Object.fromEntries(Object.entries(props).map(([name, inner]) => [name, mapRevival(inner)]));
-      switch (revival.kind) {
-        case "date":
-        case "ref":
-          return revival;
-        case "class": {
-          const resolution = this.resolveClass(revival.class.declaration);
-          let access: ClassAccess = { kind: "local", name: "undefined" };
-          if (resolution.ok) {
-            access = resolution.access;
-          } else if (!reported.has(revival.class.declaration)) {
-            reported.add(revival.class.declaration);
-            unreachable.push({
-              kind: "ClassNotReachable",
-              args: { stub: qualifiedNameOfId(stub), className: revival.class.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
-              node: problemNode,
-              related: [{ node: revival.class.declaration.name ?? revival.class.declaration, message: "The class is declared here." }],
-            });
-          }
-          return { kind: "class", class: access, ...(revival.props ? { props: mapProps(revival.props) } : {}) };
-        }
-        case "object":
-          return { kind: "object", props: mapProps(revival.props) };
-        case "array":
-          return { kind: "array", items: mapRevival(revival.items) };
-        case "tuple":
-          return { kind: "tuple", items: revival.items.map((item) => (item ? mapRevival(item) : null)) };
-        case "record":
-          return { kind: "record", values: mapRevival(revival.values) };
-        case "union":
-          return { kind: "union", options: revival.options.map((option) => ({ match: option.match, revive: mapRevival(option.revive) })) };
+    return mapRevivalClasses(plan, (reference): ClassAccess => {
+      const resolution = this.resolveClass(reference.declaration);
+      if (resolution.ok) return resolution.access;
+      if (!reported.has(reference.declaration)) {
+        reported.add(reference.declaration);
+        unreachable.push({
+          kind: "ClassNotReachable",
+          args: { stub: qualifiedNameOfId(stub), className: reference.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
+          node: problemNode,
+          related: [{ node: reference.declaration.name ?? reference.declaration, message: "The class is declared here." }],
+        });
       }
-    };
-    return {
-      value: mapRevival(plan.value),
-      ...(plan.definitions
-        ? { definitions: Object.fromEntries(Object.entries(plan.definitions).map(([name, revival]) => [name, mapRevival(revival)])) }
-        : {}),
-    };
+      return { kind: "local", name: "undefined" };
+    });
   }
 
   private planImplement(call: ts.CallExpression): void {

@@ -1,5 +1,6 @@
 import type * as ts from "typescript";
-import { SPEC_VERSION, type Revival, type RevivalPlan } from "../../runtime/spec";
+import { SPEC_VERSION, type RevivalPlan } from "../../runtime/spec";
+import { mapRevivalClasses } from "../revival-classes";
 import type { ClassAccess } from "../find/class-references";
 import type { PlannedCallSpec, PlannedInterfaceConst } from "../plan";
 import { literal, RawExpression, type LiteralValue } from "./literal";
@@ -48,40 +49,9 @@ export function interfaceLiteral(tsi: typeof ts, planned: PlannedInterfaceConst)
 }
 
 function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, references: SpecReferences): LiteralValue {
-  const definitions = plan.definitions
-    ? Object.fromEntries(Object.entries(plan.definitions).map(([name, revival]) => [name, revivalValue(tsi, revival, references)]))
-    : undefined;
-  return { value: revivalValue(tsi, plan.value, references), definitions };
-}
-
-function revivalValue(tsi: typeof ts, revival: Revival<ClassAccess>, references: SpecReferences): LiteralValue {
-  const recurse = (inner: Revival<ClassAccess>): LiteralValue => revivalValue(tsi, inner, references);
-  const recurseProps = (props: { [property: string]: Revival<ClassAccess> }): LiteralValue =>
-    Object.fromEntries(Object.entries(props).map(([name, inner]) => [name, recurse(inner)]));
-  switch (revival.kind) {
-    case "date":
-    case "ref":
-      return { ...revival };
-    case "class":
-      return {
-        kind: "class",
-        class: new RawExpression(classThunk(tsi, references.classExpression(revival.class))),
-        props: revival.props ? recurseProps(revival.props) : undefined,
-      };
-    case "object":
-      return { kind: "object", props: recurseProps(revival.props) };
-    case "array":
-      return { kind: "array", items: recurse(revival.items) };
-    case "tuple":
-      return { kind: "tuple", items: revival.items.map((item) => (item ? recurse(item) : null)) };
-    case "record":
-      return { kind: "record", values: recurse(revival.values) };
-    case "union":
-      return {
-        kind: "union",
-        options: revival.options.map((option) => ({ match: option.match as LiteralValue, revive: recurse(option.revive) })),
-      };
-  }
+  const emitted = mapRevivalClasses(plan, (access) => new RawExpression(classThunk(tsi, references.classExpression(access))));
+  // Plain JSON but for the thunks (the union options' `match` schemas are JSON too).
+  return emitted as unknown as LiteralValue;
 }
 
 /** `() => Customer`: classes are read when a reply is revived, never while the module initialises (STYLE.md trap 12). */
