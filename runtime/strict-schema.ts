@@ -1,3 +1,4 @@
+import { reachableDefinitions } from "./schema-refs";
 import type { JsonSchema } from "./spec";
 
 /**
@@ -102,22 +103,7 @@ function converter(definitions: Record<string, JsonSchema>): (schema: JsonSchema
 
 /** The `$defs` the converted root still refers to (inlining and a dereferenced root leave some unused). */
 function usedDefinitions(root: JsonSchema, $defs: Record<string, JsonSchema>): Record<string, JsonSchema> {
-  const used: Record<string, JsonSchema> = {};
-  const visit = (node: unknown): void => {
-    if (typeof node !== "object" || node === null) return;
-    if (Array.isArray(node)) return node.forEach(visit);
-    for (const [key, value] of Object.entries(node)) {
-      if (key === "$ref" && typeof value === "string") {
-        const name = refName(value);
-        if (!(name in used) && $defs[name]) {
-          used[name] = $defs[name];
-          visit($defs[name]);
-        }
-      } else visit(value);
-    }
-  };
-  visit(root);
-  return used;
+  return reachableDefinitions(root, $defs, refName);
 }
 
 /**

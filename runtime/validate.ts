@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { compileSchema } from "./ajv";
+import { reachableDefinitions } from "./schema-refs";
 import type { CallSpec, JsonSchema } from "./spec";
 
 /**
@@ -22,31 +23,17 @@ export function replySchemaOf(spec: CallSpec): JsonSchema {
     const body: JsonSchema = spec.wrapper
       ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
       : spec.output;
-    const definitions = reachableDefinitions(body, spec.definitions);
+    const definitions = reachableDefinitions(body, spec.definitions, definitionName);
     schema = Object.keys(definitions).length ? { ...body, definitions } : body;
     replySchemas.set(spec, schema);
   }
   return schema;
 }
 
-/** The definitions `root` refers to, directly or through other definitions. */
-function reachableDefinitions(root: JsonSchema, definitions: { [name: string]: JsonSchema }): { [name: string]: JsonSchema } {
-  const reached: { [name: string]: JsonSchema } = {};
-  const visit = (node: unknown): void => {
-    if (typeof node !== "object" || node === null) return;
-    if (Array.isArray(node)) return node.forEach(visit);
-    for (const [key, value] of Object.entries(node)) {
-      if (key === "$ref" && typeof value === "string" && value.startsWith("#/definitions/")) {
-        const name = decodeURIComponent(value.slice("#/definitions/".length)).replace(/~1/g, "/").replace(/~0/g, "~");
-        if (!(name in reached) && definitions[name]) {
-          reached[name] = definitions[name];
-          visit(definitions[name]);
-        }
-      } else visit(value);
-    }
-  };
-  visit(root);
-  return reached;
+/** `#/definitions/<name>` (JSON Pointer escaped) -> `<name>`. */
+function definitionName(ref: string): string | undefined {
+  if (!ref.startsWith("#/definitions/")) return undefined;
+  return decodeURIComponent(ref.slice("#/definitions/".length)).replace(/~1/g, "/").replace(/~0/g, "~");
 }
 
 export type Validation = { ok: true } | { ok: false; errors: string[] };
