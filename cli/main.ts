@@ -1,10 +1,12 @@
 import { UsageError, type CliCommand, type CliIO } from "./command";
+import { buildCommand } from "./commands/build";
 import { promptsCommand } from "./commands/prompts";
 import { tokensCommand } from "./commands/tokens";
 import { traceCommand } from "./commands/trace";
 
 /** The subcommands of `llm-strategy` (API.md section 8): each a `CliCommand` in `commands/`. */
 export const commands: Record<string, CliCommand> = {
+  build: buildCommand,
   prompts: promptsCommand,
   tokens: tokensCommand,
   trace: traceCommand,

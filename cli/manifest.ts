@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SPEC_VERSION } from "../runtime/spec";
 import type { ManifestEntry } from "../transformer/manifest";
+import { loadTypeScriptEngine } from "../transformer/engine";
+import { isLlmStrategyPluginEntry } from "../transformer/project";
 
 /** One stub (or one generic specialisation of it) as the manifest lists it. */
 export type ManifestStub = ManifestEntry;
@@ -130,7 +132,7 @@ export function manifestFromTsconfig(cwd: string, project?: string): string {
     );
   }
   const plugins = readPlugins(tsconfig);
-  const ours = plugins.filter((plugin) => typeof plugin["transform"] === "string" && /llm-strategy[\\/]transformer|[\\/]transformer([\\/]index(\.js)?)?$/.test(plugin["transform"]));
+  const ours = plugins.filter(isLlmStrategyPluginEntry);
   const withManifest = (ours.length ? ours : plugins).filter((plugin) => plugin["manifest"] !== undefined);
   const entry = `{ "transform": "llm-strategy/transformer", "manifest": "dist/llm-prompts.json" }`;
   if (!withManifest.length) {
@@ -154,9 +156,9 @@ function readPlugins(tsconfig: string): Record<string, unknown>[] {
   let ts: typeof import("typescript");
   try {
     // Loaded only here: reading a manifest by path needs no compiler.
-    ts = require("typescript") as typeof import("typescript");
-  } catch {
-    throw new ManifestError(`reading ${tsconfig} needs the "typescript" package, which is not installed here: give the manifest's path instead.`);
+    ts = loadTypeScriptEngine(path.dirname(tsconfig)).ts;
+  } catch (error) {
+    throw new ManifestError(`reading ${tsconfig} needs TypeScript's JSON reader (${error instanceof Error ? error.message : String(error)}): give the manifest's path instead.`);
   }
   const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
   if (read.error) throw new ManifestError(`cannot read ${tsconfig}: ${ts.flattenDiagnosticMessageText(read.error.messageText, " ")}`);

@@ -51,19 +51,30 @@ const loadAnalyser: CreateAnalyser = (options, sourceFile) => {
 };
 
 /**
- * typescript-json-schema does `require("typescript")`. Under `tspc` that module is already loaded
- * (ts-patch loads it itself), but under a persistently patched `tsc` nothing has loaded it, and
- * loading TypeScript a second time costs 150-260 ms. Register the compiler's own instance (same
- * package, same API) under that module's path first, so there is one TypeScript in the process.
+ * typescript-json-schema does `require("typescript")`, and its flags must be those of the
+ * TypeScript that built the Program (TypeFlags differ between 5.9 and 6.0). Under `tspc` that
+ * module is usually the compiler's own package, already loaded; under a persistently patched
+ * `tsc`, `llm-strategy build` or a bundler plugin it may be another version (the project has
+ * TypeScript 7, or typescript-json-schema has its own copy). Register the compiler's instance
+ * under that module's path before typescript-json-schema loads, so there is one TypeScript.
  */
 function shareCompilerTypeScript(compilerTypeScript: typeof ts): void {
+  let generatorFile: string;
   let resolved: string;
   try {
-    resolved = require.resolve("typescript", { paths: [path.dirname(require.resolve("typescript-json-schema"))] });
+    generatorFile = require.resolve("typescript-json-schema");
+    resolved = require.resolve("typescript", { paths: [path.dirname(generatorFile)] });
   } catch {
     return; // typescript-json-schema resolves it some other way; let it
   }
-  if (require.cache[resolved]) return;
+  const cached = require.cache[resolved]?.exports as typeof ts | undefined;
+  if (cached === compilerTypeScript || (cached && cached.version === compilerTypeScript.version)) return;
+  if (require.cache[generatorFile]) {
+    throw new Error(
+      `typescript-json-schema was loaded with TypeScript ${cached?.version ?? "(unknown)"}, but this build runs on ${compilerTypeScript.version}: ` +
+        `one process can analyse with one TypeScript version only.`,
+    );
+  }
   const shared = new Module(resolved);
   shared.filename = resolved;
   shared.loaded = true;

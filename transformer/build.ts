@@ -1,0 +1,107 @@
+/**
+ * `llm-strategy build`: an emitting build with the transformer, for projects whose `tsc` is
+ * TypeScript 7 (no transformer can run inside it) or that do not want ts-patch. It writes what
+ * `tspc` would (JS, declarations, source maps, the manifest) and reports diagnostics as `tsc`
+ * does; `watch` rebuilds only the files a change affects (TypeScript's builder program).
+ */
+import type * as ts from "typescript";
+import type { TypeScriptEngine } from "./engine";
+import { formatDiagnostics, loadProject, type Project } from "./project";
+import { createTransformerFactory } from "./transform";
+
+export interface BuildOptions {
+  /** A tsconfig file or a folder holding one, relative to `cwd`. Default: `tsconfig.json` found from `cwd` up. */
+  tsconfig?: string;
+  cwd: string;
+  /** Where diagnostics and watch status lines go. */
+  write(text: string): void;
+}
+
+export interface BuildResult {
+  /** Errors found (the tsconfig's, the compiler's and the transformer's). */
+  errorCount: number;
+  /** Which TypeScript the analysis ran on. */
+  typescript: { version: string; origin: TypeScriptEngine["origin"] };
+}
+
+/** One build, like `tspc -p`: nothing is emitted when `noEmitOnError` is set and there are errors. */
+export function build(options: BuildOptions): BuildResult {
+  const project = loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+  const { ts: tsi } = project.engine;
+  const { parsed } = project;
+  const host = tsi.createCompilerHost(parsed.options);
+  const createProgram = parsed.options.incremental || parsed.options.composite ? tsi.createIncrementalProgram : undefined;
+  const builder = createProgram?.({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    configFileParsingDiagnostics: tsi.getConfigFileParsingDiagnostics(parsed),
+    projectReferences: parsed.projectReferences,
+    host,
+  });
+  const program =
+    builder?.getProgram() ??
+    tsi.createProgram({
+      rootNames: parsed.fileNames,
+      options: parsed.options,
+      configFileParsingDiagnostics: tsi.getConfigFileParsingDiagnostics(parsed),
+      projectReferences: parsed.projectReferences,
+      host,
+    });
+  const diagnostics = [...tsi.getPreEmitDiagnostics(program)];
+  const added: ts.Diagnostic[] = [];
+  const transformers = customTransformers(project, program, added);
+  const emitted = builder ? builder.emit(undefined, undefined, undefined, undefined, transformers) : program.emit(undefined, undefined, undefined, undefined, transformers);
+  diagnostics.push(...emitted.diagnostics, ...added);
+  return report(project, tsi.sortAndDeduplicateDiagnostics(diagnostics), options);
+}
+
+/**
+ * `build --watch`: builds, then rebuilds on every change until the process ends. Only files the
+ * change affects are emitted again (a file whose imported types changed is affected too).
+ * Returns a function that stops watching.
+ */
+export function watch(options: BuildOptions): { close(): void; typescript: BuildResult["typescript"] } {
+  const project = loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+  const { ts: tsi } = project.engine;
+  const host = tsi.createWatchCompilerHost(
+    project.configPath,
+    {},
+    tsi.sys,
+    tsi.createEmitAndSemanticDiagnosticsBuilderProgram,
+    () => undefined, // diagnostics are reported once per build, below
+    (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),
+  );
+  host.afterProgramCreate = (builder) => {
+    const program = builder.getProgram();
+    const diagnostics = [
+      ...builder.getConfigFileParsingDiagnostics(),
+      ...builder.getOptionsDiagnostics(),
+      ...builder.getGlobalDiagnostics(),
+      ...builder.getSyntacticDiagnostics(),
+      ...builder.getSemanticDiagnostics(),
+    ];
+    const added: ts.Diagnostic[] = [];
+    const emitted = builder.emit(undefined, undefined, undefined, undefined, customTransformers(project, program, added));
+    diagnostics.push(...emitted.diagnostics, ...added);
+    const { errorCount } = report(project, tsi.sortAndDeduplicateDiagnostics(diagnostics), options);
+    options.write(`llm-strategy build: ${errorCount === 0 ? "no errors" : `${errorCount} error${errorCount === 1 ? "" : "s"}`}, watching for changes.\n`);
+  };
+  const watcher = tsi.createWatchProgram(host);
+  return { close: () => watcher.close(), typescript: { version: tsi.version, origin: project.engine.origin } };
+}
+
+function customTransformers(project: Project, program: ts.Program, added: ts.Diagnostic[]): ts.CustomTransformers {
+  const factory = createTransformerFactory(program, {
+    ts: project.engine.ts,
+    options: project.pluginOptions,
+    addDiagnostic: (diagnostic) => added.push(diagnostic),
+  });
+  return { before: [factory] };
+}
+
+function report(project: Project, diagnostics: readonly ts.Diagnostic[], options: BuildOptions): BuildResult {
+  const { ts: tsi, origin } = project.engine;
+  if (diagnostics.length > 0) options.write(formatDiagnostics(tsi, diagnostics, options.cwd));
+  const errorCount = diagnostics.filter((diagnostic) => diagnostic.category === tsi.DiagnosticCategory.Error).length;
+  return { errorCount, typescript: { version: tsi.version, origin } };
+}
