@@ -158,8 +158,8 @@ describe("sh blocks", () => {
       const problem = (text: string) => problems.push(`line ${line}: ${command}: ${text}`);
       if (words[0] === "npm" && words[1] === "run") {
         if (!packageJson.scripts[words[2]!]) problem("no such npm script");
-      } else if (words[0] === "npm" && (words[1] === "test" || words[1] === "ci")) {
-        if (words[1] === "test" && !packageJson.scripts.test) problem("no test script");
+      } else if (words[0] === "npm" && (words[1] === "test" || words[1] === "start" || words[1] === "ci")) {
+        if (words[1] !== "ci" && !packageJson.scripts[words[1]!]) problem(`no ${words[1]} script`);
       } else if (words[0] === "npm" && words[1] === "install") {
         for (const spec of words.slice(2).filter((word) => !word.startsWith("-"))) {
           const [name, version] = spec.split(/(?<=.)@/);
