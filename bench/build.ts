@@ -13,12 +13,15 @@
  * emitted JavaScript size (linear in stubs; the deep chain well under 1 MB).
  * Every cell has two figures: wall time, and CPU time (user + system) of the build process,
  * which other load on the machine disturbs less. Ratios are printed for both.
+ * Then the other routes (`llm-strategy build`, vite) on the 200-stub project: see build-routes.ts.
+ * `npm run bench:build -- routes` runs only that part.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateDeepChain, generateProject, ORDINARY_DECLARATIONS, type GeneratedProject } from "./build-generate";
+import { benchRoutes } from "./build-routes";
 
 const REPO = path.resolve(__dirname, "..");
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -38,6 +41,10 @@ function main(): void {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-bench-build-"));
   try {
     const patchedTsc = setUp(root);
+    if (process.argv.includes("routes")) {
+      benchRoutes(generateProject(root, 200));
+      return;
+    }
     const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
     const tspc = path.join(REPO, "node_modules", "ts-patch", "bin", "tspc.js");
     const variants: Variant[] = [
@@ -115,6 +122,7 @@ function main(): void {
     for (const variant of variants.filter((candidate) => candidate.name.endsWith("+plugin"))) {
       console.log(`  ${variant.name}: ${typescriptLoads(root, projects[1]!.dir, variant)}`);
     }
+    benchRoutes(projects.find((project) => project.stubs === 200)!);
   } finally {
     if (!process.env["BENCH_KEEP"]) fs.rmSync(root, { recursive: true, force: true });
     else console.log(`\nkept ${root}`);
