@@ -107,7 +107,11 @@ export interface CallSpec<Class = ClassThunk> {
   params: ParamSpec[];
   /** Data fields of the receiver sent as `this` (own and inherited; no methods or getters). Absent for `"static"`/`"function"`. */
   thisFields?: string[];
-  /** Schema of the input object: `{ this?, <param>: ... }`. */
+  /**
+   * Schema of the input object: `{ this?, <param>: ... }`. Also what is sent: the runtime cuts
+   * the input down to it, so an object keeps only the properties its closed schema names
+   * (`private`, `protected`, `#private` and `@llmHidden` fields are in no schema).
+   */
   input: JsonSchema;
   /** Schema of the resolved return value `T` of `Promise<T>`. */
   output: JsonSchema;
