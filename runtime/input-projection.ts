@@ -88,13 +88,20 @@ function allows(schema: JsonSchema, kind: "object" | "array"): boolean {
 }
 
 function project(value: unknown, alternatives: readonly JsonSchema[], key: string, context: Context): unknown {
-  if (typeof value !== "object" || value === null || alternatives === OPEN_ONLY) return value;
-  // What JSON.stringify would send: a Date becomes its string, a class with `toJSON` its chosen form.
+  if (typeof value !== "object" || value === null || alternatives === OPEN_ONLY || value instanceof Date) return value;
+  // What JSON.stringify would send: a class with `toJSON` is cut in the form it chose (and
+  // passed as it is when nothing is cut, as a Date is).
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function") {
-    value = toJSON.call(value, key);
-    if (typeof value !== "object" || value === null) return value;
+    const chosen: unknown = toJSON.call(value, key);
+    if (typeof chosen !== "object" || chosen === null) return value;
+    const projected = projectStructure(chosen, alternatives, context);
+    return projected === chosen ? value : projected;
   }
+  return projectStructure(value, alternatives, context);
+}
+
+function projectStructure(value: object, alternatives: readonly JsonSchema[], context: Context): unknown {
   if (context.path.has(value)) return value;
   context.path.add(value);
   try {
