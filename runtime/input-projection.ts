@@ -87,6 +87,20 @@ function allows(schema: JsonSchema, kind: "object" | "array"): boolean {
   return type === undefined || type === kind || (Array.isArray(type) && type.includes(kind));
 }
 
+const objectShapes = new WeakMap<readonly JsonSchema[], readonly JsonSchema[]>();
+const arrayShapes = new WeakMap<readonly JsonSchema[], readonly JsonSchema[]>();
+
+/** The alternatives that allow an object (or an array), once per list: a list of 10,000 objects asks 10,000 times. */
+function shapesOf(alternatives: readonly JsonSchema[], kind: "object" | "array"): readonly JsonSchema[] {
+  const cache = kind === "object" ? objectShapes : arrayShapes;
+  let shapes = cache.get(alternatives);
+  if (!shapes) {
+    shapes = alternatives.filter((schema) => allows(schema, kind));
+    cache.set(alternatives, shapes);
+  }
+  return shapes;
+}
+
 function project(value: unknown, alternatives: readonly JsonSchema[], key: string, context: Context): unknown {
   if (typeof value !== "object" || value === null || alternatives === OPEN_ONLY || value instanceof Date) return value;
   // What JSON.stringify would send: a class with `toJSON` is cut in the form it chose (and
@@ -112,24 +126,23 @@ function projectStructure(value: object, alternatives: readonly JsonSchema[], co
 }
 
 function projectObject(value: Record<string, unknown>, alternatives: readonly JsonSchema[], context: Context): unknown {
-  const shapes = alternatives.filter((schema) => allows(schema, "object"));
+  const shapes = shapesOf(alternatives, "object");
   if (shapes.length === 0) return value; // not what the type says; sent as it is, as before
   const result: Record<string, unknown> = {};
   let changed = false;
   for (const key of Object.keys(value)) {
-    const lists: (readonly JsonSchema[])[] = [];
-    for (const shape of shapes) {
-      const properties = shape.properties as { [name: string]: unknown } | undefined;
-      if (properties && Object.prototype.hasOwnProperty.call(properties, key)) lists.push(alternativesOf(properties[key], context));
-      else if (shape.patternProperties !== undefined) lists.push(OPEN_ONLY);
-      else if (shape.additionalProperties !== false) lists.push(alternativesOf(shape.additionalProperties ?? true, context));
+    let alternatives: readonly JsonSchema[] | undefined;
+    if (shapes.length === 1) alternatives = propertyAlternatives(shapes[0]!, key, context);
+    else {
+      const lists = shapes.map((shape) => propertyAlternatives(shape, key, context)).filter((list) => list !== undefined);
+      if (lists.length > 0) alternatives = merged(lists);
     }
-    if (lists.length === 0) {
+    if (!alternatives) {
       changed = true; // a property no type names: not sent
       continue;
     }
     const inner = value[key];
-    const projected = project(inner, merged(lists), key, context);
+    const projected = project(inner, alternatives, key, context);
     if (projected !== inner) changed = true;
     // `__proto__` as an own key stays an own key of the copy (assignment would set the prototype).
     if (key === "__proto__") Object.defineProperty(result, key, { value: projected, writable: true, enumerable: true, configurable: true });
@@ -139,7 +152,7 @@ function projectObject(value: Record<string, unknown>, alternatives: readonly Js
 }
 
 function projectArray(value: unknown[], alternatives: readonly JsonSchema[], context: Context): unknown {
-  const shapes = alternatives.filter((schema) => allows(schema, "array"));
+  const shapes = shapesOf(alternatives, "array");
   if (shapes.length === 0 || shapes.some((shape) => shape.items === undefined)) return value;
   let result: unknown[] | undefined;
   for (let index = 0; index < value.length; index++) {
@@ -149,6 +162,14 @@ function projectArray(value: unknown[], alternatives: readonly JsonSchema[], con
     if (projected !== inner) (result ??= value.slice())[index] = projected;
   }
   return result ?? value;
+}
+
+/** The schemas of property `key` in one object shape; undefined when the shape does not allow it. */
+function propertyAlternatives(shape: JsonSchema, key: string, context: Context): readonly JsonSchema[] | undefined {
+  const properties = shape.properties as { [name: string]: unknown } | undefined;
+  if (properties && Object.prototype.hasOwnProperty.call(properties, key)) return alternativesOf(properties[key], context);
+  if (shape.patternProperties !== undefined) return OPEN_ONLY;
+  return shape.additionalProperties === false ? undefined : alternativesOf(shape.additionalProperties ?? true, context);
 }
 
 /** One place reached through several union members: what any of them allows. */
