@@ -351,6 +351,8 @@ describe("errors: exit 2, one line naming the file, no stack trace", () => {
     delete manifest.stubs[1]!.tokens;
     const shape = write("shape.json", JSON.stringify(manifest));
     expectError(runBin(dir, ["prompts", "shape.json"]), notManifest(shape, `stubs[1] (${manifest.stubs[1]!.id}) has nothing for "tokens", not an object`));
+    const hidden = write("hidden.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], hiddenFields: { Account: ["pin"] } }] }));
+    expectError(runBin(dir, ["prompts", "hidden.json"]), notManifest(hidden, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "hiddenFields", not an object of field reasons by definition`));
   });
 
   test("no manifest given: what to do when there is no tsconfig, no plugin, no manifest option, or no build yet", () => {
