@@ -86,6 +86,10 @@ function stubProblem(stub: unknown): string | undefined {
   if (stub["callSites"] !== undefined && !(Array.isArray(stub["callSites"]) && stub["callSites"].every((site) => typeof site === "string"))) {
     return `has ${describe(stub["callSites"])} for "callSites", not a list of strings`;
   }
+  const hidden = stub["hiddenFields"];
+  if (hidden !== undefined && !(isObject(hidden) && Object.values(hidden).every((fields) => isObject(fields) && Object.values(fields).every((reason) => typeof reason === "string")))) {
+    return `has ${describe(hidden)} for "hiddenFields", not an object of field reasons by definition`;
+  }
   return undefined;
 }
 

@@ -1,11 +1,12 @@
+import { projectInput } from "./input-projection";
 import type { ChatMessage } from "./model";
 import type { CallSpec } from "./spec";
 
 /**
  * The call's inputs as the model sees them: `this` (only the receiver's data fields the
- * spec lists) first, then each `input` parameter by name. Model and signal parameters are
- * not inputs. Defaulted parameters arrive filled in: emitted code passes the parameter
- * variables themselves.
+ * spec lists) first, then each `input` parameter by name, cut down to what the input schema
+ * describes (see `projectInput`). Model and signal parameters are not inputs. Defaulted
+ * parameters arrive filled in: emitted code passes the parameter variables themselves.
  */
 export function collectInput(spec: CallSpec, receiver: unknown, args: readonly unknown[]): Record<string, unknown> {
   const input: Record<string, unknown> = {};
@@ -20,7 +21,7 @@ export function collectInput(spec: CallSpec, receiver: unknown, args: readonly u
     const param = params[index]!;
     if (param.role === "input") input[param.name] = args[index];
   }
-  return input;
+  return projectInput(spec, input);
 }
 
 /** Both renderings of the first request's single user message (see `CompletionRequest`). */

@@ -105,9 +105,16 @@ export interface CallSpec<Class = ClassThunk> {
   doc?: string;
   /** The stub's parameters in declaration order. */
   params: ParamSpec[];
-  /** Data fields of the receiver sent as `this` (own and inherited; no methods or getters). Absent for `"static"`/`"function"`. */
+  /**
+   * Data fields of the receiver sent as `this` (own and inherited; no methods, getters, nor
+   * `private`, `protected`, `#private` or `@llmHidden` fields). Absent for `"static"`/`"function"`.
+   */
   thisFields?: string[];
-  /** Schema of the input object: `{ this?, <param>: ... }`. */
+  /**
+   * Schema of the input object: `{ this?, <param>: ... }`. Also what is sent: the runtime cuts
+   * the input down to it, so an object keeps only the properties its closed schema names
+   * (`private`, `protected`, `#private` and `@llmHidden` fields are in no schema).
+   */
   input: JsonSchema;
   /** Schema of the resolved return value `T` of `Promise<T>`. */
   output: JsonSchema;

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "safe-stable-stringify";
 import { SPEC_VERSION, type JsonSchema } from "../runtime/spec";
+import type { HiddenFields } from "./analyse/types";
 import type { PlannedCallSpec } from "./plan";
 
 /** One spec as the manifest lists it, before token counting. */
@@ -31,6 +32,11 @@ export interface ManifestEntry {
   output: JsonSchema;
   wrapper?: string;
   definitions: { [name: string]: JsonSchema };
+  /**
+   * Fields of these definitions' types that are never sent to the model nor asked of it
+   * (`private`, `protected`, `#private`, `@llmHidden`), with the reason; absent when none.
+   */
+  hiddenFields?: HiddenFields;
   hash: string;
   /** Estimated prompt tokens (o200k_base), without the call's input values; see `TOKENS_COUNTED`. */
   tokens: { json: number; structured: number };
@@ -67,6 +73,7 @@ export function buildManifest(records: ManifestRecord[], countTokens: (text: str
       output: spec.output,
       ...(spec.wrapper !== undefined ? { wrapper: spec.wrapper } : {}),
       definitions: record.definitions,
+      ...(spec.hiddenFields ? { hiddenFields: spec.hiddenFields } : {}),
       hash: spec.hash,
       tokens: tokenEstimate(record, countTokens),
     });

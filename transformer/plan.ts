@@ -4,10 +4,11 @@
  */
 import type * as ts from "typescript";
 import type { CallSpec, JsonSchema } from "../runtime/spec";
+import type { HiddenFields } from "./analyse/types";
 import type { ClassAccess } from "./find/class-references";
 
 /** A spec as emit writes it: classes resolved to how this file reaches them; `definitions` by name. */
-export type PlannedCallSpec = Omit<CallSpec<ClassAccess>, "version" | "definitions"> & { definitionNames: string[] };
+export type PlannedCallSpec = Omit<CallSpec<ClassAccess>, "version" | "definitions"> & { definitionNames: string[]; hiddenFields?: HiddenFields };
 
 export interface PlannedSpecConst {
   /** Name of the module-scope const holding the spec. */

@@ -90,6 +90,11 @@ function stubBlock(stub: ManifestStub, style: Style): string[] {
   lines.push(field("output", compactJson(stub.output) + (stub.wrapper ? style.dim(`  (the reply is {"${stub.wrapper}": <output>})`) : "")));
   const definitions = Object.keys(stub.definitions).sort();
   definitions.forEach((name, index) => lines.push(field(index ? "" : "definitions", `${name} ${compactJson(stub.definitions[name])}`)));
+  // Left out of every schema above and of the input sent; listed so a reviewer sees them go nowhere.
+  const hidden = Object.entries(stub.hiddenFields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  hidden.forEach(([name, fields], index) =>
+    lines.push(field(index ? "" : "never sent", `${name}: ${Object.entries(fields).map(([field, reason]) => `${field} (${reason})`).join(", ")}`)),
+  );
   return lines;
 }
 

@@ -152,6 +152,32 @@ describe("prompts [manifest]", () => {
   });
 });
 
+test("private, protected, #private and @llmHidden fields: absent from the input schema and definitions, listed as never sent (real tspc build)", () => {
+  const manifest = buildProject(path.join(root, "privacy"), {
+    "src/account.ts": `import { stub } from "llm-strategy";
+export class Account {
+  owner = "";
+  private pinCode = "";
+  protected ledgerBalance = 0;
+  #sessionToken = "";
+  /** For staff only. @llmHidden */
+  staffNote = "";
+  /** Say whose account this is. */
+  describe(other: Account): Promise<string> { return stub(); }
+}
+`,
+  });
+  const stub = entry(readEntries(manifest), "src/account.ts:10 Account.describe");
+  const { code, stdout, stderr } = runBin(projectOf(manifest), ["prompts", "--stub", "describe"]);
+  expect([code, stderr]).toEqual([0, ""]);
+  const lines = block(stdout, "Account.describe ");
+  expect(lines).toContain(`  input        ${JSON.stringify(stub.input)}`);
+  expect(lines).toContain(`  definitions  Account {"additionalProperties":false,"properties":{"owner":{"type":"string"}},"required":["owner"],"type":"object"}`);
+  expect(lines).toContain("  never sent   Account: #sessionToken (#private), ledgerBalance (protected), pinCode (private), staffNote (@llmHidden)");
+  const shown = lines.filter((line) => !line.startsWith("  never sent")).join("\n");
+  for (const name of ["pinCode", "ledgerBalance", "sessionToken", "staffNote"]) expect([name, shown.includes(name)]).toEqual([name, false]);
+});
+
 describe("prompts --diff <old> <new>", () => {
   test("added, removed and changed stubs, matched across line moves; unified diffs only where content changed; exit 1", () => {
     const before = readEntries(v1);
@@ -325,6 +351,8 @@ describe("errors: exit 2, one line naming the file, no stack trace", () => {
     delete manifest.stubs[1]!.tokens;
     const shape = write("shape.json", JSON.stringify(manifest));
     expectError(runBin(dir, ["prompts", "shape.json"]), notManifest(shape, `stubs[1] (${manifest.stubs[1]!.id}) has nothing for "tokens", not an object`));
+    const hidden = write("hidden.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], hiddenFields: { Account: ["pin"] } }] }));
+    expectError(runBin(dir, ["prompts", "hidden.json"]), notManifest(hidden, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "hiddenFields", not an object of field reasons by definition`));
   });
 
   test("no manifest given: what to do when there is no tsconfig, no plugin, no manifest option, or no build yet", () => {

@@ -51,10 +51,21 @@ const NOT_JSON_LIBRARY_TYPES: ReadonlyMap<string, string> = new Map([
 /** What one object property is, as far as JSON data goes. */
 export type PropertyRole = "data" | "method" | "accessor" | "hidden";
 
+/** The JSDoc tag that keeps a public field out of the prompt's types, the schemas and the input sent. */
+export const HIDDEN_TAG = "llmHidden";
+
+/** Why a field is never sent to the model nor asked of it. */
+export type HiddenReason = "private" | "protected" | "#private" | `@${typeof HIDDEN_TAG}`;
+
+/** `@llmHidden` as a whole tag in a doc comment (not `@llmHiddenX`). */
+const HIDDEN_TAG_PATTERN = new RegExp(`(^|[\\s*])@${HIDDEN_TAG}(?![\\w$])`);
+
 export class TypeClassifier {
   private readonly defaultLibSymbols = new Map<ts.Symbol, boolean>();
   private readonly nodeTypesSymbols = new Map<ts.Symbol, boolean>();
   private readonly propertyLists = new Map<ts.Type, ts.Symbol[]>();
+  private readonly roles = new Map<ts.Symbol, PropertyRole>();
+  private readonly hiddenReasons = new Map<ts.Symbol, HiddenReason | undefined>();
 
   constructor(readonly tools: TypeTools) {}
 
@@ -147,14 +158,35 @@ export class TypeClassifier {
   }
 
   /**
-   * Whether a property is data that JSON carries: not a method, not a getter/setter (they
-   * live on the prototype; JSON.stringify skips them), not an ES `#private` field or a
-   * symbol-keyed member.
+   * Whether a property is data that JSON carries to and from the model: not a method, not a
+   * getter/setter (they live on the prototype; JSON.stringify skips them), not a symbol-keyed
+   * member, and not a field the class keeps to itself (see `hiddenReason`).
    */
   propertyRole(property: ts.Symbol): PropertyRole {
+    let role = this.roles.get(property);
+    if (role === undefined) {
+      role = this.readRole(property);
+      this.roles.set(property, role);
+    }
+    return role;
+  }
+
+  /**
+   * Why a field is not part of the data the model sees: `private`, `protected` and `#private`
+   * fields belong to the class, not to its data contract; `@llmHidden` hides a public one.
+   * Undefined for every other property (methods and accessors included).
+   */
+  hiddenReason(property: ts.Symbol): HiddenReason | undefined {
+    if (this.hiddenReasons.has(property)) return this.hiddenReasons.get(property);
+    const reason = this.readHiddenReason(property);
+    this.hiddenReasons.set(property, reason);
+    return reason;
+  }
+
+  private readRole(property: ts.Symbol): PropertyRole {
     const { SymbolFlags } = this.tools.ts;
     const name = property.escapedName as string;
-    if (name.startsWith("__@") || name.startsWith("__#")) return "hidden";
+    if (name.startsWith("__@")) return "hidden";
     if (property.flags & SymbolFlags.Method) return "method";
     if (property.flags & SymbolFlags.Accessor) return "accessor";
     // A mapped type (`Omit<Customer, "key">`, `Partial<Customer>`) turns methods and getters into
@@ -165,7 +197,29 @@ export class TypeClassifier {
       if (declarations.every((d) => t.isMethodDeclaration(d) || t.isMethodSignature(d))) return "method";
       if (declarations.every((d) => t.isGetAccessorDeclaration(d) || t.isSetAccessorDeclaration(d))) return "accessor";
     }
-    return "data";
+    return this.hiddenReason(property) ? "hidden" : "data";
+  }
+
+  private readHiddenReason(property: ts.Symbol): HiddenReason | undefined {
+    const t = this.tools.ts;
+    if ((property.escapedName as string).startsWith("__#")) return "#private";
+    if (property.flags & (t.SymbolFlags.Method | t.SymbolFlags.Accessor)) return undefined;
+    const declaration = property.valueDeclaration ?? property.declarations?.[0];
+    const modifiers = declaration ? t.getCombinedModifierFlags(declaration) : t.ModifierFlags.None;
+    if (modifiers & t.ModifierFlags.Private) return "private";
+    if (modifiers & t.ModifierFlags.Protected) return "protected";
+    // Read from the comment text itself, not the parsed JSDoc: a build with JSDoc parsing off
+    // (plain `tsc` since 5.3) must still hide the field, whatever happens to descriptions.
+    return property.declarations?.some((declaration) => this.hasHiddenTag(declaration)) ? `@${HIDDEN_TAG}` : undefined;
+  }
+
+  /** A doc comment right before the declaration carries `@llmHidden`. */
+  private hasHiddenTag(declaration: ts.Declaration): boolean {
+    const t = this.tools.ts;
+    if (declaration.pos < 0) return false; // synthesized: no source text
+    const text = declaration.getSourceFile().text;
+    const ranges = t.getLeadingCommentRanges(text, declaration.pos) ?? [];
+    return ranges.some((range) => text.startsWith("/**", range.pos) && HIDDEN_TAG_PATTERN.test(text.slice(range.pos, range.end)));
   }
 
   /** Data properties of an object type, in declaration order (own and inherited). */

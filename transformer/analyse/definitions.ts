@@ -97,6 +97,11 @@ export class FileDefinitions {
     return order;
   }
 
+  /** The type a definition was generated from (after `convert` has met it). */
+  typeOf(name: string): ts.Type {
+    return this.schemas.typesByKey.get(this.keyByName.get(name)!)!;
+  }
+
   /** The definition's schema by name (after `convert` has met it). */
   schema(name: string): JsonSchema {
     return this.byName.get(name)!;

@@ -19,7 +19,7 @@ import { RevivalPlanner } from "./revival";
 import { ParameterRoles } from "./roles";
 import { REF_PREFIX, SchemaFactory, typeKey } from "./schema";
 import { buildTemplate } from "./template";
-import type { AnalysedSpec, Analyser, AnalyserOptions, CreateAnalyser, Problem, Result, StubSite } from "./types";
+import type { AnalysedSpec, Analyser, AnalyserOptions, CreateAnalyser, HiddenFields, Problem, Result, StubSite } from "./types";
 
 /** The property a non-object reply is wrapped in (`{ "value": T }`). */
 const WRAPPER = "value";
@@ -235,6 +235,7 @@ class FileAnalyser implements Analyser {
     });
 
     const definitionNames = [...inputNames, ...outputOnly];
+    const hiddenFields = this.hiddenFields(definitionNames);
     const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
     const hash = specHash({ template, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
 
@@ -253,8 +254,24 @@ class FileAnalyser implements Analyser {
       hash,
       ...(occasion.typeArguments ? { typeArguments: occasion.typeArguments } : {}),
       definitionNames,
+      ...(hiddenFields ? { hiddenFields } : {}),
     };
     return { ok: true, value: spec, warnings };
+  }
+
+  /** The fields of named types that the schemas leave out for privacy, so the manifest can show them. */
+  private hiddenFields(definitionNames: readonly string[]): HiddenFields | undefined {
+    const { classify, tools } = this.program;
+    let hidden: HiddenFields | undefined;
+    for (const name of definitionNames) {
+      const type = this.files.typeOf(name);
+      if (!(type.flags & tools.ts.TypeFlags.Object)) continue;
+      for (const property of tools.checker.getPropertiesOfType(type)) {
+        const reason = classify.hiddenReason(property);
+        if (reason) ((hidden ??= {})[name] ??= {})[property.name] = reason;
+      }
+    }
+    return hidden;
   }
 
   /** Data fields sent as `this`: own and inherited, no methods, accessors or function-valued fields. */

@@ -150,9 +150,13 @@ export class JsonTypeChecker {
       issues.push(...this.under(this.elementStep(label, info.type), this.check(info.type)));
     }
     if (properties.length === 0 && indexInfos.length === 0) {
-      const hasBehaviour = checker.getPropertiesOfType(type).some((p) => this.classify.propertyRole(p) !== "data");
-      if (hasBehaviour) {
-        const what = this.classify.classDeclarationOf(type) ? "an instance of a class with only methods" : "an object with only methods";
+      const members = checker.getPropertiesOfType(type);
+      const isClass = !!this.classify.classDeclarationOf(type);
+      if (members.some((p) => this.classify.hiddenReason(p))) {
+        const what = isClass ? "an instance of a class whose fields are all private, protected or @llmHidden" : "an object whose fields are all @llmHidden";
+        issues.push({ severity: "error", route: [], type, reason: `${what} carries no data the model may see` });
+      } else if (members.some((p) => this.classify.propertyRole(p) !== "data")) {
+        const what = isClass ? "an instance of a class with only methods" : "an object with only methods";
         issues.push({ severity: "error", route: [], type, reason: `${what} carries no data` });
       }
     }

@@ -6,6 +6,7 @@
 import type * as ts from "typescript";
 import type { CallSpec, JsonSchema } from "../../runtime/spec";
 import type { DiagnosticKind, MessageArgs } from "../diagnostics";
+import type { HiddenReason } from "./classify";
 
 /** One thing wrong with a declaration; becomes a diagnostic on `node` with the table's text for `kind`. */
 export type Problem = {
@@ -46,7 +47,15 @@ export interface StubSite {
  */
 export type AnalysedSpec = Omit<CallSpec<ClassReference>, "version" | "definitions"> & {
   definitionNames: string[];
+  /** For the manifest only (not emitted): the fields of the spec's named types the model never sees. */
+  hiddenFields?: HiddenFields;
 };
+
+/**
+ * Fields left out of the schemas, the prompt and the input sent, by definition name then field
+ * name, with the reason: `{ Account: { pin: "private", "#token": "#private", note: "@llmHidden" } }`.
+ */
+export type HiddenFields = { [definition: string]: { [field: string]: HiddenReason } };
 
 /**
  * One analyser per emitted source file: definition names are unique within the file and
