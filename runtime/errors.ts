@@ -1,3 +1,4 @@
+import { howToCompile } from "./build-route";
 import type { ReplySource, Usage } from "./model";
 
 /**
@@ -21,21 +22,37 @@ export class ConfigurationError extends LLMStrategyError {
 }
 
 /**
+ * The string each of the runtime's `stub` and `implement` passes to `StubNotCompiledError`, written
+ * as a literal in that function's body: bundlers and minifiers keep string literals where they
+ * are, so `llm-strategy check` recognises those two functions in a bundle by them.
+ */
+export const UNCOMPILED_MARKERS = { "llm-strategy:stub": "stub", "llm-strategy:implement": "implement" } as const;
+
+/** A key of `UNCOMPILED_MARKERS`. */
+export type UncompiledMarker = keyof typeof UNCOMPILED_MARKERS;
+
+/**
  * A `stub()` body ran: the file was compiled without the llm-strategy transformer, so the
- * stub was never rewritten into a model call.
+ * stub was never rewritten into a model call. The message names the way to add the
+ * transformer that fits the setup the error happened in (vitest, jest, TypeScript 7, tspc).
  */
 export class StubNotCompiledError extends LLMStrategyError {
   override name = "StubNotCompiledError";
+  /** Which runtime function ran: `stub()` or `implement<I>()`. */
+  readonly called: "stub" | "implement";
   constructor(
     /** The stub that ran, as far as the call stack tells (e.g. `Customer.age (src/customer.ts:12)`). */
     readonly where: string,
+    /** Which runtime function threw, by its marker; default: `stub`'s. */
+    marker: UncompiledMarker = "llm-strategy:stub",
   ) {
+    const called = UNCOMPILED_MARKERS[marker];
     super(
-      `${where} was not compiled by the llm-strategy transformer, so its body \`stub()\` ran instead of calling a model. ` +
-        `Add { "transform": "llm-strategy/transformer" } to "compilerOptions.plugins" in your tsconfig.json ` +
-        `and build with ts-patch's tspc (node_modules/.bin/tspc), not tsc.`,
+      `${where} was not compiled by the llm-strategy transformer, so its \`${called === "stub" ? "stub()" : "implement<I>()"}\` ran instead of calling a model. ` +
+        `${howToCompile()} \`npx llm-strategy check <output folder>\` lists every stub a build left uncompiled.`,
       { stub: where },
     );
+    this.called = called;
   }
 }
 

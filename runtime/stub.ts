@@ -1,13 +1,18 @@
 import { StubNotCompiledError } from "./errors";
 import type { LanguageModel } from "./model";
 
+// The second argument of each `StubNotCompiledError` below is a string literal in the function's
+// own body on purpose: bundlers and minifiers keep string literals where they are, so
+// `llm-strategy check` finds this `stub` and `implement` in a bundle by them (their names do not
+// survive minification).
+
 /**
  * Marks a declaration as implemented by a language model. Write it as the whole body:
  * `get age(): Promise<number> { return stub(); }`. The transformer replaces the body at
  * build time; if `stub()` ever runs, the file was not built with the transformer.
  */
 export function stub(): never {
-  throw new StubNotCompiledError(callerOf(stub));
+  throw new StubNotCompiledError(callerOf(stub), "llm-strategy:stub");
 }
 
 /**
@@ -17,7 +22,7 @@ export function stub(): never {
  */
 export function implement<I>(model?: LanguageModel): I {
   void model;
-  throw new StubNotCompiledError(callerOf(implement));
+  throw new StubNotCompiledError(callerOf(implement), "llm-strategy:implement");
 }
 
 /** Names the function that called `fn`, from the stack, for error messages. */
