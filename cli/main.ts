@@ -1,5 +1,6 @@
 import { UsageError, type CliCommand, type CliIO } from "./command";
 import { buildCommand } from "./commands/build";
+import { checkCommand } from "./commands/check";
 import { promptsCommand } from "./commands/prompts";
 import { tokensCommand } from "./commands/tokens";
 import { traceCommand } from "./commands/trace";
@@ -7,6 +8,7 @@ import { traceCommand } from "./commands/trace";
 /** The subcommands of `llm-strategy` (API.md section 8): each a `CliCommand` in `commands/`. */
 export const commands: Record<string, CliCommand> = {
   build: buildCommand,
+  check: checkCommand,
   prompts: promptsCommand,
   tokens: tokensCommand,
   trace: traceCommand,

@@ -1,0 +1,128 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { howToCompile } from "../../runtime/build-route";
+import { loadTypeScriptEngine, TypeScriptEngineError } from "../../transformer/engine";
+import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
+import { relativeOrAbsolute } from "../manifest";
+import { SourcePlaces, type Place } from "../original-position";
+import { checkJavaScript, type UncompiledCall, type UncompiledStub } from "../uncompiled-stubs";
+
+const JS_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
+
+/** `llm-strategy check [folder ...]`: the stubs a build left uncompiled, for CI. */
+export const checkCommand: CliCommand = {
+  summary: "List the stubs a build left uncompiled (plain tsc, a bundler without the plugin); exit code 1 when there are any.",
+  usage: [
+    "llm-strategy check [folder-or-file ...]",
+    "",
+    "Reads the JavaScript (.js, .mjs, .cjs) under each folder, node_modules skipped; default: the outDir of",
+    "./tsconfig.json, else dist. Lists every call of llm-strategy's stub() or implement<I>() that the transformer",
+    "did not rewrite (each throws StubNotCompiledError when it runs), at its source file and line through the",
+    "file's source map, whether the runtime was bundled in or kept external.",
+    "Exit code 0: every stub compiled; 1: some were not; 2: no such folder or no JavaScript in it.",
+  ].join("\n"),
+  async run(args, io) {
+    const { positionals } = parseArgs(args, [], []);
+    let tsi: typeof import("typescript");
+    try {
+      tsi = loadTypeScriptEngine(io.cwd).ts;
+    } catch (error) {
+      if (!(error instanceof TypeScriptEngineError)) throw error;
+      io.stderr(`llm-strategy check: reading JavaScript needs TypeScript's parser: ${error.message}\n`);
+      return 2;
+    }
+    const targets = positionals.length > 0 ? positionals.map((target) => ({ target, why: "" })) : [defaultTarget(tsi, io.cwd)];
+    const files = targets.flatMap(({ target, why }) => javaScriptFiles(path.resolve(io.cwd, target), `${target}${why}`));
+    const shownTargets = targets.map(({ target }) => target).join(", ");
+    if (files.length === 0) throw new UsageError(`${shownTargets} holds no JavaScript files (.js, .mjs, .cjs): name the folder your build writes.`);
+
+    const places = new SourcePlaces(io.cwd);
+    const compiled = new Set<string>();
+    const findings: string[] = [];
+    let filesWithFindings = 0;
+    for (const file of files) {
+      const text = fs.readFileSync(file, "utf8");
+      const result = checkJavaScript(tsi, file, text);
+      for (const id of result.compiledIds) compiled.add(id);
+      if (result.uncompiled.length === 0) continue;
+      filesWithFindings++;
+      findings.push(...describeFindings(io, places, file, text, result.uncompiled));
+    }
+    if (findings.length === 0) {
+      io.stdout(`llm-strategy check: ${shownTargets}: ${plural(files.length, "JavaScript file")}, ${plural(compiled.size, "compiled stub")}, none uncompiled.\n`);
+      return 0;
+    }
+    io.stdout(`${findings.join("\n")}\n\n`);
+    io.stdout(
+      `llm-strategy check: ${shownTargets}: ${plural(findings.length, "uncompiled stub")} in ${filesWithFindings} of ${plural(files.length, "JavaScript file")} ` +
+        `(${compiled.size} compiled). ${howToCompile({}, io.cwd)}\n`,
+    );
+    return 1;
+  },
+};
+
+/** One line per finding, `src/a.ts:5:39: stub() was not compiled (dist/a.js:9:43)`, in source order. */
+function describeFindings(io: CliIO, places: SourcePlaces, file: string, text: string, uncompiled: readonly UncompiledStub[]): string[] {
+  const placed = uncompiled.map((stub) => ({ stub, js: { file, line: stub.line + 1, column: stub.column + 1 }, ...places.original(file, text, stub.line, stub.column) }));
+  placed.sort((a, b) => a.place.file.localeCompare(b.place.file) || a.place.line - b.place.line || a.place.column - b.place.column);
+  return placed.map(({ stub, js, place, unmapped }) =>
+    place.file === file
+      ? `${show(io, js)}: ${describe(stub.called)} was not compiled${unmapped ? ` (positions in the JavaScript: ${unmapped})` : ""}`
+      : `${show(io, place)}: ${describe(stub.called)} was not compiled (${show(io, js)})`,
+  );
+}
+
+/** The tsconfig's outDir when ./tsconfig.json has one, else `dist`. */
+function defaultTarget(tsi: typeof import("typescript"), cwd: string): { target: string; why: string } {
+  const tsconfig = path.join(cwd, "tsconfig.json");
+  if (!fs.existsSync(tsconfig)) return { target: "dist", why: " (the default without a tsconfig.json)" };
+  const read = tsi.readConfigFile(tsconfig, tsi.sys.readFile);
+  if (read.error) throw new UsageError(`cannot read tsconfig.json: ${tsi.flattenDiagnosticMessageText(read.error.messageText, " ")}`);
+  const outDir = tsi.parseJsonConfigFileContent(read.config, tsi.sys, cwd, undefined, tsconfig).options.outDir;
+  if (outDir === undefined) return { target: "dist", why: " (tsconfig.json sets no outDir)" };
+  return { target: relativeOrAbsolute(cwd, outDir), why: " (the outDir of tsconfig.json)" };
+}
+
+/** The JavaScript files at `target` (a file or a folder, searched recursively without node_modules and hidden folders), sorted. */
+function javaScriptFiles(target: string, shown: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    throw new UsageError(`${shown} does not exist: build first, or name the folder your build writes (llm-strategy check build).`);
+  }
+  if (!stat.isDirectory()) return [target];
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "node_modules" && !entry.name.startsWith(".")) walk(full);
+      } else if (JS_EXTENSIONS.has(path.extname(entry.name)) && (entry.isFile() || (entry.isSymbolicLink() && isFile(full)))) {
+        found.push(full);
+      }
+    }
+  };
+  walk(target);
+  return found;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function describe(called: UncompiledCall): string {
+  return called === "stub" ? "stub()" : "implement<I>()";
+}
+
+function show(io: CliIO, place: Place): string {
+  return `${relativeOrAbsolute(io.cwd, place.file)}:${place.line}:${place.column}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

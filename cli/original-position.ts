@@ -1,0 +1,134 @@
+/**
+ * Maps a position in a compiled JavaScript file back to its source through the file's source map
+ * (`//# sourceMappingURL=` as a file or a data URL, else `<file>.map` beside it), read with
+ * `@jridgewell/trace-mapping`, an optional dependency loaded only when a map is needed. A map that
+ * leads to JavaScript with a map of its own (a bundle of tsc's output) is followed on to the source.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** A 1-based line and column in a file, as editors and `file:line:column` show them. */
+export interface Place {
+  file: string;
+  line: number;
+  column: number;
+}
+
+type TraceMapping = typeof import("@jridgewell/trace-mapping");
+
+/** How many source maps one position is followed through (bundle -> tsc's JavaScript -> TypeScript is two). */
+const MAX_MAPS = 4;
+const JAVASCRIPT = /\.[cm]?js$/;
+
+/** Original places of positions in compiled JavaScript, each file's source map read once. */
+export class SourcePlaces {
+  private readonly mappers = new Map<string, PositionMapper>();
+
+  /** `cwd`: the folder that bundlers' project-relative source names (webpack's) are relative to. */
+  constructor(private readonly cwd: string) {}
+
+  /**
+   * The original place of 0-based `line` and `column` in `jsFile` (absolute; `text` its content),
+   * or the JavaScript's own place and why, when the file has no usable source map.
+   */
+  original(jsFile: string, text: string, line: number, column: number): { place: Place; unmapped?: string } {
+    const first = this.mapper(jsFile, () => text);
+    let place = first.place(line, column);
+    if (first.unmapped) return { place, unmapped: first.unmapped };
+    for (let maps = 1; maps < MAX_MAPS && place.file !== jsFile && JAVASCRIPT.test(place.file) && fs.existsSync(place.file); maps++) {
+      const next = this.mapper(place.file, () => fs.readFileSync(place.file, "utf8"));
+      if (next.unmapped) break;
+      const further = next.place(place.line - 1, place.column - 1);
+      if (further.file === place.file) break;
+      place = further;
+    }
+    return { place };
+  }
+
+  private mapper(file: string, read: () => string): PositionMapper {
+    let mapper = this.mappers.get(file);
+    if (!mapper) {
+      mapper = positionMapper(file, read(), this.cwd);
+      this.mappers.set(file, mapper);
+    }
+    return mapper;
+  }
+}
+
+/** Maps positions of one JavaScript file through its own source map. */
+interface PositionMapper {
+  /** `line` and `column` are 0-based; returns the JavaScript file's own place when the map has nothing there. */
+  place(line: number, column: number): Place;
+  /** Why positions stay in the JavaScript file, when they do (no map, unreadable map, trace-mapping missing). */
+  unmapped?: string;
+}
+
+/** A mapper for `jsFile` (absolute), whose text is `text`. */
+function positionMapper(jsFile: string, text: string, cwd: string): PositionMapper {
+  const own = (line: number, column: number): Place => ({ file: jsFile, line: line + 1, column: column + 1 });
+  const found = readSourceMap(jsFile, text);
+  if (!found) return { place: own, unmapped: "no source map" };
+  if ("problem" in found) return { place: own, unmapped: found.problem };
+  const tracing = loadTraceMapping();
+  if (!tracing) return { place: own, unmapped: "@jridgewell/trace-mapping (an optional dependency of llm-strategy) is not installed" };
+  let map: InstanceType<TraceMapping["TraceMap"]>;
+  try {
+    map = new tracing.TraceMap(found.json, found.url);
+  } catch (error) {
+    return { place: own, unmapped: `its source map ${found.url} is invalid (${error instanceof Error ? error.message : String(error)})` };
+  }
+  return {
+    place(line, column) {
+      const original = tracing.originalPositionFor(map, { line: line + 1, column });
+      if (original.source === null || original.line === null || original.column === null) return own(line, column);
+      return { file: sourcePath(original.source, cwd), line: original.line, column: original.column + 1 };
+    },
+  };
+}
+
+/** The source map's text and the path or URL its `sources` are relative to. */
+function readSourceMap(jsFile: string, text: string): { json: string; url: string } | { problem: string } | undefined {
+  const url = sourceMappingUrl(text);
+  if (url?.startsWith("data:")) {
+    const comma = url.indexOf(",");
+    const isBase64 = url.slice(0, comma).endsWith(";base64");
+    const data = url.slice(comma + 1);
+    return { json: isBase64 ? Buffer.from(data, "base64").toString("utf8") : decodeURIComponent(data), url: jsFile };
+  }
+  const mapFile = url !== undefined ? path.resolve(path.dirname(jsFile), decodeURIComponent(url)) : `${jsFile}.map`;
+  try {
+    return { json: fs.readFileSync(mapFile, "utf8"), url: mapFile };
+  } catch {
+    return url !== undefined ? { problem: `its source map ${mapFile} cannot be read` } : undefined;
+  }
+}
+
+/** The last `//# sourceMappingURL=` comment's value (a comment at the end of the file, by the source map spec). */
+function sourceMappingUrl(text: string): string | undefined {
+  const at = text.lastIndexOf("sourceMappingURL=");
+  if (at < 0) return undefined;
+  const before = text.slice(Math.max(0, at - 4), at);
+  if (!/\/[/*][#@]\s?$/.test(before)) return undefined;
+  const value = /^[^\s*]+/.exec(text.slice(at + "sourceMappingURL=".length));
+  return value?.[0];
+}
+
+/** A map's source as a path: webpack names sources `webpack://<name>/./src/a.ts`, relative to the project. */
+function sourcePath(source: string, cwd: string): string {
+  const webpack = /^webpack:\/\/[^/]*\/(.*)$/.exec(source);
+  if (webpack) return path.resolve(cwd, webpack[1]!);
+  return source.startsWith("file://") ? new URL(source).pathname : source;
+}
+
+let traceMapping: TraceMapping | null | undefined;
+
+function loadTraceMapping(): TraceMapping | undefined {
+  if (traceMapping === undefined) {
+    try {
+      traceMapping = require("@jridgewell/trace-mapping") as TraceMapping;
+    } catch {
+      traceMapping = null;
+    }
+  }
+  return traceMapping ?? undefined;
+}
