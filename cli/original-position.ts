@@ -29,27 +29,28 @@ export class SourcePlaces {
 
   /**
    * The original place of 0-based `line` and `column` in `jsFile` (absolute; `text` its content),
-   * or the JavaScript's own place and why, when the file has no usable source map.
+   * or the JavaScript's own place and why, when the file has no usable source map. `key` names
+   * `text` when it is not the file's own (code a bundle runs with eval, named by its module).
    */
-  original(jsFile: string, text: string, line: number, column: number): { place: Place; unmapped?: string } {
-    const first = this.mapper(jsFile, () => text);
-    let place = first.place(line, column);
-    if (first.unmapped) return { place, unmapped: first.unmapped };
-    for (let maps = 1; maps < MAX_MAPS && place.file !== jsFile && JAVASCRIPT.test(place.file) && fs.existsSync(place.file); maps++) {
+  original(jsFile: string, text: string, line: number, column: number, key = jsFile): { place: Place; unmapped?: string } {
+    const own = { file: jsFile, line: line + 1, column: column + 1 };
+    const first = this.mapper(jsFile, () => text, key);
+    if (first.unmapped) return { place: own, unmapped: first.unmapped };
+    let place = first.place(line, column) ?? own;
+    for (let maps = 1; maps < MAX_MAPS && place !== own && JAVASCRIPT.test(place.file) && fs.existsSync(place.file); maps++) {
       const next = this.mapper(place.file, () => fs.readFileSync(place.file, "utf8"));
-      if (next.unmapped) break;
-      const further = next.place(place.line - 1, place.column - 1);
-      if (further.file === place.file) break;
+      const further = next.unmapped ? undefined : next.place(place.line - 1, place.column - 1);
+      if (!further) break;
       place = further;
     }
     return { place };
   }
 
-  private mapper(file: string, read: () => string): PositionMapper {
-    let mapper = this.mappers.get(file);
+  private mapper(file: string, read: () => string, key = file): PositionMapper {
+    let mapper = this.mappers.get(key);
     if (!mapper) {
       mapper = positionMapper(file, read(), this.cwd);
-      this.mappers.set(file, mapper);
+      this.mappers.set(key, mapper);
     }
     return mapper;
   }
@@ -57,30 +58,33 @@ export class SourcePlaces {
 
 /** Maps positions of one JavaScript file through its own source map. */
 interface PositionMapper {
-  /** `line` and `column` are 0-based; returns the JavaScript file's own place when the map has nothing there. */
-  place(line: number, column: number): Place;
+  /** `line` and `column` are 0-based; undefined when the map has nothing there. */
+  place(line: number, column: number): Place | undefined;
   /** Why positions stay in the JavaScript file, when they do (no map, unreadable map, trace-mapping missing). */
   unmapped?: string;
 }
 
 /** A mapper for `jsFile` (absolute), whose text is `text`. */
 function positionMapper(jsFile: string, text: string, cwd: string): PositionMapper {
-  const own = (line: number, column: number): Place => ({ file: jsFile, line: line + 1, column: column + 1 });
+  const none = (): undefined => undefined;
   const found = readSourceMap(jsFile, text);
-  if (!found) return { place: own, unmapped: "no source map" };
-  if ("problem" in found) return { place: own, unmapped: found.problem };
+  if (!found) return { place: none, unmapped: "no source map" };
+  if ("problem" in found) return { place: none, unmapped: found.problem };
   const tracing = loadTraceMapping();
-  if (!tracing) return { place: own, unmapped: "@jridgewell/trace-mapping (an optional dependency of llm-strategy) is not installed" };
+  if (!tracing) return { place: none, unmapped: "@jridgewell/trace-mapping (an optional dependency of llm-strategy) is not installed" };
   let map: InstanceType<TraceMapping["TraceMap"]>;
   try {
     map = new tracing.TraceMap(found.json, found.url);
   } catch (error) {
-    return { place: own, unmapped: `its source map ${found.url} is invalid (${error instanceof Error ? error.message : String(error)})` };
+    return { place: none, unmapped: `its source map ${found.url} is invalid (${error instanceof Error ? error.message : String(error)})` };
   }
   return {
     place(line, column) {
-      const original = tracing.originalPositionFor(map, { line: line + 1, column });
-      if (original.source === null || original.line === null || original.column === null) return own(line, column);
+      // Nothing at or before the column (a map that starts the line after its indentation, as tsc's
+      // do, asked at column 0 by a coarser map before it): the first mapping after it on the line.
+      let original = tracing.originalPositionFor(map, { line: line + 1, column });
+      if (original.source === null) original = tracing.originalPositionFor(map, { line: line + 1, column, bias: tracing.LEAST_UPPER_BOUND });
+      if (original.source === null || original.line === null || original.column === null) return undefined;
       return { file: sourcePath(original.source, cwd), line: original.line, column: original.column + 1 };
     },
   };
@@ -103,6 +107,11 @@ function readSourceMap(jsFile: string, text: string): { json: string; url: strin
   }
 }
 
+/** Whether `text` carries its source map in a `data:` URL (as webpack's `eval-source-map` modules do). */
+export function hasInlineSourceMap(text: string): boolean {
+  return sourceMappingUrl(text)?.startsWith("data:") ?? false;
+}
+
 /** The last `//# sourceMappingURL=` comment's value (a comment at the end of the file, by the source map spec). */
 function sourceMappingUrl(text: string): string | undefined {
   const at = text.lastIndexOf("sourceMappingURL=");
@@ -113,9 +122,9 @@ function sourceMappingUrl(text: string): string | undefined {
   return value?.[0];
 }
 
-/** A map's source as a path: webpack names sources `webpack://<name>/./src/a.ts`, relative to the project. */
+/** A map's source as a path: webpack names sources `webpack://<name>/./src/a.ts` (with a `?hash` in eval'd modules), relative to the project. */
 function sourcePath(source: string, cwd: string): string {
-  const webpack = /^webpack:\/\/[^/]*\/(.*)$/.exec(source);
+  const webpack = /^webpack:\/\/[^/]*\/(.*?)(?:\?.*)?$/.exec(source);
   if (webpack) return path.resolve(cwd, webpack[1]!);
   return source.startsWith("file://") ? new URL(source).pathname : source;
 }

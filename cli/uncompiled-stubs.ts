@@ -13,6 +13,8 @@
  *   runtime's `stub` and `implement`, recognised by a string literal minifiers keep), or a
  *   `.stub`/`.implement` property of a bundled module whose code loads such a function (esbuild's
  *   and rolldown's `require_x()` wrappers, webpack's module ids).
+ * Webpack's development builds hold each module's code in a string given to `eval`: those strings
+ * are parsed as code too, each in a function scope of its own, as `eval` runs them.
  * Compiled stubs call the runtime's `invoke` and friends instead, and are counted by the specs the
  * transformer emitted for them.
  */
@@ -25,9 +27,23 @@ export type UncompiledCall = "stub" | "implement";
 /** One call of `stub()` / `implement<I>()` that the transformer did not rewrite. */
 export interface UncompiledStub {
   called: UncompiledCall;
-  /** 0-based line and column of the called name in the JavaScript file (what source maps are keyed by). */
+  /**
+   * 0-based line and column of the called name in the JavaScript file (what source maps are keyed
+   * by), or in the code of `evalModule` when the call is in one.
+   */
   line: number;
   column: number;
+  evalModule?: EvalModule;
+}
+
+/** Code a bundle runs with `eval("...")` (webpack's development builds: one module per string). */
+export interface EvalModule {
+  /** The string's text: the module's code, with its own `//# sourceURL=` and often `//# sourceMappingURL=`. */
+  text: string;
+  /** 0-based line of the `eval` call in the JavaScript file. */
+  line: number;
+  /** The module's name from its `//# sourceURL=` comment (`webpack:///./src/a.js?`), when it has one. */
+  sourceUrl?: string;
 }
 
 /** What one JavaScript file holds. */
@@ -48,9 +64,11 @@ export function checkJavaScript(tsi: typeof ts, fileName: string, text: string):
   // Neither the module's name nor a marker in the text: no runtime function can be reached.
   if (!text.includes(RUNTIME_MODULE)) return { uncompiled: [], compiledIds: [] };
   const source = tsi.createSourceFile(fileName, text, tsi.ScriptTarget.Latest, true, tsi.ScriptKind.JS);
+  const evals = evalModules(tsi, source);
+  const files = new Map<string, ts.SourceFile>([[fileName, source], ...[...evals.values()].map((module): [string, ts.SourceFile] => [module.source.fileName, module.source])]);
   const host: ts.CompilerHost = {
-    getSourceFile: (name) => (name === fileName ? source : undefined),
-    fileExists: (name) => name === fileName,
+    getSourceFile: (name) => files.get(name),
+    fileExists: (name) => files.has(name),
     readFile: () => undefined,
     getDefaultLibFileName: () => "lib.d.ts",
     writeFile: () => undefined,
@@ -59,8 +77,39 @@ export function checkJavaScript(tsi: typeof ts, fileName: string, text: string):
     useCaseSensitiveFileNames: () => true,
     getNewLine: () => "\n",
   };
-  const program = tsi.createProgram({ rootNames: [fileName], options: { allowJs: true, noResolve: true, noLib: true, types: [] }, host });
-  return new FileScan(tsi, program.getTypeChecker(), source).run();
+  const program = tsi.createProgram({ rootNames: [...files.keys()], options: { allowJs: true, noResolve: true, noLib: true, types: [] }, host });
+  return new FileScan(tsi, program.getTypeChecker(), source, evals).run();
+}
+
+/**
+ * `eval` runs its string in the caller's function scope; parsed as a file of its own, the code's
+ * top-level names would be globals shared by every such module, so each is wrapped in a function.
+ */
+const EVAL_WRAPPER = "(function(){";
+
+interface ParsedEval {
+  source: ts.SourceFile;
+  module: EvalModule;
+}
+
+/** The `eval("...")` calls of `source` with a string literal, each string parsed as code. */
+function evalModules(tsi: typeof ts, source: ts.SourceFile): Map<ts.Node, ParsedEval> {
+  const found = new Map<ts.Node, ParsedEval>();
+  const visit = (node: ts.Node): void => {
+    if (tsi.isCallExpression(node) && tsi.isIdentifier(node.expression) && node.expression.text === "eval" && node.arguments.length === 1 && tsi.isStringLiteralLike(node.arguments[0]!)) {
+      const text = node.arguments[0].text;
+      const name = `${source.fileName}#eval-${found.size}.js`;
+      const sourceUrl = [...text.matchAll(/\/\/[#@] sourceURL=(\S+)/g)].pop()?.[1];
+      found.set(node, {
+        source: tsi.createSourceFile(name, `${EVAL_WRAPPER}${text}\n})`, tsi.ScriptTarget.Latest, true, tsi.ScriptKind.JS),
+        module: { text, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line, ...(sourceUrl ? { sourceUrl } : {}) },
+      });
+      return;
+    }
+    tsi.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 class FileScan {
@@ -76,11 +125,17 @@ class FileScan {
   private readonly moduleMemo = new Map<ts.Node, boolean>();
   private readonly functionMemo = new Map<ts.Node, UncompiledCall | undefined>();
 
+  /** The eval'd modules by the source file their code was parsed into. */
+  private readonly evalBySource = new Map<ts.SourceFile, EvalModule>();
+
   constructor(
     private readonly ts: typeof import("typescript"),
     private readonly checker: ts.TypeChecker,
     private readonly source: ts.SourceFile,
-  ) {}
+    private readonly evals: ReadonlyMap<ts.Node, ParsedEval>,
+  ) {
+    for (const { source: code, module } of evals.values()) this.evalBySource.set(code, module);
+  }
 
   run(): JsFileCheck {
     this.collect(this.source);
@@ -88,18 +143,22 @@ class FileScan {
     for (const call of this.calls) {
       const called = this.functionOf(call.expression);
       if (!called) continue;
-      const name = calledName(this.ts, call.expression);
-      const { line, character } = this.source.getLineAndCharacterOfPosition(name.getStart(this.source));
-      uncompiled.push({ called, line, column: character });
+      const code = call.getSourceFile();
+      const { line, character } = code.getLineAndCharacterOfPosition(calledName(this.ts, call.expression).getStart(code));
+      const evalModule = this.evalBySource.get(code);
+      if (!evalModule) uncompiled.push({ called, line, column: character });
+      else uncompiled.push({ called, line, column: line === 0 ? character - EVAL_WRAPPER.length : character, evalModule });
     }
     return { uncompiled, compiledIds: this.compiledIds };
   }
 
-  /** One walk: calls, marker throws, module tables and emitted specs. */
+  /** One walk (into eval'd code too): calls, marker throws, module tables and emitted specs. */
   private collect(node: ts.Node): void {
     const { ts } = this;
     if (ts.isCallExpression(node)) {
       this.calls.push(node);
+      const evaluated = this.evals.get(node);
+      if (evaluated) this.collect(evaluated.source);
     } else if (ts.isNewExpression(node)) {
       const marker = node.arguments?.find((argument): argument is ts.StringLiteralLike => ts.isStringLiteralLike(argument) && argument.text in UNCOMPILED_MARKERS);
       if (marker) {
@@ -216,6 +275,8 @@ class FileScan {
     const visit = (node: ts.Node): boolean => {
       if (this.markerNews.has(node)) return true;
       if (ts.isCallExpression(node) && (isRuntimeImport(ts, node) || this.loadsBundledModule(node))) return true;
+      const evaluated = this.evals.get(node);
+      if (evaluated && visit(evaluated.source)) return true;
       return ts.forEachChild(node, visit) ?? false;
     };
     const result = visit(code);

@@ -4,7 +4,7 @@ import { howToCompile } from "../../runtime/build-route";
 import { loadTypeScriptEngine, TypeScriptEngineError } from "../../transformer/engine";
 import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
 import { relativeOrAbsolute } from "../manifest";
-import { SourcePlaces, type Place } from "../original-position";
+import { hasInlineSourceMap, SourcePlaces, type Place } from "../original-position";
 import { checkJavaScript, type UncompiledCall, type UncompiledStub } from "../uncompiled-stubs";
 
 const JS_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
@@ -61,15 +61,38 @@ export const checkCommand: CliCommand = {
   },
 };
 
-/** One line per finding, `src/a.ts:5:39: stub() was not compiled (dist/a.js:9:43)`, in source order. */
+/**
+ * One line per finding, `src/a.ts:5:39: stub() was not compiled (dist/a.js:9:43)`, in source order.
+ * A finding in eval'd code (webpack's development builds) is mapped through that code's inline
+ * source map (devtool `eval-source-map`); without one (devtool `eval`) its place is given in the
+ * module as the bundler rewrote it, since the module's original map no longer fits that code.
+ */
 function describeFindings(io: CliIO, places: SourcePlaces, file: string, text: string, uncompiled: readonly UncompiledStub[]): string[] {
-  const placed = uncompiled.map((stub) => ({ stub, js: { file, line: stub.line + 1, column: stub.column + 1 }, ...places.original(file, text, stub.line, stub.column) }));
+  const placed = uncompiled.map(({ called, line, column, evalModule: module }) => {
+    const what = `${describe(called)} was not compiled`;
+    if (!module) {
+      const js = show(io, { file, line: line + 1, column: column + 1 });
+      const { place, unmapped } = places.original(file, text, line, column);
+      if (unmapped !== undefined || place.file === file) return { place, line: `${js}: ${what}${unmapped ? ` (positions in the JavaScript: ${unmapped})` : ""}` };
+      return { place, line: `${show(io, place)}: ${what} (${js})` };
+    }
+    const evalLine = show(io, { file, line: module.line + 1 });
+    const inModule = `line ${line + 1} column ${column + 1} of the eval'd module ${module.sourceUrl !== undefined ? relativeOrAbsolute(io.cwd, moduleFile(module.sourceUrl, io.cwd)) : "without a name"}`;
+    if (hasInlineSourceMap(module.text)) {
+      const { place } = places.original(file, module.text, line, column, `${file}#${module.line}:${column}`);
+      if (place.file !== file) return { place, line: `${show(io, place)}: ${what} (${evalLine}, ${inModule})` };
+    }
+    return { place: { file, line: module.line + 1, column: 0 }, line: `${evalLine}: ${what} (${inModule} as the bundler rewrote it; it has no source map)` };
+  });
   placed.sort((a, b) => a.place.file.localeCompare(b.place.file) || a.place.line - b.place.line || a.place.column - b.place.column);
-  return placed.map(({ stub, js, place, unmapped }) =>
-    place.file === file
-      ? `${show(io, js)}: ${describe(stub.called)} was not compiled${unmapped ? ` (positions in the JavaScript: ${unmapped})` : ""}`
-      : `${show(io, place)}: ${describe(stub.called)} was not compiled (${show(io, js)})`,
-  );
+  return placed.map(({ line }) => line);
+}
+
+/** The file a module's `//# sourceURL=` names: webpack's are `webpack:///./src/a.js?` (relative to the project), others a path or file URL. */
+function moduleFile(sourceUrl: string, cwd: string): string {
+  const webpack = /^webpack(?:-internal)?:\/\/[^/]*\/(.*?)(?:\?.*)?$/.exec(sourceUrl);
+  if (webpack) return path.resolve(cwd, webpack[1]!);
+  return sourceUrl.startsWith("file://") ? new URL(sourceUrl).pathname : path.resolve(cwd, sourceUrl);
 }
 
 /** The tsconfig's outDir when ./tsconfig.json has one, else `dist`. */
@@ -119,8 +142,8 @@ function describe(called: UncompiledCall): string {
   return called === "stub" ? "stub()" : "implement<I>()";
 }
 
-function show(io: CliIO, place: Place): string {
-  return `${relativeOrAbsolute(io.cwd, place.file)}:${place.line}:${place.column}`;
+function show(io: CliIO, place: Omit<Place, "column"> & { column?: number }): string {
+  return `${relativeOrAbsolute(io.cwd, place.file)}:${place.line}${place.column === undefined ? "" : `:${place.column}`}`;
 }
 
 function plural(count: number, noun: string): string {

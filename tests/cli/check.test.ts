@@ -1,8 +1,9 @@
 /**
  * `llm-strategy check`, run as the built bin on real build outputs of one fixture project: plain
  * `tsc` (CommonJS and ES modules), `tspc` with the plugin, esbuild bundles with the runtime
- * bundled in (minified) and kept external, a vite build, a rollup bundle of tsc's output; each
- * uncompiled stub must be named at its place in `src/` through the output's source maps. Then the shapes no build here produces
+ * bundled in (minified) and kept external, a vite build, a rollup bundle of tsc's output, webpack's
+ * development builds (modules in eval strings); each uncompiled stub must be named at its place
+ * in `src/` through the output's source maps. Then the shapes no build here produces
  * (webpack's module table, destructured requires, shadowing), on the analysis itself. Last, the
  * `StubNotCompiledError` message for each setup, thrown by the built runtime in a process of its own.
  * Needs `npm run build` first (`npm test` does it).
@@ -15,7 +16,7 @@ import * as ts from "typescript";
 import { checkJavaScript } from "../../cli/uncompiled-stubs";
 import { REPO, requireBuild, runBin } from "./helpers";
 
-// Eight builds (tsc twice, tspc, esbuild three times, vite, rollup) of a small project: tens of seconds on a loaded machine.
+// Ten builds (tsc twice, tspc, esbuild three times, vite, rollup, webpack twice) of a small project: tens of seconds on a loaded machine.
 jest.setTimeout(300_000);
 
 const SOURCES: Record<string, string> = {
@@ -156,10 +157,35 @@ await build({ root: process.cwd(), configFile: false, logLevel: "error", ssr: { 
 `,
   );
   run(process.execPath, ["vite-build.mjs"], project);
+  // webpack's development builds: each module's code in an eval string, with an inline map (eval-source-map) or none (eval, the default).
+  fs.writeFileSync(
+    path.join(project, "webpack-build.js"),
+    `const webpack = require(${JSON.stringify(require.resolve("webpack"))});
+const config = (devtool, folder) => ({ mode: "development", devtool, target: "node", context: __dirname, entry: "./out/tsc-cjs/main.js",
+  output: { path: require("node:path").join(__dirname, "out", folder), filename: "main.js", library: { type: "commonjs2" } } });
+webpack([config("eval", "webpack-eval"), config("eval-source-map", "webpack-eval-source-map")], (error, stats) => {
+  if (error || stats.hasErrors()) { console.error(error ?? stats.toString()); process.exit(1); }
+});
+`,
+  );
+  run(process.execPath, ["webpack-build.js"], project);
   // rollup bundles tsc's ES modules: its map leads to tsc's JavaScript, whose own map leads to src/.
   run(bin("rollup"), ["out/tsc-esm/main.js", "--format", "cjs", "--external", "llm-strategy", "--sourcemap", "--silent", "-o", "out/rollup/main.js"], project);
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+// LLM_STRATEGY_KEEP_TMP=1 keeps the builds for a look at what each tool wrote.
+afterAll(() => {
+  if (!process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** A folder whose node_modules/typescript/package.json says `version` (and nothing more: no compiler API, as in TypeScript 7). */
+function projectOn(version: string): string {
+  const dir = path.join(root, `typescript-${version}`);
+  if (fs.existsSync(dir)) return dir;
+  fs.mkdirSync(path.join(dir, "node_modules", "typescript"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "src", "deep"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "node_modules", "typescript", "package.json"), JSON.stringify({ name: "typescript", version }));
+  return dir;
+}
 
 /** The findings check printed, as [source place, called, JavaScript place]. */
 function findings(stdout: string): string[][] {
@@ -191,6 +217,28 @@ describe.each([
     const filesWith = fileCount === 1 ? 1 : 2;
     expect(stdout).toContain(`\n\nllm-strategy check: ${folder}: 5 uncompiled stubs in ${filesWith} of ${fileCount} JavaScript file${fileCount === 1 ? "" : "s"} (0 compiled). ${HINT}`);
   });
+});
+
+test("webpack's development build with eval-source-map: each stub at its source line through the module's inline map and tsc's map", () => {
+  const { code, stdout } = runBin(project, ["check", "out/webpack-eval-source-map"]);
+  expect(code).toBe(1);
+  const found = stdout.split("\n").map((line) => /^(src\/\S+):\d+: (\S+) was not compiled \(out\/webpack-eval-source-map\/main\.js:\d+, line \d+ column \d+ of the eval'd module (\S+)\)$/.exec(line)).filter((match) => match !== null);
+  // webpack maps whole statements, so the column is the statement's: compare lines.
+  expect(found.map((match) => [match[1], match[2]])).toEqual(UNCOMPILED.map(([place, called]) => [place!.replace(/:\d+$/, ""), called]));
+  expect(found.map((match) => match[3])).toEqual(["out/tsc-cjs/customer.js", "out/tsc-cjs/customer.js", "out/tsc-cjs/search.js", "out/tsc-cjs/search.js", "out/tsc-cjs/search.js"]);
+});
+
+test("webpack's development build with eval (no source map): each stub in its module as webpack rewrote it, not a false pass", () => {
+  const { code, stdout } = runBin(project, ["check", "out/webpack-eval"]);
+  expect(code).toBe(1);
+  const found = stdout.split("\n").map((line) => /^out\/webpack-eval\/main\.js:\d+: (\S+) was not compiled \(line \d+ column \d+ of the eval'd module (\S+) as the bundler rewrote it; it has no source map\)$/.exec(line)).filter((match) => match !== null);
+  expect(found.map((match) => [match[1], match[2]])).toEqual([
+    ["stub()", "out/tsc-cjs/customer.js"],
+    ["stub()", "out/tsc-cjs/customer.js"],
+    ["implement<I>()", "out/tsc-cjs/search.js"],
+    ["stub()", "out/tsc-cjs/search.js"],
+    ["stub()", "out/tsc-cjs/search.js"],
+  ]);
 });
 
 test("the JavaScript line of each finding holds the called name (checked in tsc's output without a map)", () => {
@@ -246,6 +294,16 @@ test("without a folder: the tsconfig's outDir, else dist; a missing folder is ex
   fs.mkdirSync(path.join(bare, "empty"));
   const empty = runBin(bare, ["check", "empty"]);
   expect([empty.code, empty.stderr.split("\n")[0]]).toEqual([2, "llm-strategy check: empty holds no JavaScript files (.js, .mjs, .cjs): name the folder your build writes."]);
+});
+
+test("in a project on TypeScript 7 (no compiler API): check parses with llm-strategy's own TypeScript and names llm-strategy build", () => {
+  const project7 = projectOn("7.0.2");
+  fs.cpSync(path.join(project, "out", "esbuild-external"), path.join(project7, "dist"), { recursive: true });
+  const { code, stdout, stderr } = runBin(project7, ["check"]);
+  expect(stderr).toBe("");
+  expect(code).toBe(1);
+  expect(findings(stdout)).toHaveLength(UNCOMPILED.length);
+  expect(stdout).toContain("(0 compiled). This project's TypeScript is 7.0.2, whose tsc cannot run transformers: build with `npx llm-strategy build`");
 });
 
 test("a file whose source map is missing: the finding gives the JavaScript place and says why", () => {
@@ -353,13 +411,6 @@ try { age(); } catch (error) { process.stdout.write(error.message); }`;
   const START = /^age \(\[eval\]:2:\d+\) was not compiled by the llm-strategy transformer, so its `stub\(\)` ran instead of calling a model\. /;
   const CHECK = " `npx llm-strategy check <output folder>` lists every stub a build left uncompiled.";
 
-  function projectOn(version: string): string {
-    const dir = path.join(root, `typescript-${version}`);
-    fs.mkdirSync(path.join(dir, "node_modules", "typescript"), { recursive: true });
-    fs.mkdirSync(path.join(dir, "src", "deep"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "node_modules", "typescript", "package.json"), JSON.stringify({ name: "typescript", version }));
-    return dir;
-  }
 
   test("under vitest: the vite plugin in vitest.config", () => {
     const message = messageIn(projectOn("5.9.3"), { VITEST: "true" });
