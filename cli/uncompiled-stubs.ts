@@ -4,9 +4,9 @@
  * leaves them there, and each throws `StubNotCompiledError` when it runs. The transformer removes
  * every such call, so any one left is a finding.
  *
- * The file is parsed and its names resolved by TypeScript (a JS Program of the one file, names
- * bound by its checker, so scopes and shadowing in minified code are right). A called function is
- * the runtime's when it is reached from:
+ * The file is parsed and its names resolved by TypeScript (a JS Program of the file and the code
+ * it evals, names bound by its checker, so scopes and shadowing in minified code are right). A
+ * called function is the runtime's when it is reached from:
  * - the module `llm-strategy` kept external: `require`/`import`/`import()` of it, through
  *   interop helpers (`__importStar`, `__toESM`, ...), destructuring and aliases;
  * - the runtime bundled in: a function whose body throws with one of `UNCOMPILED_MARKERS` (the
