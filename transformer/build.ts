@@ -4,8 +4,9 @@
  * `tspc` would (JS, declarations, source maps, the manifest) and reports diagnostics as `tsc`
  * does; `watch` rebuilds only the files a change affects (TypeScript's builder program).
  */
+import * as path from "node:path";
 import type * as ts from "typescript";
-import type { TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, type TypeScriptEngine } from "./engine";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 
@@ -71,6 +72,13 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
     () => undefined, // diagnostics are reported once per build, below
     (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),
   );
+  if (analysesTypeScript7(project.engine)) {
+    // The watch host reads the tsconfig itself (again after each change to it), so the defaults
+    // loadProject applied are applied here to every Program it creates.
+    const createProgram = host.createProgram;
+    const configDir = path.dirname(project.configPath);
+    host.createProgram = (rootNames, options, ...rest) => createProgram(rootNames, options && applyTypeScript7Defaults(tsi, options, configDir), ...rest);
+  }
   host.afterProgramCreate = (builder) => {
     const program = builder.getProgram();
     const diagnostics = [

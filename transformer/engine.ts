@@ -22,7 +22,7 @@ export interface TypeScriptEngine {
   projectVersion?: string;
 }
 
-/** Thrown when no TypeScript with a compiler API can be found; the message says what to install. */
+/** Thrown when no TypeScript with a compiler API, or a build-time package, can be found; the message says what to install. */
 export class TypeScriptEngineError extends Error {
   override name = "TypeScriptEngineError";
 }
@@ -44,31 +44,41 @@ export function loadTypeScriptEngine(projectDir: string): TypeScriptEngine {
     engine =
       project && hasCompilerApi(project) && !forceOwn
         ? { ts: project, origin: "project", projectVersion: project.version }
-        : { ts: ownTypeScript(projectDir), origin: "llm-strategy", ...(projectVersion ? { projectVersion } : {}) };
+        : { ts: ownTypeScript(projectDir, projectVersion), origin: "llm-strategy", ...(projectVersion ? { projectVersion } : {}) };
     engines.set(key, engine);
   }
   return engine;
 }
 
 /**
- * Compiler options whose defaults changed in TypeScript 6.0/7.0, as 7.0 sets them, for a
- * project on TypeScript 7 analysed with 5.9: without them a tsconfig that leaves `strict` out
- * would lose `null` from every schema. Applied only where the tsconfig sets nothing.
+ * Fills in the compiler options whose defaults changed in TypeScript 6.0/7.0, as 7.0 computes
+ * them, for a project on TypeScript 7 analysed with 5.9: without them a tsconfig that leaves
+ * `strict` out would lose `null` from every schema. Only options the tsconfig leaves unset are
+ * filled, and `module`/`moduleResolution` follow the ones it does set, as in 7.0 (a tsconfig
+ * with `"module": "nodenext"` gets NodeNext resolution, not Bundler). Mutates and returns `options`.
  */
-export function typeScript7Defaults(tsi: typeof ts, configDir: string): ts.CompilerOptions {
-  return {
-    strict: true,
-    target: tsi.ScriptTarget.ES2024,
-    module: tsi.ModuleKind.ES2022,
-    moduleResolution: tsi.ModuleResolutionKind.Bundler,
-    esModuleInterop: true,
-    allowSyntheticDefaultImports: true,
-    types: [],
-    rootDir: configDir,
-  };
+export function applyTypeScript7Defaults(tsi: typeof ts, options: ts.CompilerOptions, configDir: string): ts.CompilerOptions {
+  const unset = (name: keyof ts.CompilerOptions): boolean => options[name] === undefined;
+  if (unset("strict")) options.strict = true;
+  if (unset("esModuleInterop")) options.esModuleInterop = true;
+  if (unset("allowSyntheticDefaultImports")) options.allowSyntheticDefaultImports = true;
+  if (unset("types")) options.types = [];
+  if (unset("rootDir")) options.rootDir = configDir;
+  // 7.0's default target is ES2025, which 5.9 does not know; ES2024 is its latest standard.
+  if (unset("target")) options.target = tsi.ScriptTarget.ES2024;
+  const target = options.target!;
+  if (unset("module")) options.module = target === tsi.ScriptTarget.ESNext ? tsi.ModuleKind.ESNext : target >= tsi.ScriptTarget.ES2022 ? tsi.ModuleKind.ES2022 : tsi.ModuleKind.ES2015;
+  if (unset("moduleResolution")) {
+    const module = options.module!;
+    if (module === tsi.ModuleKind.NodeNext) options.moduleResolution = tsi.ModuleResolutionKind.NodeNext;
+    else if (module >= tsi.ModuleKind.Node16 && module < tsi.ModuleKind.NodeNext) options.moduleResolution = tsi.ModuleResolutionKind.Node16;
+    // 7.0 resolves CommonJS output like a bundler too; 5.9 rejects that pair, so its own default (node10) stays.
+    else if (module >= tsi.ModuleKind.ES2015) options.moduleResolution = tsi.ModuleResolutionKind.Bundler;
+  }
+  return options;
 }
 
-/** Whether `engine` analyses a TypeScript 7 project (so `typeScript7Defaults` apply). */
+/** Whether `engine` analyses a TypeScript 7 project (so `applyTypeScript7Defaults` applies). */
 export function analysesTypeScript7(engine: TypeScriptEngine): boolean {
   return engine.origin === "llm-strategy" && engine.projectVersion !== undefined && Number.parseInt(engine.projectVersion, 10) >= 7;
 }
@@ -81,20 +91,39 @@ function projectTypeScript(projectDir: string): Partial<typeof ts> | undefined {
   }
 }
 
-function ownTypeScript(projectDir: string): typeof ts {
-  let candidate: Partial<typeof ts>;
-  try {
-    const generator = require.resolve("typescript-json-schema");
-    candidate = require(require.resolve("typescript", { paths: [path.dirname(generator)] })) as Partial<typeof ts>;
-  } catch {
-    throw new TypeScriptEngineError(
-      `The project in ${projectDir} has no TypeScript with a compiler API (TypeScript 7 has none), and llm-strategy's ` +
-        `build tools (its optional dependency typescript-json-schema, with the TypeScript it brings) are not installed: ` +
-        `install llm-strategy without --omit=optional where you build.`,
-    );
-  }
+function ownTypeScript(projectDir: string, projectVersion: string | undefined): typeof ts {
+  assertBuildTools(
+    ["typescript-json-schema"],
+    `${projectVersion === undefined ? `The project in ${projectDir} has no TypeScript` : `The project's TypeScript ${projectVersion} has no compiler API`}, ` +
+      `so llm-strategy analyses it with the TypeScript its build tools bring. `,
+  );
+  const generator = require.resolve("typescript-json-schema");
+  const candidate = require(require.resolve("typescript", { paths: [path.dirname(generator)] })) as Partial<typeof ts>;
   if (!hasCompilerApi(candidate)) throw new TypeScriptEngineError(`the TypeScript typescript-json-schema resolves (${candidate.version}) has no compiler API.`);
   return candidate;
+}
+
+/**
+ * Fails with one actionable message when a build-time package is missing: they are optional
+ * dependencies, so a production install (`--omit=optional`) leaves them out, and without this
+ * check a build would stop on a "Cannot find module" stack trace deep in the analysis.
+ * `preface` goes before the message (why the package is needed).
+ */
+export function assertBuildTools(packages: readonly string[], preface = ""): void {
+  const missing = packages.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  throw new TypeScriptEngineError(
+    `${preface}${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not installed: llm-strategy's build tools are optional ` +
+      `dependencies, and this install left them out (npm --omit=optional, or a production install). ` +
+      `Where you build, install them with \`npm install --include=optional\`.`,
+  );
 }
 
 function hasCompilerApi(candidate: Partial<typeof ts>): candidate is typeof ts {
