@@ -90,10 +90,18 @@ export function writeCustomerSources(dir: string, options: { ageDoc?: string } =
   fs.writeFileSync(path.join(dir, "src", "main.ts"), CUSTOMER_MAIN);
 }
 
-/** Runs `dist/main.js` of `dir` with `node` (default: this process's) against the server at `baseURL`. */
-export function runCustomerProgram(dir: string, baseURL: string, mode: string, node = process.execPath): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `main.js` in `dir/outDir` (default `dist`) with `node` (default: this process's) against
+ * the server at `baseURL`, in the OpenAI `mode` given.
+ */
+export function runCustomerProgram(
+  dir: string,
+  baseURL: string,
+  mode: string,
+  { node = process.execPath, outDir = "dist" }: { node?: string; outDir?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(node, [path.join(dir, "dist", "main.js")], {
+    const child = spawn(node, [path.join(dir, outDir, "main.js")], {
       cwd: dir,
       env: { ...npmEnv(), OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "local-model", CUSTOMER_MODE: mode },
     });
