@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, applyTypeScript7Defaults, type TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7System, type TypeScriptEngine } from "./engine";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 
@@ -67,7 +67,7 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   const host = tsi.createWatchCompilerHost(
     project.configPath,
     {},
-    tsi.sys,
+    analysesTypeScript7(project.engine) ? typeScript7System(tsi) : tsi.sys,
     tsi.createEmitAndSemanticDiagnosticsBuilderProgram,
     () => undefined, // diagnostics are reported once per build, below
     (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),

@@ -78,6 +78,29 @@ export function applyTypeScript7Defaults(tsi: typeof ts, options: ts.CompilerOpt
   return options;
 }
 
+/**
+ * The tsconfig text a TypeScript 7 project wrote, with the ES2025 names 5.9 does not know
+ * replaced by its nearest ones, so the settings are read rather than rejected with TS6046:
+ * `"target": "es2025"` becomes `es2024` (ES2025 brings no syntax to lower), and lib entries
+ * `es2025*` become `esnext*` (5.9's esnext libs hold what became ES2025). The replacements keep
+ * the text's length, so positions in other tsconfig diagnostics stay right.
+ */
+export function adaptTypeScript7ConfigText(text: string): string {
+  if (!/"es2025/i.test(text)) return text;
+  return text.replace(/("target"\s*:\s*")es2025"/gi, '$1es2024"').replace(/"es2025(\.[a-z0-9]+)?"/gi, (_match, part: string | undefined) => `"esnext${part ?? ""}"`);
+}
+
+/** `tsi.sys` reading tsconfig files (`.json`) through `adaptTypeScript7ConfigText`. */
+export function typeScript7System(tsi: typeof ts): ts.System {
+  return {
+    ...tsi.sys,
+    readFile: (file, encoding) => {
+      const text = tsi.sys.readFile(file, encoding);
+      return text !== undefined && file.endsWith(".json") ? adaptTypeScript7ConfigText(text) : text;
+    },
+  };
+}
+
 /** Whether `engine` analyses a TypeScript 7 project (so `applyTypeScript7Defaults` applies). */
 export function analysesTypeScript7(engine: TypeScriptEngine): boolean {
   return engine.origin === "llm-strategy" && engine.projectVersion !== undefined && Number.parseInt(engine.projectVersion, 10) >= 7;

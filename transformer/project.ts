@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, applyTypeScript7Defaults, assertBuildTools, loadTypeScriptEngine, type TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, assertBuildTools, loadTypeScriptEngine, typeScript7System, type TypeScriptEngine } from "./engine";
 import { readPluginOptions, type PluginOptions } from "./options";
 
 export interface ProjectSettings {
@@ -63,7 +63,7 @@ export function loadProject(settings: ProjectSettings): Project {
   const { ts: tsi } = engine;
   let unrecoverable: ts.Diagnostic | undefined;
   const parsed = tsi.getParsedCommandLineOfConfigFile(configPath, settings.compilerOptions ?? {}, {
-    ...tsi.sys,
+    ...(analysesTypeScript7(engine) ? typeScript7System(tsi) : tsi.sys),
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => (unrecoverable = diagnostic),
   });
   if (!parsed) {
