@@ -1,10 +1,11 @@
 /**
  * TypeScript 7's defaults on the 5.9 engine: what a TypeScript 7 project's tsconfig leaves out is
- * filled in as 7.0 computes it, what it sets stays, and the result is a combination 5.9 accepts.
+ * filled in as 7.0 computes it, what it sets stays, and the result is a combination 5.9 accepts;
+ * ES2025 names, which 5.9 does not know, are read as 5.9's nearest.
  */
 import * as path from "node:path";
 import * as ts from "typescript";
-import { applyTypeScript7Defaults } from "../../transformer/engine";
+import { adaptTypeScript7ConfigText, applyTypeScript7Defaults } from "../../transformer/engine";
 
 const configDir = path.join(path.sep, "project");
 
@@ -64,4 +65,25 @@ test("what the tsconfig sets stays as it is", () => {
     rootDir: "/elsewhere",
   };
   expect(withDefaults(set).options).toMatchObject(set);
+});
+
+test("a tsconfig with ES2025 target and libs reads as ES2024 and esnext libs on 5.9, without TS6046, positions kept", () => {
+  const text = `{
+  // TypeScript 7 knows ES2025
+  "compilerOptions": { "target": "ES2025", "lib": ["es2025", "ES2025.Collection", "dom"], "strict": 1 }
+}`;
+  const adapted = adaptTypeScript7ConfigText(text);
+  expect(adapted.length).toBe(text.length);
+  const config = ts.parseJsonText("tsconfig.json", adapted);
+  const parsed = ts.parseJsonSourceFileConfigFileContent(config, ts.sys, configDir, undefined, "tsconfig.json");
+  expect(parsed.options.target).toBe(ts.ScriptTarget.ES2024);
+  expect(parsed.options.lib).toEqual(["lib.esnext.d.ts", "lib.esnext.collection.d.ts", "lib.dom.d.ts"]);
+  // The one error left is the tsconfig's own mistake, at the same place as in the original text.
+  const errors = parsed.errors.filter((error) => error.code !== 18003); // no inputs found: there are no files here
+  expect(errors.map((error) => [error.code, error.start])).toEqual([[5024, text.indexOf("1 }")]]);
+});
+
+test("a tsconfig without ES2025 names is left as it is", () => {
+  const text = '{ "compilerOptions": { "target": "es2024", "lib": ["esnext"] } }';
+  expect(adaptTypeScript7ConfigText(text)).toBe(text);
 });
