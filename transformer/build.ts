@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7System, type TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7RootDirDiagnostic, typeScript7System, type TypeScriptEngine } from "./engine";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 
@@ -48,7 +48,7 @@ export function build(options: BuildOptions): BuildResult {
       projectReferences: parsed.projectReferences,
       host,
     });
-  const diagnostics = [...tsi.getPreEmitDiagnostics(program)];
+  const diagnostics = [...tsi.getPreEmitDiagnostics(program), ...typeScript7Diagnostics(project, program)];
   const added: ts.Diagnostic[] = [];
   const transformers = customTransformers(project, program, added);
   const emitted = builder ? builder.emit(undefined, undefined, undefined, undefined, transformers) : program.emit(undefined, undefined, undefined, undefined, transformers);
@@ -87,6 +87,7 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
       ...builder.getGlobalDiagnostics(),
       ...builder.getSyntacticDiagnostics(),
       ...builder.getSemanticDiagnostics(),
+      ...typeScript7Diagnostics(project, program),
     ];
     const added: ts.Diagnostic[] = [];
     const emitted = builder.emit(undefined, undefined, undefined, undefined, customTransformers(project, program, added));
@@ -96,6 +97,12 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   };
   const watcher = tsi.createWatchProgram(host);
   return { close: () => watcher.close(), typescript: { version: tsi.version, origin: project.engine.origin } };
+}
+
+/** What TypeScript 7 would report and the 5.9 engine does not (a project on TypeScript 7 only). */
+function typeScript7Diagnostics(project: Project, program: ts.Program): ts.Diagnostic[] {
+  const rootDir = analysesTypeScript7(project.engine) ? typeScript7RootDirDiagnostic(project.engine.ts, program) : undefined;
+  return rootDir ? [rootDir] : [];
 }
 
 function customTransformers(project: Project, program: ts.Program, added: ts.Diagnostic[]): ts.CustomTransformers {

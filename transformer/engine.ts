@@ -63,7 +63,10 @@ export function applyTypeScript7Defaults(tsi: typeof ts, options: ts.CompilerOpt
   if (unset("esModuleInterop")) options.esModuleInterop = true;
   if (unset("allowSyntheticDefaultImports")) options.allowSyntheticDefaultImports = true;
   if (unset("types")) options.types = [];
-  if (unset("rootDir")) options.rootDir = configDir;
+  if (unset("rootDir")) {
+    options.rootDir = configDir;
+    defaultedRootDir.add(options);
+  }
   // 7.0's default target is ES2025, which 5.9 does not know; ES2024 is its latest standard.
   if (unset("target")) options.target = tsi.ScriptTarget.ES2024;
   const target = options.target!;
@@ -76,6 +79,67 @@ export function applyTypeScript7Defaults(tsi: typeof ts, options: ts.CompilerOpt
     else if (module >= tsi.ModuleKind.ES2015) options.moduleResolution = tsi.ModuleResolutionKind.Bundler;
   }
   return options;
+}
+
+/** Options whose `rootDir` is 7.0's default, not the tsconfig's (see `typeScript7RootDirDiagnostic`). */
+const defaultedRootDir = new WeakSet<ts.CompilerOptions>();
+
+/**
+ * TypeScript 7's error TS5011, which 5.9 does not know: a tsconfig that leaves `rootDir` out
+ * gets the tsconfig's folder as its root (7.0's default), so with sources in `src/` the outputs
+ * would land in `dist/src/`; 7.0 stops and asks for an explicit `rootDir` rather than move them.
+ * Reported on the tsconfig's `outDir` as 7.0 does, with its text.
+ */
+export function typeScript7RootDirDiagnostic(tsi: typeof ts, program: ts.Program): ts.Diagnostic | undefined {
+  const options = program.getCompilerOptions();
+  const configFile = options["configFile"] as ts.TsConfigSourceFile | undefined;
+  const configPath = options.configFilePath as string | undefined;
+  if (!defaultedRootDir.has(options) || !configPath || options.noEmit || options.composite || !(options.outDir || (options.declaration && options.declarationDir))) return undefined;
+  const emitted = program.getRootFileNames().filter((file) => !/\.d\.[cm]?ts$|\.json$/.test(file));
+  const common = commonDirectory(emitted);
+  if (common === undefined || common === path.dirname(configPath)) return undefined;
+  const relative = path.relative(path.dirname(configPath), common).split(path.sep).join("/");
+  const key = options.outDir ? "outDir" : "declarationDir";
+  const keyNode = configFile && compilerOptionKey(tsi, configFile, key);
+  return {
+    category: tsi.DiagnosticCategory.Error,
+    code: 5011,
+    file: keyNode ? configFile : undefined,
+    start: keyNode?.getStart(configFile),
+    length: keyNode ? keyNode.getEnd() - keyNode.getStart(configFile) : undefined,
+    messageText: {
+      category: tsi.DiagnosticCategory.Error,
+      code: 5011,
+      messageText:
+        `The common source directory of '${path.basename(configPath)}' is '${relative.startsWith("..") ? relative : `./${relative}`}'. ` +
+        `The 'rootDir' setting must be explicitly set to this or another path to adjust your output's file layout.`,
+      next: [{ category: tsi.DiagnosticCategory.Message, code: 0, messageText: "Visit https://aka.ms/ts6 for migration information." }],
+    },
+  };
+}
+
+/** The deepest folder holding every file, or undefined for none. */
+function commonDirectory(files: readonly string[]): string | undefined {
+  if (files.length === 0) return undefined;
+  let common = path.dirname(path.resolve(files[0]!));
+  for (const file of files.slice(1)) {
+    const resolved = path.resolve(file);
+    while (!resolved.startsWith(common.endsWith(path.sep) ? common : common + path.sep)) {
+      const parent = path.dirname(common);
+      if (parent === common) return common;
+      common = parent;
+    }
+  }
+  return common;
+}
+
+/** The `compilerOptions.<name>` key node in the tsconfig's own text, when it is written there (not in an extended file). */
+function compilerOptionKey(tsi: typeof ts, configFile: ts.TsConfigSourceFile, name: string): ts.Node | undefined {
+  const keyOf = (object: ts.Expression | undefined, key: string) =>
+    object && tsi.isObjectLiteralExpression(object)
+      ? object.properties.find((property): property is ts.PropertyAssignment => tsi.isPropertyAssignment(property) && tsi.isStringLiteral(property.name) && property.name.text === key)
+      : undefined;
+  return keyOf(keyOf(configFile.statements[0]?.expression, "compilerOptions")?.initializer, name)?.name;
 }
 
 /**
