@@ -202,6 +202,18 @@ export class Shop {
   ]);
 });
 
+test("a tsconfig that leaves rootDir out while its sources sit in src/ gets TypeScript 7's own error TS5011, word for word", () => {
+  const dir = subproject("no-root-dir", {
+    "tsconfig.json": JSON.stringify({ compilerOptions: { outDir: "dist", types: [] }, include: ["src"] }),
+    "src/answer.ts": "export const answer: number = 42;\n",
+  });
+  const tsc7 = command(bin("tsc"), ["-p", "."], dir);
+  expect(tsc7.output).toContain("error TS5011: The common source directory of 'tsconfig.json' is './src'.");
+  const build = command(bin("llm-strategy"), ["build"], dir);
+  expect(build.output).toBe(tsc7.output);
+  expect(build.status).toBe(1);
+});
+
 describe("llm-strategy build --watch", () => {
   const NEW_DOC = "Return the age in whole years on 1 January 2022, from `birthdate`.";
 
