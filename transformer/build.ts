@@ -4,8 +4,9 @@
  * `tspc` would (JS, declarations, source maps, the manifest) and reports diagnostics as `tsc`
  * does; `watch` rebuilds only the files a change affects (TypeScript's builder program).
  */
+import * as path from "node:path";
 import type * as ts from "typescript";
-import type { TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7RootDirDiagnostic, typeScript7System, type TypeScriptEngine } from "./engine";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 
@@ -47,7 +48,7 @@ export function build(options: BuildOptions): BuildResult {
       projectReferences: parsed.projectReferences,
       host,
     });
-  const diagnostics = [...tsi.getPreEmitDiagnostics(program)];
+  const diagnostics = [...tsi.getPreEmitDiagnostics(program), ...typeScript7Diagnostics(project, program)];
   const added: ts.Diagnostic[] = [];
   const transformers = customTransformers(project, program, added);
   const emitted = builder ? builder.emit(undefined, undefined, undefined, undefined, transformers) : program.emit(undefined, undefined, undefined, undefined, transformers);
@@ -66,11 +67,18 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   const host = tsi.createWatchCompilerHost(
     project.configPath,
     {},
-    tsi.sys,
+    analysesTypeScript7(project.engine) ? typeScript7System(tsi) : tsi.sys,
     tsi.createEmitAndSemanticDiagnosticsBuilderProgram,
     () => undefined, // diagnostics are reported once per build, below
     (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),
   );
+  if (analysesTypeScript7(project.engine)) {
+    // The watch host reads the tsconfig itself (again after each change to it), so the defaults
+    // loadProject applied are applied here to every Program it creates.
+    const createProgram = host.createProgram;
+    const configDir = path.dirname(project.configPath);
+    host.createProgram = (rootNames, options, ...rest) => createProgram(rootNames, options && applyTypeScript7Defaults(tsi, options, configDir), ...rest);
+  }
   host.afterProgramCreate = (builder) => {
     const program = builder.getProgram();
     const diagnostics = [
@@ -79,6 +87,7 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
       ...builder.getGlobalDiagnostics(),
       ...builder.getSyntacticDiagnostics(),
       ...builder.getSemanticDiagnostics(),
+      ...typeScript7Diagnostics(project, program),
     ];
     const added: ts.Diagnostic[] = [];
     const emitted = builder.emit(undefined, undefined, undefined, undefined, customTransformers(project, program, added));
@@ -88,6 +97,12 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   };
   const watcher = tsi.createWatchProgram(host);
   return { close: () => watcher.close(), typescript: { version: tsi.version, origin: project.engine.origin } };
+}
+
+/** What TypeScript 7 would report and the 5.9 engine does not (a project on TypeScript 7 only). */
+function typeScript7Diagnostics(project: Project, program: ts.Program): ts.Diagnostic[] {
+  const rootDir = analysesTypeScript7(project.engine) ? typeScript7RootDirDiagnostic(project.engine.ts, program) : undefined;
+  return rootDir ? [rootDir] : [];
 }
 
 function customTransformers(project: Project, program: ts.Program, added: ts.Diagnostic[]): ts.CustomTransformers {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, loadTypeScriptEngine, typeScript7Defaults, type TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, assertBuildTools, loadTypeScriptEngine, typeScript7System, type TypeScriptEngine } from "./engine";
 import { readPluginOptions, type PluginOptions } from "./options";
 
 export interface ProjectSettings {
@@ -63,22 +63,19 @@ export function loadProject(settings: ProjectSettings): Project {
   const { ts: tsi } = engine;
   let unrecoverable: ts.Diagnostic | undefined;
   const parsed = tsi.getParsedCommandLineOfConfigFile(configPath, settings.compilerOptions ?? {}, {
-    ...tsi.sys,
+    ...(analysesTypeScript7(engine) ? typeScript7System(tsi) : tsi.sys),
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => (unrecoverable = diagnostic),
   });
   if (!parsed) {
     const reason = unrecoverable ? tsi.flattenDiagnosticMessageText(unrecoverable.messageText, " ") : "unreadable";
     throw new ProjectError(`cannot read ${configPath}: ${reason}`);
   }
-  if (analysesTypeScript7(engine)) {
-    const explicit = parsed.raw?.compilerOptions ?? {};
-    for (const [name, value] of Object.entries(typeScript7Defaults(tsi, path.dirname(configPath)))) {
-      if (parsed.options[name] === undefined && !(name in explicit)) parsed.options[name] = value;
-    }
-  }
+  if (analysesTypeScript7(engine)) applyTypeScript7Defaults(tsi, parsed.options, path.dirname(configPath));
   const plugins = Array.isArray(parsed.options.plugins) ? (parsed.options.plugins as unknown[]) : [];
   const entry = plugins.find(isLlmStrategyPluginEntry) ?? {};
   const pluginOptions = readPluginOptions({ ...entry, ...definedOnly(settings.pluginOptions ?? {}) });
+  // Before the build starts, rather than as a "Cannot find module" in the middle of it.
+  assertBuildTools(["typescript-json-schema", ...(pluginOptions.manifest !== undefined ? ["gpt-tokenizer"] : [])]);
   return { engine, configPath, parsed, pluginOptions };
 }
 

