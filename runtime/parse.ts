@@ -45,7 +45,8 @@ export function parseReply(text: string): ParseResult {
     repairs.push("jsonrepair");
     return { ok: true, value, repairs };
   } catch {
-    return { ok: false, failure: `The reply is not valid JSON (${extracted.message}). Send one JSON object only.` };
+    // (The parser's message quotes a short excerpt of the reply; cut, in case another engine quotes more.)
+    return { ok: false, failure: `The reply is not valid JSON (${extracted.message.slice(0, 200)}). Send one JSON object only.` };
   }
 }
 

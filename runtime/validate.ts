@@ -1,16 +1,43 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { compileSchema } from "./ajv";
+import { jsonExcerpt, quoted } from "./excerpt";
 import { reachableDefinitions } from "./schema-refs";
 import type { CallSpec, JsonSchema } from "./spec";
 
 /**
- * Validation of replies with ajv. Validators are compiled once per spec object (specs are
- * module-scope constants in the emitted code) and kept in a WeakMap; nothing is coerced:
- * what the schema does not accept is an error sent back to the model.
+ * Validation of replies with ajv, and the error lines sent back to the model. Nothing is
+ * coerced: what the schema does not accept is an error the model repairs.
+ *
+ * Judging a reply takes time in proportion to its size, whatever it holds: a valid reply is
+ * one fail-fast ajv pass; an invalid one is described from at most `DETAIL_BUDGET` errors, and
+ * large values (a wrong array of a million items) are taken apart along the schema and checked
+ * piece by piece, so `judgeReply` can hand the event loop back between pieces (timeouts and
+ * aborts fire on time). Validators are compiled once per schema object (specs are module-scope
+ * constants in the emitted code) and kept in WeakMaps.
  */
 
+/** At most this many error lines go back to the model (then a count): enough to fix, bounded in size. */
+export const MAX_ERROR_LINES = 10;
+/** Longest error line, in characters (paths and quoted data are excerpts well within it). */
+export const MAX_LINE = 600;
+/**
+ * Replies may nest arrays and objects this deep, no deeper: every recursive walk over reply
+ * data (ajv on a recursive type, revival) then stays far from the stack's limit.
+ */
+export const MAX_REPLY_DEPTH = 256;
+/** Errors described in detail; later invalid values are only counted. */
+const DETAIL_BUDGET = 1000;
+/** A value of at most this many nodes (arrays, objects, primitives) is checked by one ajv call. */
+const LIGHT_NODES = 2000;
+/** Work between two chances for the event loop to run, in milliseconds. */
+const SLICE_MS = 8;
+const MAX_PREVIEW = 60;
+/** Paths listed on one grouped line; the rest are counted. */
+const MAX_PATHS = 5;
+/** Keys that would change what an object is in JavaScript; never accepted where a type does not declare them. */
+const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
+
 const replySchemas = new WeakMap<CallSpec, JsonSchema>();
-const validators = new WeakMap<CallSpec, ValidateFunction>();
 
 /**
  * The schema a reply must match: the output itself, or `{ [wrapper]: output }` when the stub
@@ -36,157 +63,656 @@ function definitionName(ref: string): string | undefined {
   return decodeURIComponent(ref.slice("#/definitions/".length)).replace(/~1/g, "/").replace(/~0/g, "~");
 }
 
-export type Validation = { ok: true } | { ok: false; errors: string[] };
+export type Validation = { ok: true } | { ok: false; errors: string[]; tooDeep?: true };
 
-/** The spec's reply validator, compiled at its first use and kept for the spec object's lifetime. */
+/** What judging a spec's replies needs, made once per spec. */
+interface Rules {
+  stub: string;
+  /** The reply schema with the reserved-key guard (see `guardKeys`); its definitions at its root. */
+  schema: JsonSchema;
+  definitions: { [name: string]: JsonSchema };
+  /** A definition reaches itself: ajv then recurses as deep as the reply nests. */
+  recursive: boolean;
+}
+
+const rulesBySpec = new WeakMap<CallSpec, Rules>();
+
+function rulesOf(spec: CallSpec): Rules {
+  let rules = rulesBySpec.get(spec);
+  if (!rules) {
+    const schema = guardKeys(replySchemaOf(spec)) as JsonSchema;
+    const definitions = (schema.definitions ?? {}) as { [name: string]: JsonSchema };
+    rules = { stub: spec.id, schema, definitions, recursive: hasCycle(definitions) };
+    rulesBySpec.set(spec, rules);
+  }
+  return rules;
+}
+
+/** The spec's reply validator (fail-fast), compiled at its first use and kept for the spec object's lifetime. */
 export function replyValidator(spec: CallSpec): ValidateFunction {
-  let validate = validators.get(spec);
+  const rules = rulesOf(spec);
+  return validatorOf(rules.schema, rules, "first");
+}
+
+/** Checks a parsed reply against the spec's reply schema, in one go; errors are worded for the model. */
+export function validateReply(spec: CallSpec, reply: unknown): Validation {
+  const run = judge(rulesOf(spec), reply);
+  let step = run.next();
+  while (!step.done) step = run.next();
+  return step.value;
+}
+
+/**
+ * As `validateReply`, handing the event loop back every few milliseconds on a large reply;
+ * stops with the signal's reason when it aborts.
+ */
+export async function judgeReply(spec: CallSpec, reply: unknown, signal?: AbortSignal): Promise<Validation> {
+  const run = judge(rulesOf(spec), reply);
+  for (let step = run.next(); ; step = run.next()) {
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judging
+
+/** Says when a slice of work is used up; checks the time only every 256 steps. */
+class Clock {
+  private steps = 0;
+  private start = performance.now();
+  due(): boolean {
+    if (++this.steps & 255) return false;
+    return performance.now() - this.start > SLICE_MS;
+  }
+  restart(): void {
+    this.start = performance.now();
+  }
+}
+
+/** Where a value sits: its JSON Pointer, and the key errors there are grouped by (indices as `[]`, long keys cut). */
+interface Place {
+  pointer: string;
+  pattern: string;
+}
+
+interface Judging {
+  rules: Rules;
+  heavy: Set<object>;
+  lines: ErrorLines;
+  clock: Clock;
+}
+
+/** Yields whenever the event loop should get a turn; returns the verdict. */
+function* judge(rules: Rules, value: unknown): Generator<void, Validation, void> {
+  const clock = new Clock();
+  const shape = yield* measure(value, clock);
+  const lines = new ErrorLines(rules);
+  const judging: Judging = { rules, heavy: shape.heavy, lines, clock };
+  if (shape.deepPointer !== undefined) {
+    // ajv on a recursive schema would recurse as deep as the reply: only the depth is reported.
+    // Otherwise ajv's recursion follows the schema, and its errors say what the value should be.
+    if (!rules.recursive) yield* walk(rules.schema, value, { pointer: "", pattern: "" }, judging);
+    lines.add(
+      { pointer: shape.deepPointer, pattern: "(depth)" },
+      "",
+      `nested more than ${MAX_REPLY_DEPTH} levels deep (arrays and objects inside each other); no reply needs that: send a flat value of the type asked for`,
+    );
+    return { ok: false, errors: lines.lines(), tooDeep: true };
+  }
+  if (validatorOf(rules.schema, rules, "first")(value)) return { ok: true };
+  yield* walk(rules.schema, value, { pointer: "", pattern: "" }, judging);
+  const errors = lines.lines();
+  // Cannot happen (the fail-fast and the full validator read the same schema); never say "valid" wrongly.
+  if (!errors.length) errors.push("the reply: does not match the schema");
+  return { ok: false, errors };
+}
+
+/**
+ * One iterative pass over a reply (no recursion, so any depth is fine): the containers holding
+ * more than `LIGHT_NODES` nodes, and the path to the first one nested deeper than `MAX_REPLY_DEPTH`.
+ */
+function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Set<object>; deepPointer?: string }, void> {
+  const heavy = new Set<object>();
+  if (typeof root !== "object" || root === null) return { heavy };
+  let deepPointer: string | undefined;
+  const nodes: object[] = [root];
+  const keys: (string[] | null)[] = [Array.isArray(root) ? null : Object.keys(root)];
+  const next: number[] = [0];
+  const sizes: number[] = [1];
+  while (nodes.length) {
+    const top = nodes.length - 1;
+    const node = nodes[top]!;
+    const nodeKeys = keys[top]!;
+    const length = nodeKeys ? nodeKeys.length : (node as unknown[]).length;
+    let index = next[top]!;
+    let child: unknown;
+    let descend = false;
+    while (index < length) {
+      child = nodeKeys ? (node as Record<string, unknown>)[nodeKeys[index]!] : (node as unknown[])[index];
+      index++;
+      if (typeof child === "object" && child !== null) {
+        descend = true;
+        break;
+      }
+      sizes[top]!++;
+    }
+    next[top] = index;
+    if (descend) {
+      nodes.push(child as object);
+      keys.push(Array.isArray(child) ? null : Object.keys(child as object));
+      next.push(0);
+      sizes.push(1);
+      if (nodes.length === MAX_REPLY_DEPTH + 1 && deepPointer === undefined) deepPointer = stackPointer(keys, next);
+      if (clock.due()) {
+        yield;
+        clock.restart();
+      }
+      continue;
+    }
+    const size = sizes[top]!;
+    if (size > LIGHT_NODES) heavy.add(node);
+    nodes.pop();
+    keys.pop();
+    next.pop();
+    sizes.pop();
+    if (top > 0) sizes[top - 1]! += size;
+  }
+  return deepPointer === undefined ? { heavy } : { heavy, deepPointer };
+}
+
+/** The pointer of the node on top of `measure`'s stack. */
+function stackPointer(keys: (string[] | null)[], next: number[]): string {
+  let pointer = "";
+  for (let level = 0; level < keys.length - 1; level++) {
+    const index = next[level]! - 1;
+    pointer += "/" + (keys[level] ? escapeKey(keys[level]![index]!) : String(index));
+  }
+  return pointer;
+}
+
+/**
+ * Checks `value` against `schema` and adds what is wrong to `judging.lines`. A light value is one
+ * ajv call. A heavy one is taken apart where the schema allows (objects, arrays, `$ref`s, a union
+ * whose members differ in JSON type): its own keywords are checked by a "shell" of the schema,
+ * then each child in turn, yielding between slices of work. Anything else (a heavy tuple, a
+ * union of two array types, `allOf`) is one ajv call, bounded by the reply size limit.
+ */
+function* walk(schema: JsonSchema, value: unknown, place: Place, judging: Judging): Generator<void, void, void> {
+  const { rules, lines } = judging;
+  if (typeof value !== "object" || value === null || !judging.heavy.has(value)) {
+    checkWhole(schema, value, place, judging);
+    return;
+  }
+  const node = resolveRef(schema, rules.definitions);
+  if (!node) return checkWhole(schema, value, place, judging);
+  const members = unionMembers(node);
+  if (members) {
+    const member = onlyMemberOfType(members, value, rules.definitions);
+    if (!member) return checkWhole(node, value, place, judging);
+    if (validatorOf(node, rules, "first")(value)) return;
+    lines.add(place, "", unionSummary(members, value));
+    yield* walk(member, value, place, judging);
+    return;
+  }
+  if (!isTakeApart(node)) return checkWhole(node, value, place, judging);
+
+  const shell = shellOf(node);
+  if (!validatorOf(shell, rules, "first")(value)) {
+    const all = validatorOf(shell, rules, "all");
+    all(value);
+    lines.addErrors(all.errors ?? [], place);
+  }
+  if (Array.isArray(value)) {
+    if (typeof node.items !== "object" || node.items === null) return;
+    const items = node.items as JsonSchema;
+    const itemPattern = place.pattern + "/[]";
+    const first = validatorOf(items, rules, "first");
+    for (let index = 0; index < value.length; index++) {
+      const item = value[index];
+      if (typeof item === "object" && item !== null && judging.heavy.has(item)) {
+        yield* walk(items, item, { pointer: `${place.pointer}/${index}`, pattern: itemPattern }, judging);
+      } else if (!first(item)) {
+        lines.invalid(items, item, { pointer: `${place.pointer}/${index}`, pattern: itemPattern });
+      }
+      if (judging.clock.due()) {
+        yield;
+        judging.clock.restart();
+      }
+    }
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  const properties = (node.properties ?? {}) as { [name: string]: JsonSchema };
+  const additional = node.additionalProperties;
+  // ajv's order: unexpected properties (in the reply's order), then the declared ones (in the schema's).
+  if (additional === false || (typeof additional === "object" && additional !== null)) {
+    const first = additional === false ? undefined : validatorOf(additional as JsonSchema, rules, "first");
+    for (const key of Object.keys(object)) {
+      if (Object.prototype.hasOwnProperty.call(properties, key)) continue;
+      if (!first) lines.addErrors([unexpectedProperty(key, node, object)], place);
+      else yield* child(additional as JsonSchema, first, object[key], childPlace(place, key), judging);
+      if (judging.clock.due()) {
+        yield;
+        judging.clock.restart();
+      }
+    }
+  }
+  for (const name of Object.keys(properties)) {
+    if (!Object.prototype.hasOwnProperty.call(object, name)) continue;
+    const property = properties[name]!;
+    yield* child(property, validatorOf(property, rules, "first"), object[name], childPlace(place, name), judging);
+  }
+}
+
+function* child(schema: JsonSchema, first: ValidateFunction, value: unknown, place: Place, judging: Judging): Generator<void, void, void> {
+  if (typeof value === "object" && value !== null && judging.heavy.has(value)) yield* walk(schema, value, place, judging);
+  else if (!first(value)) judging.lines.invalid(schema, value, place);
+}
+
+/** One ajv call over the whole value (fail-fast first: a valid value costs no error objects). */
+function checkWhole(schema: JsonSchema, value: unknown, place: Place, judging: Judging): void {
+  if (validatorOf(schema, judging.rules, "first")(value)) return;
+  judging.lines.invalid(schema, value, place);
+}
+
+function childPlace(place: Place, key: string): Place {
+  return { pointer: `${place.pointer}/${escapeKey(key)}`, pattern: `${place.pattern}/${patternSegment(key)}` };
+}
+
+function escapeKey(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** A key as part of a grouping key: indices alike, long keys cut (grouping must not copy a 10 MB key per error). */
+function patternSegment(key: string): string {
+  if (/^\d+$/.test(key)) return "[]";
+  return key.length > 64 ? `${escapeKey(key.slice(0, 64))}…${key.length}` : escapeKey(key);
+}
+
+/** The error ajv reports for a property `additionalProperties: false` does not allow. */
+function unexpectedProperty(key: string, parentSchema: JsonSchema, data: unknown): ErrorObject {
+  return {
+    keyword: "additionalProperties",
+    instancePath: "",
+    schemaPath: "#/additionalProperties",
+    params: { additionalProperty: key },
+    message: "must NOT have additional properties",
+    schema: false,
+    parentSchema,
+    data,
+  };
+}
+
+const ANNOTATIONS = new Set(["description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"]);
+
+/** The schema a `$ref` chain ends at; undefined when a `$ref` has keywords beside it (then ajv checks both). */
+function resolveRef(schema: JsonSchema, definitions: { [name: string]: JsonSchema }): JsonSchema | undefined {
+  let current = schema;
+  for (let hops = 0; typeof current.$ref === "string"; hops++) {
+    if (hops > 32 || Object.keys(current).some((key) => key !== "$ref" && !ANNOTATIONS.has(key))) return undefined;
+    const name = definitionName(current.$ref as string);
+    const target = name === undefined ? undefined : definitions[name];
+    if (!target) return undefined;
+    current = target;
+  }
+  return current;
+}
+
+/** The members of a schema that is only a union (`anyOf`/`oneOf` and annotations). */
+function unionMembers(schema: JsonSchema): JsonSchema[] | undefined {
+  const members = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (!Array.isArray(members)) return undefined;
+  const only = Object.keys(schema).every((key) => key === "anyOf" || key === "oneOf" || ANNOTATIONS.has(key));
+  return only && !(schema.anyOf && schema.oneOf) ? members.filter((member) => typeof member === "object" && member !== null) : undefined;
+}
+
+/** The one member whose JSON type fits the value (an array or object), if exactly one does. */
+function onlyMemberOfType(members: JsonSchema[], value: object, definitions: { [name: string]: JsonSchema }): JsonSchema | undefined {
+  const kind = Array.isArray(value) ? "array" : "object";
+  const fitting = members.filter((member) => {
+    const resolved = resolveRef(member, definitions);
+    return !resolved || typeFits(resolved, kind);
+  });
+  return fitting.length === 1 ? fitting[0] : undefined;
+}
+
+function typeFits(schema: JsonSchema, kind: "array" | "object"): boolean {
+  if (schema.type !== undefined) return Array.isArray(schema.type) ? schema.type.includes(kind) : schema.type === kind;
+  if ("const" in schema) return jsonKind(schema.const) === kind;
+  if (Array.isArray(schema.enum)) return schema.enum.some((option) => jsonKind(option) === kind);
+  if (schema.properties || schema.additionalProperties !== undefined || schema.required) return kind === "object";
+  if (schema.items) return kind === "array";
+  return true;
+}
+
+function jsonKind(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+}
+
+/** Keywords `walk` can check child by child; any other keyword makes it hand the value to ajv whole. */
+const TAKE_APART = new Set([
+  "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "minProperties", "maxProperties",
+  "propertyNames", "definitions", "$defs", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+  "exclusiveMinimum", "exclusiveMaximum", "multipleOf", ...ANNOTATIONS,
+]);
+
+function isTakeApart(schema: JsonSchema): boolean {
+  if (Array.isArray(schema.items)) return false; // a tuple
+  return Object.keys(schema).every((key) => TAKE_APART.has(key));
+}
+
+const shells = new WeakMap<JsonSchema, JsonSchema>();
+
+/** The schema without what `walk` checks child by child. */
+function shellOf(schema: JsonSchema): JsonSchema {
+  let shell = shells.get(schema);
+  if (!shell) {
+    shell = {};
+    for (const key of Object.keys(schema)) {
+      if (key !== "items" && key !== "properties" && key !== "additionalProperties" && key !== "definitions" && key !== "$defs") shell[key] = schema[key];
+    }
+    shells.set(schema, shell);
+  }
+  return shell;
+}
+
+const validators = new WeakMap<JsonSchema, { first?: ValidateFunction; all?: ValidateFunction }>();
+
+/** The validator of a schema inside a spec's reply schema (or of the whole of it), once per schema object. */
+function validatorOf(schema: JsonSchema, rules: Rules, mode: "first" | "all"): ValidateFunction {
+  let compiled = validators.get(schema);
+  if (!compiled) validators.set(schema, (compiled = {}));
+  let validate = compiled[mode];
   if (!validate) {
-    validate = compileSchema(replySchemaOf(spec), spec.id);
-    validators.set(spec, validate);
+    const standalone = schema === rules.schema || !Object.keys(rules.definitions).length ? schema : { ...schema, definitions: rules.definitions };
+    validate = compiled[mode] = compileSchema(standalone, rules.stub, mode);
   }
   return validate;
 }
 
-/** Checks a parsed reply against the spec's reply schema; errors are worded for the model. */
-export function validateReply(spec: CallSpec, reply: unknown): Validation {
-  const validate = replyValidator(spec);
-  if (validate(reply)) return { ok: true };
-  return { ok: false, errors: describeErrors(validate.errors ?? [], spec.definitions) };
-}
-
-/** At most this many errors go back to the model: enough to fix, bounded in size. */
-const MAX_ERRORS = 10;
-const MAX_PREVIEW = 60;
+// ---------------------------------------------------------------------------------------------
+// Reserved keys, recursion
 
 /**
- * Turns ajv errors into lines a model can act on: a path in the user's property names
- * (`value[0].address`), what is wrong and what was sent. For a union (`anyOf`) that matched no
- * member, reports the errors of the closest member instead of every member's.
+ * A copy of a reply schema in which every object that may hold keys its type does not declare
+ * (records, `additionalProperties` not false) refuses `__proto__`, `constructor` and `prototype`
+ * as keys: `JSON.parse` makes them own properties, and an own `__proto__` swaps the prototype of
+ * any object it is later copied into (`Object.assign({}, reply)`). Refused by the schema, they
+ * are errors the model repairs, like any other.
  */
-export function describeErrors(errors: readonly ErrorObject[], definitions: JsonSchema): string[] {
-  const unionPaths = errors.filter((error) => error.keyword === "anyOf" || error.keyword === "oneOf").map((error) => error.instancePath);
-  const lines: string[] = [];
-  for (const error of errors) {
-    if (error.keyword === "if") continue;
-    // Errors inside a failed union are replaced by the closest member's errors below.
-    if (unionPaths.some((path) => isInside(error.instancePath, path) && error.keyword !== "anyOf" && error.keyword !== "oneOf")) continue;
-    if (error.keyword === "anyOf" || error.keyword === "oneOf") lines.push(...describeUnion(error, definitions));
-    else lines.push(describeError(error));
+function guardKeys(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(guardKeys);
+  if (typeof node !== "object" || node === null) return node;
+  const schema = node as JsonSchema;
+  const out: JsonSchema = {};
+  for (const key of Object.keys(schema)) {
+    const value = schema[key];
+    if (key === "properties" || key === "definitions" || key === "$defs" || key === "patternProperties") {
+      const map: JsonSchema = {};
+      for (const name of Object.keys(value as object)) map[name] = guardKeys((value as JsonSchema)[name]);
+      out[key] = map;
+    } else if (SUBSCHEMA_KEYWORDS.has(key)) out[key] = guardKeys(value);
+    else out[key] = value; // enum, const, required, examples, `not`/`if` (a guard there would invert): as they are
   }
-  const grouped = groupByIndex(lines);
-  if (grouped.length <= MAX_ERRORS) return grouped;
-  return [...grouped.slice(0, MAX_ERRORS), `(${grouped.length - MAX_ERRORS} more errors of the same kind)`];
+  const types = Array.isArray(out.type) ? (out.type as string[]) : [out.type];
+  const isObject = types.includes("object") || (out.type === undefined && (out.properties !== undefined || out.additionalProperties !== undefined));
+  if (isObject && out.additionalProperties !== false) {
+    const declared = (out.properties ?? {}) as object;
+    const reserved = RESERVED_KEYS.filter((key) => !Object.prototype.hasOwnProperty.call(declared, key));
+    if (reserved.length) {
+      const guard = { not: { enum: reserved } };
+      out.propertyNames = out.propertyNames === undefined ? guard : { allOf: [out.propertyNames, guard] };
+    }
+  }
+  return out;
+}
+
+const SUBSCHEMA_KEYWORDS = new Set(["items", "additionalItems", "additionalProperties", "contains", "propertyNames", "anyOf", "oneOf", "allOf", "then", "else", "prefixItems", "unevaluatedItems", "unevaluatedProperties"]);
+
+/** True when a definition reaches itself through `$ref`s. */
+function hasCycle(definitions: { [name: string]: JsonSchema }): boolean {
+  const names = Object.keys(definitions);
+  const state = new Map<string, "open" | "done">();
+  const refsOf = (name: string) => directRefs(definitions[name]!);
+  const visit = (name: string): boolean => {
+    if (state.get(name) === "done") return false;
+    if (state.get(name) === "open") return true;
+    state.set(name, "open");
+    for (const next of refsOf(name)) if (definitions[next] && visit(next)) return true;
+    state.set(name, "done");
+    return false;
+  };
+  return names.some(visit);
+}
+
+/** The definition names a schema refers to directly (not through other definitions). */
+function directRefs(schema: unknown): string[] {
+  const found: string[] = [];
+  const stack: unknown[] = [schema];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node !== "object" || node === null) continue;
+    if (Array.isArray(node)) stack.push(...node);
+    else
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "$ref" && typeof value === "string") {
+          const name = definitionName(value);
+          if (name !== undefined) found.push(name);
+        } else stack.push(value);
+      }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error lines
+
+interface Group {
+  paths: string[];
+  count: number;
+  problem: string;
 }
 
 /**
- * Merges lines that differ only in array indices, so a field forgotten in every element is
- * one line: `value[0], value[1], value[2]: missing required property "address"`.
+ * Collects errors as lines a model can act on: a path in the user's property names
+ * (`value[0].address`), what is wrong and what was sent. Errors that differ only in array
+ * indices share a line (`value[0], value[1], value[2]: missing required property "address"`).
+ * For a union (`anyOf`) that matched no member, reports the errors of the closest member
+ * instead of every member's. Holds at most `MAX_ERROR_LINES` lines and describes at most
+ * `DETAIL_BUDGET` errors; the rest are counted.
  */
-function groupByIndex(lines: readonly string[]): string[] {
-  const groups = new Map<string, { paths: string[]; problem: string }>();
-  for (const line of lines) {
-    const split = line.indexOf(": ");
-    const path = line.slice(0, split);
-    const problem = line.slice(split + 2);
-    const key = `${path.replace(/\[\d+\]/g, "[]")}\u0000${problem}`;
-    const group = groups.get(key);
-    if (!group) groups.set(key, { paths: [path], problem });
-    else if (!group.paths.includes(path)) group.paths.push(path);
+class ErrorLines {
+  private readonly groups = new Map<string, Group>();
+  /** Errors on lines past `MAX_ERROR_LINES`, or past the detail budget. */
+  private hidden = 0;
+  private described = 0;
+  /** Invalid values found after the detail budget was spent, and where the first of them is. */
+  private unlisted = 0;
+  private firstUnlisted?: string;
+  /** For union members: every line added, in order, to replay into the outer collector. */
+  readonly added: [Place, string, string][] = [];
+
+  constructor(
+    private readonly rules: Rules,
+    private readonly budget = DETAIL_BUDGET,
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
   }
-  return [...groups.values()].map(({ paths, problem }) => {
-    const shown = paths.length > 5 ? `${paths.slice(0, 5).join(", ")} and ${paths.length - 5} more` : paths.join(", ");
-    return `${shown}: ${problem}`;
-  });
+
+  /** `value` at `place` does not match `schema`: describe why, or count it once the budget is spent. */
+  invalid(schema: JsonSchema, value: unknown, place: Place): void {
+    if (this.described >= this.budget) {
+      if (!this.unlisted++) this.firstUnlisted = place.pointer;
+      return;
+    }
+    const all = validatorOf(schema, this.rules, "all");
+    all(value);
+    this.addErrors(all.errors ?? [], place);
+  }
+
+  /** ajv errors of a value at `place` (their paths relative to it). */
+  addErrors(errors: readonly ErrorObject[], place: Place): void {
+    let unions: Set<string> | undefined;
+    for (const error of errors) {
+      if (error.keyword === "anyOf" || error.keyword === "oneOf") (unions ??= new Set()).add(error.instancePath);
+    }
+    for (const error of errors) {
+      if (error.keyword === "if") continue;
+      // The failing check inside `propertyNames`: the propertyNames error itself says it.
+      if (error.propertyName !== undefined) continue;
+      const isUnion = error.keyword === "anyOf" || error.keyword === "oneOf";
+      // Errors inside a failed union are replaced by the closest member's errors.
+      if (unions && !isUnion && insideAny(error.instancePath, unions)) continue;
+      if (this.described >= this.budget) {
+        this.hidden++;
+        continue;
+      }
+      this.described++;
+      if (isUnion) this.addUnion(error, place);
+      else this.add(place, error.instancePath, describeProblem(error), error.schemaPath);
+    }
+  }
+
+  /** One problem at `place` + `relative` (a JSON Pointer below it). */
+  add(place: Place, relative: string, problem: string, schemaPath = ""): void {
+    this.added.push([place, relative, problem]);
+    // A long relative path (long keys) groups by where in the schema it failed: reading it would copy it per error.
+    const pattern = relative.length > 512 ? `/(long)${schemaPath}` : relative.replace(/\/\d+(?=\/|$)/g, "/[]");
+    const key = `${place.pattern}${pattern}\u0000${problem}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      if (this.groups.size >= MAX_ERROR_LINES) {
+        this.hidden++;
+        return;
+      }
+      this.groups.set(key, (group = { paths: [], count: 0, problem }));
+    }
+    if (group.paths.length < MAX_PATHS) {
+      const path = readablePath(place.pointer + relative);
+      if (group.paths.includes(path)) return;
+      group.paths.push(path);
+    }
+    group.count++;
+  }
+
+  /** A union no member accepted: which members there are, and the closest member's errors. */
+  private addUnion(error: ErrorObject, place: Place): void {
+    const members = ((error.schema as JsonSchema[] | undefined) ?? []).filter((member) => typeof member === "object" && member !== null);
+    this.add(place, error.instancePath, unionSummary(members, error.data), error.schemaPath);
+    const at: Place = { pointer: place.pointer + error.instancePath, pattern: place.pattern + error.instancePath.replace(/\/\d+(?=\/|$)/g, "/[]") };
+    let closest: ErrorLines | undefined;
+    for (const member of members) {
+      const validate = validatorOf(member, this.rules, "all");
+      if (validate(error.data)) continue;
+      const memberErrors = validate.errors ?? [];
+      // A member whose root already fails (wrong type, wrong tag) is not the one the model meant.
+      if (memberErrors.some((inner) => inner.instancePath === "" && inner.keyword !== "required" && inner.keyword !== "additionalProperties")) continue;
+      const lines = new ErrorLines(this.rules, Math.max(1, this.budget - this.described));
+      lines.addErrors(memberErrors, at);
+      if (!closest || lines.size < closest.size) closest = lines;
+    }
+    for (const [memberPlace, relative, problem] of closest?.added ?? []) this.add(memberPlace, relative, problem);
+  }
+
+  lines(): string[] {
+    const lines = [...this.groups.values()].map(({ paths, count, problem }) => {
+      const more = count - paths.length;
+      return cut(`${paths.join(", ")}${more > 0 ? ` and ${more} more` : ""}: ${problem}`, MAX_LINE);
+    });
+    if (this.hidden) lines.push(`(${this.hidden} more errors of the same kind)`);
+    if (this.unlisted) {
+      lines.push(`(${this.unlisted} more ${this.unlisted === 1 ? "value" : "values"} from ${readablePath(this.firstUnlisted!)} on ${this.unlisted === 1 ? "is" : "are"} invalid too, not described one by one)`);
+    }
+    return lines;
+  }
 }
 
-function isInside(path: string, unionPath: string): boolean {
-  return path === unionPath || path.startsWith(unionPath + "/");
+function insideAny(path: string, unions: Set<string>): boolean {
+  for (let current = path; ; ) {
+    if (unions.has(current)) return true;
+    const cutAt = current.lastIndexOf("/");
+    if (cutAt < 0) return false;
+    current = current.slice(0, cutAt);
+  }
 }
 
-function describeError(error: ErrorObject): string {
-  const where = readablePath(error.instancePath);
+function unionSummary(members: JsonSchema[], data: unknown): string {
+  return `must match one of: ${cut(members.map(describeSchema).join(" | "), 200)}; got ${preview(data)}`;
+}
+
+const allowedNames = new WeakMap<object, string>();
+
+/** What is wrong, without the path. */
+function describeProblem(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "required":
-      return `${where}: missing required property "${String(params.missingProperty)}"`;
+      return `missing required property ${quoted(String(params.missingProperty))}`;
     case "additionalProperties": {
-      const allowed = Object.keys(((error.parentSchema as JsonSchema | undefined)?.properties as object | undefined) ?? {});
-      const list = allowed.length ? ` (allowed: ${allowed.slice(0, 12).join(", ")})` : "";
-      return `${where}: unexpected property "${String(params.additionalProperty)}"${list}`;
+      const properties = (error.parentSchema as JsonSchema | undefined)?.properties as object | undefined;
+      let list = properties ? allowedNames.get(properties) : "";
+      if (list === undefined) {
+        const allowed = Object.keys(properties!);
+        allowedNames.set(properties!, (list = allowed.length ? ` (allowed: ${cut(allowed.slice(0, 12).join(", "), 300)})` : ""));
+      }
+      return `unexpected property ${quoted(String(params.additionalProperty))}${list}`;
+    }
+    case "propertyNames": {
+      const name = String(params.propertyName);
+      return RESERVED_KEYS.includes(name)
+        ? `the key ${quoted(name)} is not allowed: it is reserved in JavaScript (it would change the object's prototype or constructor); use another key`
+        : `the key ${quoted(name)} is not a valid property name here`;
     }
     case "type":
-      return `${where}: must be ${String(params.type).replace(",", " or ")}, got ${preview(error.data)}`;
+      return `must be ${String(params.type).replace(",", " or ")}, got ${preview(error.data)}`;
     case "enum":
-      return `${where}: must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}, got ${preview(error.data)}`;
+      return `must be one of ${cut((params.allowedValues as unknown[]).map((value) => jsonExcerpt(value, MAX_PREVIEW)).join(", "), 300)}, got ${preview(error.data)}`;
     case "const":
-      return `${where}: must be ${JSON.stringify(params.allowedValue)}, got ${preview(error.data)}`;
+      return `must be ${jsonExcerpt(params.allowedValue, 100)}, got ${preview(error.data)}`;
     case "format":
-      return `${where}: must be a ${String(params.format)} string${formatHint(String(params.format))}, got ${preview(error.data)}`;
+      return `must be a ${String(params.format)} string${formatHint(String(params.format))}, got ${preview(error.data)}`;
     default:
-      return `${where}: ${error.message ?? error.keyword}, got ${preview(error.data)}`;
+      return `${cut(error.message ?? error.keyword, 200)}, got ${preview(error.data)}`;
   }
-}
-
-/** For a union no member accepted: which members there are, and the closest member's errors. */
-function describeUnion(error: ErrorObject, definitions: JsonSchema): string[] {
-  const members = ((error.schema as JsonSchema[] | undefined) ?? []).filter((member) => typeof member === "object");
-  const names = members.map(describeSchema).join(" | ");
-  const summary = `${readablePath(error.instancePath)}: must match one of: ${names}; got ${preview(error.data)}`;
-  let closest: string[] | undefined;
-  for (const member of members) {
-    const validate = memberValidator(member, definitions);
-    if (validate(error.data)) continue;
-    const memberErrors = validate.errors ?? [];
-    // A member whose root already fails (wrong type, wrong tag) is not the one the model meant.
-    if (memberErrors.some((inner) => inner.instancePath === "" && inner.keyword !== "required" && inner.keyword !== "additionalProperties")) continue;
-    const lines = describeErrors(memberErrors, definitions).map((line) => prefixPath(line, error.instancePath));
-    if (!closest || lines.length < closest.length) closest = lines;
-  }
-  return closest ? [summary, ...closest] : [summary];
-}
-
-const memberValidators = new WeakMap<JsonSchema, WeakMap<JsonSchema, ValidateFunction>>();
-
-function memberValidator(member: JsonSchema, definitions: JsonSchema): ValidateFunction {
-  let byDefinitions = memberValidators.get(member);
-  if (!byDefinitions) memberValidators.set(member, (byDefinitions = new WeakMap()));
-  let validate = byDefinitions.get(definitions);
-  if (!validate) {
-    validate = compileSchema({ ...member, definitions }, "a union member");
-    byDefinitions.set(definitions, validate);
-  }
-  return validate;
 }
 
 function describeSchema(schema: JsonSchema): string {
   if (typeof schema.$ref === "string") return schema.$ref.slice(schema.$ref.lastIndexOf("/") + 1);
-  if ("const" in schema) return JSON.stringify(schema.const);
-  if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(" | ");
+  if ("const" in schema) return jsonExcerpt(schema.const, MAX_PREVIEW);
+  if (Array.isArray(schema.enum)) return schema.enum.map((value) => jsonExcerpt(value, MAX_PREVIEW)).join(" | ");
   if (Array.isArray(schema.type)) return schema.type.join(" | ");
   if (typeof schema.type === "string") return schema.type === "array" ? "array" : schema.type;
   return "a value of another shape";
 }
 
-/** `/value/0/first name` -> `value[0]["first name"]`; the root is "the reply". */
+/** Paths longer than this many steps show their first and last steps only. */
+const MAX_PATH_STEPS = 10;
+
+/**
+ * `/value/0/first name` -> `value[0]["first name"]`; the root is "the reply". Long keys are cut
+ * (`["aaaa…" (10485760 characters)]`), and a very deep path shows its ends:
+ * `value[0][0][0][0][0]…(247 more)…[0][0][0][0]`.
+ */
 export function readablePath(pointer: string): string {
   if (!pointer) return "the reply";
+  const raw = pointer.slice(1).split("/");
+  const steps = raw.length > MAX_PATH_STEPS ? [...raw.slice(0, 6), undefined, ...raw.slice(-4)] : raw;
   let path = "";
-  for (const raw of pointer.slice(1).split("/")) {
-    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+  for (const step of steps) {
+    if (step === undefined) {
+      path += `…(${raw.length - 10} more)…`;
+      continue;
+    }
+    const segment = step.replace(/~1/g, "/").replace(/~0/g, "~");
     if (/^\d+$/.test(segment)) path += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) path += path ? `.${segment}` : segment;
-    else path += `[${JSON.stringify(segment)}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment) && segment.length <= 40) path += path ? `.${segment}` : segment;
+    else path += `[${quoted(segment)}]`;
   }
   return path;
-}
-
-/** Rewrites a line about a member's root/paths to sit under the union's own path. */
-function prefixPath(line: string, pointer: string): string {
-  if (!pointer) return line;
-  const base = readablePath(pointer);
-  if (line.startsWith("the reply")) return base + line.slice("the reply".length);
-  return line.startsWith("[") ? base + line : `${base}.${line}`;
 }
 
 function formatHint(format: string): string {
@@ -202,12 +728,14 @@ function formatHint(format: string): string {
   }
 }
 
-/** What the model sent, short: `string "42"`, `array [1,2]`, `null`. */
+/** What the model sent, short: `string "42"`, `array [1,2]`, `null`; at most 60 characters of it. */
 function preview(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   const kind = Array.isArray(value) ? "array" : typeof value;
-  let text = JSON.stringify(value) ?? String(value);
-  if (text.length > MAX_PREVIEW) text = text.slice(0, MAX_PREVIEW - 3) + "...";
-  return `${kind} ${text}`;
+  return `${kind} ${jsonExcerpt(value, MAX_PREVIEW)}`;
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
