@@ -120,7 +120,7 @@ function matcher(match: JsonSchema, { definitions, stub }: Context): ValidateFun
   if (!byDefinitions) matchers.set(match, (byDefinitions = new WeakMap()));
   let validate = byDefinitions.get(definitions);
   if (!validate) {
-    validate = compileSchema({ ...match, definitions }, stub);
+    validate = compileSchema({ ...match, definitions }, stub, "first");
     byDefinitions.set(definitions, validate);
   }
   return validate;
