@@ -139,7 +139,8 @@ interface Place {
 
 interface Judging {
   rules: Rules;
-  heavy: Set<object>;
+  /** The containers `walk` takes apart, with their keys (objects) as `measure` read them. */
+  heavy: Map<object, string[] | null>;
   lines: ErrorLines;
   clock: Clock;
 }
@@ -150,10 +151,11 @@ function* judge(rules: Rules, value: unknown): Generator<void, Validation, void>
   const shape = yield* measure(value, clock);
   const lines = new ErrorLines(rules);
   const judging: Judging = { rules, heavy: shape.heavy, lines, clock };
+  const root: Place = { pointer: "", pattern: "" };
   if (shape.deepPointer !== undefined) {
     // ajv on a recursive schema would recurse as deep as the reply: only the depth is reported.
     // Otherwise ajv's recursion follows the schema, and its errors say what the value should be.
-    if (!rules.recursive) yield* walk(rules.schema, value, { pointer: "", pattern: "" }, judging);
+    if (!rules.recursive) yield* walk(rules.schema, value, root, judging);
     lines.add(
       { pointer: shape.deepPointer, pattern: "(depth)" },
       "",
@@ -161,20 +163,18 @@ function* judge(rules: Rules, value: unknown): Generator<void, Validation, void>
     );
     return { ok: false, errors: lines.lines(), tooDeep: true };
   }
-  if (validatorOf(rules.schema, rules, "first")(value)) return { ok: true };
-  yield* walk(rules.schema, value, { pointer: "", pattern: "" }, judging);
-  const errors = lines.lines();
-  // Cannot happen (the fail-fast and the full validator read the same schema); never say "valid" wrongly.
-  if (!errors.length) errors.push("the reply: does not match the schema");
-  return { ok: false, errors };
+  // A small reply: one fail-fast pass decides. A large one is checked piece by piece, which decides too.
+  if (!shape.heavy.has(value as object) && validatorOf(rules.schema, rules, "first")(value)) return { ok: true };
+  yield* walk(rules.schema, value, root, judging);
+  return lines.found ? { ok: false, errors: lines.lines() } : { ok: true };
 }
 
 /**
  * One iterative pass over a reply (no recursion, so any depth is fine): the containers holding
  * more than `LIGHT_NODES` nodes, and the path to the first one nested deeper than `MAX_REPLY_DEPTH`.
  */
-function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Set<object>; deepPointer?: string }, void> {
-  const heavy = new Set<object>();
+function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Map<object, string[] | null>; deepPointer?: string }, void> {
+  const heavy = new Map<object, string[] | null>();
   if (typeof root !== "object" || root === null) return { heavy };
   let deepPointer: string | undefined;
   const nodes: object[] = [root];
@@ -189,6 +189,7 @@ function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Set<obj
     let index = next[top]!;
     let child: unknown;
     let descend = false;
+    let pause = false;
     while (index < length) {
       child = nodeKeys ? (node as Record<string, unknown>)[nodeKeys[index]!] : (node as unknown[])[index];
       index++;
@@ -197,6 +198,10 @@ function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Set<obj
         break;
       }
       sizes[top]!++;
+      if (clock.due()) {
+        pause = true;
+        break;
+      }
     }
     next[top] = index;
     if (descend) {
@@ -205,14 +210,15 @@ function* measure(root: unknown, clock: Clock): Generator<void, { heavy: Set<obj
       next.push(0);
       sizes.push(1);
       if (nodes.length === MAX_REPLY_DEPTH + 1 && deepPointer === undefined) deepPointer = stackPointer(keys, next);
-      if (clock.due()) {
-        yield;
-        clock.restart();
-      }
-      continue;
+      pause = clock.due();
     }
+    if (pause) {
+      yield;
+      clock.restart();
+    }
+    if (descend || pause) continue;
     const size = sizes[top]!;
-    if (size > LIGHT_NODES) heavy.add(node);
+    if (size > LIGHT_NODES) heavy.set(node, nodeKeys);
     nodes.pop();
     keys.pop();
     next.pop();
@@ -234,22 +240,19 @@ function stackPointer(keys: (string[] | null)[], next: number[]): string {
 
 /**
  * Checks `value` against `schema` and adds what is wrong to `judging.lines`. A light value is one
- * ajv call. A heavy one is taken apart where the schema allows (objects, arrays, `$ref`s, a union
- * whose members differ in JSON type): its own keywords are checked by a "shell" of the schema,
- * then each child in turn, yielding between slices of work. Anything else (a heavy tuple, a
- * union of two array types, `allOf`) is one ajv call, bounded by the reply size limit.
+ * ajv call. A heavy one is taken apart where the schema allows (objects, arrays, tuples, `$ref`s,
+ * a union whose members differ in JSON type): its own keywords are checked by a "shell" of the
+ * schema, then each child in turn, yielding between slices of work. Anything else (a union of
+ * two array types, `allOf`) is one ajv call, bounded by the reply size limit.
  */
 function* walk(schema: JsonSchema, value: unknown, place: Place, judging: Judging): Generator<void, void, void> {
-  const { rules, lines } = judging;
-  if (typeof value !== "object" || value === null || !judging.heavy.has(value)) {
-    checkWhole(schema, value, place, judging);
-    return;
-  }
+  const { rules, lines, clock } = judging;
+  if (!isHeavy(value, judging)) return checkWhole(schema, value, place, judging);
   const node = resolveRef(schema, rules.definitions);
   if (!node) return checkWhole(schema, value, place, judging);
   const members = unionMembers(node);
   if (members) {
-    const member = onlyMemberOfType(members, value, rules.definitions);
+    const member = onlyMemberOfType(members, value as object, rules.definitions);
     if (!member) return checkWhole(node, value, place, judging);
     if (validatorOf(node, rules, "first")(value)) return;
     lines.add(place, "", unionSummary(members, value));
@@ -265,20 +268,19 @@ function* walk(schema: JsonSchema, value: unknown, place: Place, judging: Judgin
     lines.addErrors(all.errors ?? [], place);
   }
   if (Array.isArray(value)) {
-    if (typeof node.items !== "object" || node.items === null) return;
-    const items = node.items as JsonSchema;
-    const itemPattern = place.pattern + "/[]";
-    const first = validatorOf(items, rules, "first");
-    for (let index = 0; index < value.length; index++) {
+    // A tuple's own members are in the shell; the items after them, or all items, are walked.
+    const start = Array.isArray(node.items) ? node.items.length : 0;
+    const rest = Array.isArray(node.items) ? node.additionalItems : node.items;
+    if (!isSchemaObject(rest)) return; // any items, or none (then the shell said so)
+    const first = validatorOf(rest, rules, "first");
+    const pattern = `${place.pattern}/[]`;
+    for (let index = start; index < value.length; index++) {
       const item = value[index];
-      if (typeof item === "object" && item !== null && judging.heavy.has(item)) {
-        yield* walk(items, item, { pointer: `${place.pointer}/${index}`, pattern: itemPattern }, judging);
-      } else if (!first(item)) {
-        lines.invalid(items, item, { pointer: `${place.pointer}/${index}`, pattern: itemPattern });
-      }
-      if (judging.clock.due()) {
+      if (isHeavy(item, judging)) yield* walk(rest, item, { pointer: `${place.pointer}/${index}`, pattern }, judging);
+      else if (!first(item)) lines.invalid(rest, item, { pointer: `${place.pointer}/${index}`, pattern });
+      if (clock.due()) {
         yield;
-        judging.clock.restart();
+        clock.restart();
       }
     }
     return;
@@ -286,29 +288,40 @@ function* walk(schema: JsonSchema, value: unknown, place: Place, judging: Judgin
   const object = value as Record<string, unknown>;
   const properties = (node.properties ?? {}) as { [name: string]: JsonSchema };
   const additional = node.additionalProperties;
-  // ajv's order: unexpected properties (in the reply's order), then the declared ones (in the schema's).
-  if (additional === false || (typeof additional === "object" && additional !== null)) {
-    const first = additional === false ? undefined : validatorOf(additional as JsonSchema, rules, "first");
-    for (const key of Object.keys(object)) {
+  const reserved = guardedKeys.get(node.propertyNames as object);
+  // ajv's order: keys it does not declare (in the reply's order), then the declared ones (in the schema's).
+  if (additional === false || isSchemaObject(additional) || reserved) {
+    const first = isSchemaObject(additional) ? validatorOf(additional, rules, "first") : undefined;
+    for (const key of judging.heavy.get(object) ?? Object.keys(object)) {
       if (Object.prototype.hasOwnProperty.call(properties, key)) continue;
-      if (!first) lines.addErrors([unexpectedProperty(key, node, object)], place);
-      else yield* child(additional as JsonSchema, first, object[key], childPlace(place, key), judging);
-      if (judging.clock.due()) {
+      if (reserved?.includes(key)) lines.addErrors([reservedKey(key, node, object)], place);
+      if (additional === false) lines.addErrors([unexpectedProperty(key, node, object)], place);
+      else if (first) {
+        const item = object[key];
+        if (isHeavy(item, judging)) yield* walk(additional as JsonSchema, item, childPlace(place, key), judging);
+        else if (!first(item)) lines.invalid(additional as JsonSchema, item, childPlace(place, key));
+      }
+      if (clock.due()) {
         yield;
-        judging.clock.restart();
+        clock.restart();
       }
     }
   }
   for (const name of Object.keys(properties)) {
     if (!Object.prototype.hasOwnProperty.call(object, name)) continue;
     const property = properties[name]!;
-    yield* child(property, validatorOf(property, rules, "first"), object[name], childPlace(place, name), judging);
+    const item = object[name];
+    if (isHeavy(item, judging)) yield* walk(property, item, childPlace(place, name), judging);
+    else if (!validatorOf(property, rules, "first")(item)) lines.invalid(property, item, childPlace(place, name));
   }
 }
 
-function* child(schema: JsonSchema, first: ValidateFunction, value: unknown, place: Place, judging: Judging): Generator<void, void, void> {
-  if (typeof value === "object" && value !== null && judging.heavy.has(value)) yield* walk(schema, value, place, judging);
-  else if (!first(value)) judging.lines.invalid(schema, value, place);
+function isHeavy(value: unknown, judging: Judging): value is object {
+  return typeof value === "object" && value !== null && judging.heavy.has(value);
+}
+
+function isSchemaObject(value: unknown): value is JsonSchema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** One ajv call over the whole value (fail-fast first: a valid value costs no error objects). */
@@ -340,6 +353,20 @@ function unexpectedProperty(key: string, parentSchema: JsonSchema, data: unknown
     params: { additionalProperty: key },
     message: "must NOT have additional properties",
     schema: false,
+    parentSchema,
+    data,
+  };
+}
+
+/** The error ajv reports for a key the reserved-key guard refuses. */
+function reservedKey(key: string, parentSchema: JsonSchema, data: unknown): ErrorObject {
+  return {
+    keyword: "propertyNames",
+    instancePath: "",
+    schemaPath: "#/propertyNames",
+    params: { propertyName: key },
+    message: "property name must be valid",
+    schema: parentSchema.propertyNames,
     parentSchema,
     data,
   };
@@ -393,25 +420,35 @@ function jsonKind(value: unknown): string {
 
 /** Keywords `walk` can check child by child; any other keyword makes it hand the value to ajv whole. */
 const TAKE_APART = new Set([
-  "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "minProperties", "maxProperties",
+  "type", "properties", "required", "additionalProperties", "items", "additionalItems", "minItems", "maxItems", "minProperties", "maxProperties",
   "propertyNames", "definitions", "$defs", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
   "exclusiveMinimum", "exclusiveMaximum", "multipleOf", ...ANNOTATIONS,
 ]);
 
 function isTakeApart(schema: JsonSchema): boolean {
-  if (Array.isArray(schema.items)) return false; // a tuple
-  return Object.keys(schema).every((key) => TAKE_APART.has(key));
+  if (!Object.keys(schema).every((key) => TAKE_APART.has(key))) return false;
+  // Declared properties are walked one by one: each must be a schema object (not `true`/`false`).
+  return Object.values((schema.properties ?? {}) as object).every(isSchemaObject);
 }
 
 const shells = new WeakMap<JsonSchema, JsonSchema>();
 
-/** The schema without what `walk` checks child by child. */
+/**
+ * The schema without what `walk` checks child by child: declared properties, the schema of
+ * other keys (and `additionalProperties: false`, and the reserved-key guard, checked per key),
+ * the schema of (further) items. What stays is checked on the container in one ajv call.
+ */
 function shellOf(schema: JsonSchema): JsonSchema {
   let shell = shells.get(schema);
   if (!shell) {
     shell = {};
     for (const key of Object.keys(schema)) {
-      if (key !== "items" && key !== "properties" && key !== "additionalProperties" && key !== "definitions" && key !== "$defs") shell[key] = schema[key];
+      const value = schema[key];
+      if (key === "properties" || key === "additionalProperties" || key === "definitions" || key === "$defs") continue;
+      if (key === "items" && isSchemaObject(value)) continue;
+      if (key === "additionalItems" && Array.isArray(schema.items) && isSchemaObject(value)) continue;
+      if (key === "propertyNames" && guardedKeys.has(value as object)) continue;
+      shell[key] = value;
     }
     shells.set(schema, shell);
   }
@@ -463,11 +500,15 @@ function guardKeys(node: unknown): unknown {
     const reserved = RESERVED_KEYS.filter((key) => !Object.prototype.hasOwnProperty.call(declared, key));
     if (reserved.length) {
       const guard = { not: { enum: reserved } };
+      guardedKeys.set(guard, reserved);
       out.propertyNames = out.propertyNames === undefined ? guard : { allOf: [out.propertyNames, guard] };
     }
   }
   return out;
 }
+
+/** The guards `guardKeys` made, with the keys each refuses (`walk` checks them key by key). */
+const guardedKeys = new WeakMap<object, string[]>();
 
 const SUBSCHEMA_KEYWORDS = new Set(["items", "additionalItems", "additionalProperties", "contains", "propertyNames", "anyOf", "oneOf", "allOf", "then", "else", "prefixItems", "unevaluatedItems", "unevaluatedProperties"]);
 
@@ -525,6 +566,8 @@ interface Group {
  */
 class ErrorLines {
   private readonly groups = new Map<string, Group>();
+  /** Errors and invalid values seen, described or not: zero means the value was valid. */
+  found = 0;
   /** Errors on lines past `MAX_ERROR_LINES`, or past the detail budget. */
   private hidden = 0;
   private described = 0;
@@ -545,6 +588,7 @@ class ErrorLines {
 
   /** `value` at `place` does not match `schema`: describe why, or count it once the budget is spent. */
   invalid(schema: JsonSchema, value: unknown, place: Place): void {
+    this.found++;
     if (this.described >= this.budget) {
       if (!this.unlisted++) this.firstUnlisted = place.pointer;
       return;
@@ -556,6 +600,7 @@ class ErrorLines {
 
   /** ajv errors of a value at `place` (their paths relative to it). */
   addErrors(errors: readonly ErrorObject[], place: Place): void {
+    this.found += errors.length;
     let unions: Set<string> | undefined;
     for (const error of errors) {
       if (error.keyword === "anyOf" || error.keyword === "oneOf") (unions ??= new Set()).add(error.instancePath);
@@ -579,6 +624,7 @@ class ErrorLines {
 
   /** One problem at `place` + `relative` (a JSON Pointer below it). */
   add(place: Place, relative: string, problem: string, schemaPath = ""): void {
+    this.found++;
     this.added.push([place, relative, problem]);
     // A long relative path (long keys) groups by where in the schema it failed: reading it would copy it per error.
     const pattern = relative.length > 512 ? `/(long)${schemaPath}` : relative.replace(/\/\d+(?=\/|$)/g, "/[]");

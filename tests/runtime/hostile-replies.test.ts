@@ -214,6 +214,14 @@ describe("bounded repair requests", () => {
 });
 
 describe("reply size limit", () => {
+  test("a near-JSON reply over 1 Mi characters goes back to the model rather than through jsonrepair", async () => {
+    const words = Array.from({ length: 200_000 }, () => '"tide"').join(",");
+    const model = scriptedModel([`{"value":[${words},]}`, `{"value":["tide",]}`]);
+    await expect(withCallOptions({ model }, () => invoke(wordsSpec, undefined, ["sea"]))).resolves.toEqual(["tide"]);
+    expect(calls[0]!.attempts[0]!.errors).toEqual([expect.stringMatching(/^The reply is not valid JSON \(.*\)\. Send one JSON object only\.$/)]);
+    expect(calls[0]!.attempts[1]!.parseRepairs).toEqual(["jsonrepair"]);
+  });
+
   test("a reply over the default 4 MiB fails before parsing with LLMReplyTooLargeError, not repaired", async () => {
     expect(DEFAULT_MAX_REPLY_BYTES).toBe(4 * 1024 * 1024);
     const huge = JSON.stringify({ value: ["w".repeat(5 * 1024 * 1024)] });
@@ -291,7 +299,7 @@ describe("reserved keys", () => {
 });
 
 describe("signals", () => {
-  test("one AbortSignal shared by 40 calls: one listener at a time, none left after, no leak warning", async () => {
+  test("one AbortSignal shared by 80 calls (40 as an argument, 40 through withCallOptions): one listener, none left after, no leak warning", async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on("warning", onWarning);
@@ -329,5 +337,36 @@ describe("signals", () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+});
+
+describe("large replies are checked piece by piece, with the verdict ajv gives the whole", () => {
+  const Pet: JsonSchema = { type: "object", properties: { kind: { const: "pet" }, name: { type: "string" } }, required: ["kind", "name"], additionalProperties: false };
+  const pets = (count: number) => Array.from({ length: count }, (_, index) => ({ kind: "pet", name: `p${index}` }));
+  const strings = (count: number) => Array.from({ length: count }, (_, index) => `s${index}`);
+  const record = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, `v${index}`]));
+  const cases: [string, JsonSchema, unknown, string[] | "ok"][] = [
+    ["5,000 valid objects", { type: "array", items: { $ref: "#/definitions/Pet" } }, pets(5_000), "ok"],
+    ["a valid 5,000-key record", { type: "object", additionalProperties: { type: "string" } }, record(5_000), "ok"],
+    ["a valid heavy nullable array", { anyOf: [{ type: "array", items: { $ref: "#/definitions/Pet" } }, { type: "null" }] }, pets(3_000), "ok"],
+    ["one wrong object among 5,000", { type: "array", items: { $ref: "#/definitions/Pet" } }, [...pets(4_000), { kind: "pet" }, ...pets(999)], ['value[4000]: missing required property "name"']],
+    ["too many items", { type: "array", items: { type: "string" }, maxItems: 10 }, strings(5_000), ["value: must NOT have more than 10 items, got array [\"s0\",\"s1\",\"s2\",\"s3\",\"s4\",\"s5\",\"s6\",\"s7\",\"s8\",\"s9\",\"s10\",..."]],
+    ["a tuple's rest items", { type: "array", items: [{ type: "number" }], additionalItems: { type: "string" } }, [1, ...strings(3_000), 7], ["value[3001]: must be string, got number 7"]],
+    ["a heavy nullable array with one wrong item", { anyOf: [{ type: "array", items: { $ref: "#/definitions/Pet" } }, { type: "null" }] }, [...pets(3_000), { kind: "cat", name: "Tom" }],
+      [`value: must match one of: array | null; got array [{"kind":"pet","name":"p0"},{"kind":"pet","name":"p1"},{"...`, 'value[3000].kind: must be "pet", got string "cat"']],
+    ["a reserved key at the end of a large record", { type: "object", additionalProperties: { type: "string" } }, { ...record(5_000), prototype: "x" },
+      ['value: the key "prototype" is not allowed: it is reserved in JavaScript (it would change the object\'s prototype or constructor); use another key']],
+    ["an unexpected key beside a large array", { type: "object", properties: { list: { type: "array", items: { type: "string" } } }, required: ["list"], additionalProperties: false },
+      { list: strings(5_000), extra: 1 }, ['value: unexpected property "extra" (allowed: list)']],
+  ];
+
+  test.each(cases)("%s", async (_name, output, value, expected) => {
+    const callSpec = spec(`large${_name.length}`, output, { definitions: { Pet } });
+    const model = scriptedModel([{ value }]);
+    const outcome = await withCallOptions({ model, maxRepairs: 0 }, () => invoke(callSpec, undefined, ["sea"])).then(
+      () => "ok" as const,
+      (error: unknown) => (error as LLMOutputError).attempts[0]!.errors,
+    );
+    expect(outcome).toEqual(expected);
   });
 });
