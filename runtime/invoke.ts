@@ -23,7 +23,7 @@ import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
 import { startStubSpan, type StubSpan } from "./tracing/context";
-import { judgeReply, replySchemaOf, replyValidator } from "./validate";
+import { judgeReply, replySchemaOf, replyValidator, type Validation } from "./validate";
 
 /**
  * What a compiled stub body calls: `return __llmStrategy.invoke(spec, this, [a, b]);`.
@@ -115,7 +115,8 @@ async function completeValid(
     if (replyBytes !== undefined) throw replyTooLarge(spec, info, replyBytes, maxReplyBytes);
     stopUnlessUsable(spec, completion, info);
 
-    const checked = await checkReply(spec, completion, signal);
+    const pending = checkReply(spec, completion, signal);
+    const checked = pending instanceof Promise ? await pending : pending;
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
     if (checked.ok) {
@@ -138,15 +139,21 @@ type Checked =
   /** `parsed`: the reply's JSON when it parsed but did not validate; `tooDeep`: it nests too deep to walk recursively. */
   | { ok: false; errors: string[]; parseRepairs: string[]; parsed?: unknown; tooDeep?: boolean };
 
-/** Parse leniently, map strict-mode nulls back to absent, validate (yielding to the event loop on large replies). */
-async function checkReply(spec: CallSpec, completion: Completion, signal: AbortSignal | undefined): Promise<Checked> {
+/**
+ * Parse leniently, map strict-mode nulls back to absent, validate. A large reply is judged in
+ * slices with the event loop running between them (then the result is a promise).
+ */
+function checkReply(spec: CallSpec, completion: Completion, signal: AbortSignal | undefined): Checked | Promise<Checked> {
   const parsed = parseReply(completion.text);
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
   // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
   if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
-  const validation = await judgeReply(spec, parsed.value, signal);
-  if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
-  return { ok: true, value: parsed.value, parseRepairs: parsed.repairs };
+  const verdict = (validation: Validation): Checked =>
+    validation.ok
+      ? { ok: true, value: parsed.value, parseRepairs: parsed.repairs }
+      : { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
+  const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
+  return validation instanceof Promise ? validation.then(verdict) : verdict(validation);
 }
 
 async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {

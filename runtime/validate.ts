@@ -104,14 +104,25 @@ export function validateReply(spec: CallSpec, reply: unknown): Validation {
 
 /**
  * As `validateReply`, handing the event loop back every few milliseconds on a large reply;
- * stops with the signal's reason when it aborts.
+ * stops with the signal's reason when it aborts. Returns the verdict itself, not a promise, when
+ * judging took one slice (most replies: no promise to wait for).
  */
-export async function judgeReply(spec: CallSpec, reply: unknown, signal?: AbortSignal): Promise<Validation> {
-  const run = judge(rulesOf(spec), reply);
-  for (let step = run.next(); ; step = run.next()) {
-    if (step.done) return step.value;
+export function judgeReply(spec: CallSpec, reply: unknown, signal?: AbortSignal, textLength?: number): Validation | Promise<Validation> {
+  const rules = rulesOf(spec);
+  // A text of n characters nests at most n/2 deep and holds fewer than n values: a short one
+  // can be neither too deep nor heavy, and one fail-fast pass accepts it.
+  if (textLength !== undefined && textLength <= 2 * MAX_REPLY_DEPTH && validatorOf(rules.schema, rules, "first")(reply)) return { ok: true };
+  const run = judge(rules, reply);
+  const step = run.next();
+  return step.done ? step.value : finishJudging(run, signal);
+}
+
+async function finishJudging(run: Generator<void, Validation, void>, signal: AbortSignal | undefined): Promise<Validation> {
+  for (;;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     signal?.throwIfAborted();
+    const step = run.next();
+    if (step.done) return step.value;
   }
 }
 
