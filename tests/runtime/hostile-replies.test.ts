@@ -20,6 +20,7 @@ import {
   SPEC_VERSION,
   withCallOptions,
   withTrace,
+  TraceRecorder,
   type CallInfo,
   type CallSpec,
   type JsonSchema,
@@ -227,9 +228,14 @@ describe("reply size limit", () => {
     const huge = JSON.stringify({ value: ["w".repeat(5 * 1024 * 1024)] });
     server.setHandler(() => ({ content: huge }));
     configure({ model: model() });
-    const error = await invoke(wordsSpec, undefined, ["sea"]).catch((caught: unknown) => caught);
+    const recorder = new TraceRecorder();
+    const error = await recorder.run(() => invoke(wordsSpec, undefined, ["sea"])).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LLMReplyTooLargeError);
     expect(error).toBeInstanceOf(LLMOutputError);
+    // The trace keeps the excerpt too.
+    const traced = JSON.stringify(recorder.toJSON());
+    expect(traced).toContain(`[cut: ${huge.length} characters in all]`);
+    expect(traced.length).toBeLessThan(20_000);
     const tooLarge = error as LLMReplyTooLargeError;
     expect(tooLarge.replyBytes).toBe(huge.length);
     expect(tooLarge.maxReplyBytes).toBe(4_194_304);
