@@ -164,14 +164,14 @@ function* judge(rules: Rules, value: unknown): Generator<void, Validation, void>
   const judging: Judging = { rules, heavy: shape.heavy, lines, clock };
   const root: Place = { pointer: "", pattern: "" };
   if (shape.deepPointer !== undefined) {
-    // ajv on a recursive schema would recurse as deep as the reply: only the depth is reported.
-    // Otherwise ajv's recursion follows the schema, and its errors say what the value should be.
-    if (!rules.recursive) yield* walk(rules.schema, value, root, judging);
     lines.add(
       { pointer: shape.deepPointer, pattern: "(depth)" },
       "",
       `nested more than ${MAX_REPLY_DEPTH} levels deep (arrays and objects inside each other); no reply needs that: send a flat value of the type asked for`,
     );
+    // ajv on a recursive schema would recurse as deep as the reply: only the depth is reported.
+    // Otherwise ajv's recursion follows the schema, and its errors say what the value should be.
+    if (!rules.recursive) yield* walk(rules.schema, value, root, judging);
     return { ok: false, errors: lines.lines(), tooDeep: true };
   }
   // A small reply: one fail-fast pass decides. A large one is checked piece by piece, which decides too.
@@ -681,6 +681,8 @@ class ErrorLines {
       return cut(`${paths.join(", ")}${more > 0 ? ` and ${more} more` : ""}: ${problem}`, MAX_LINE);
     });
     if (this.hidden) lines.push(`(${this.hidden} more errors of the same kind)`);
+    // Only errors that stand for others were seen (an `if`, a check inside `propertyNames`): say something.
+    if (!lines.length && this.found) lines.push("the reply: does not match the schema");
     if (this.unlisted) {
       lines.push(`(${this.unlisted} more ${this.unlisted === 1 ? "value" : "values"} from ${readablePath(this.firstUnlisted!)} on ${this.unlisted === 1 ? "is" : "are"} invalid too, not described one by one)`);
     }

@@ -269,8 +269,8 @@ describe("deep nesting", () => {
     const { result, trace } = await withTrace(() => invoke(spec("word", { type: "string" }), undefined, ["sea"]));
     expect(result).toBe("flat");
     const errors = calls[0]!.attempts[0]!.errors;
-    expect(errors[0]).toBe("value: must be string, got array [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...");
-    expect(errors[1]).toMatch(/^value\[0\]\[0\]\[0\]\[0\]\[0\]…\(246 more\)…\[0\]\[0\]\[0\]\[0\]: nested more than 256 levels deep/);
+    expect(errors[0]).toMatch(/^value\[0\]\[0\]\[0\]\[0\]\[0\]…\(246 more\)…\[0\]\[0\]\[0\]\[0\]: nested more than 256 levels deep/);
+    expect(errors[1]).toBe("value: must be string, got array [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...");
     expect(JSON.stringify(trace)).toContain("nested more than 256 levels deep");
   });
 
