@@ -8,6 +8,11 @@
  *   deciding validity costs at least) and `allErrors` + `verbose` (what the runtime did before:
  *   every error as an object, in one synchronous pass).
  *
+ * Then, for comparison, the largest VALID reply of objects under the default 4 MiB limit
+ * (90k objects with an optional property null, as strict structured output sends it) revived
+ * into class instances and traced: the synchronous steps after judging (null mapping, revival,
+ * the trace's copy of the output).
+ *
  * For each: wall time, and the event loop's worst pause while it ran, measured two ways:
  * `monitorEventLoopDelay` (max, 1 ms resolution) and a 1 ms timer probe (largest gap between
  * ticks). Targets: time linear in the items, 1M items under 2 s, worst pause under 250 ms.
@@ -16,7 +21,7 @@
 import Ajv from "ajv";
 import { cpus, loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { invoke, LLMOutputError, scriptedModel, SPEC_VERSION, withCallOptions, withTrace, type CallSpec } from "../runtime";
+import { invoke, LLMOutputError, scriptedModel, SPEC_VERSION, withCallOptions, withTrace, type CallSpec, type LanguageModel } from "../runtime";
 
 const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 1 : 3;
@@ -111,7 +116,43 @@ async function main(): Promise<void> {
   console.log(`\nruntime time per item, 1M vs 10k: ${(perItem(large!) / perItem(small!)).toFixed(2)}x (linear: about 1x or less)`);
   console.log(`runtime 1M items: ${large!.sample.ms.toFixed(0)} ms (target < 2000), worst pause ${Math.max(...runtime.map((row) => row.sample.histogramMs)).toFixed(0)} ms (target < 250)`);
   console.log(`\nerror lines for 1M items:\n${lastError}`);
+
+  const objects = Array.from({ length: 90_000 }, (_, index) => ({ kind: "pet", name: `p${index}`, born: null }));
+  const valid = JSON.stringify({ value: objects });
+  const petModel: LanguageModel = { id: "bench", options: {}, complete: async () => ({ text: valid, finishReason: "stop", nullMeansAbsent: true }) };
+  const accept = async () => {
+    const { result } = await withTrace(() => withCallOptions({ model: petModel }, () => invoke<Pet[]>(petsSpec, undefined, ["sea"])));
+    if (result.length !== objects.length || !(result[0] instanceof Pet)) throw new Error("the valid reply was not revived");
+  };
+  await accept();
+  const sample = await measure("valid", accept);
+  console.log(
+    `\nvalid reply, ${objects.length} objects (${(valid.length / 1024 / 1024).toFixed(1)} MiB), revived and traced: ` +
+      `${sample.ms.toFixed(0)} ms, worst pause ${sample.histogramMs.toFixed(0)} ms (probe ${sample.probeMs.toFixed(0)} ms)`,
+  );
 }
+
+class Pet {
+  kind = "pet";
+  name = "";
+  born?: string;
+}
+
+const petsSpec: CallSpec = {
+  ...spec,
+  id: "bench/judging.ts:2 pets",
+  hash: "bench-judging-pets",
+  output: { type: "array", items: { $ref: "#/definitions/Pet" } },
+  definitions: {
+    Pet: {
+      type: "object",
+      properties: { kind: { const: "pet" }, name: { type: "string" }, born: { type: "string" } },
+      required: ["kind", "name"],
+      additionalProperties: false,
+    },
+  },
+  revive: { value: { kind: "array", items: { kind: "class", class: () => Pet } } },
+};
 
 /** One stub call that fails on the reply; returns the error lines. */
 async function runtimeCall(text: string): Promise<string> {

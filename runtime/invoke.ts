@@ -121,7 +121,14 @@ async function completeValid(
     if (checked.parseRepairs.length) info.parseRepaired = true;
     if (checked.ok) {
       if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
-      return revive(spec, spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value);
+      const value = spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value;
+      if (!isLarge(completion.text)) return revive(spec, value);
+      // A large reply's synchronous steps (revival, then the trace's copy of the value when the
+      // span ends) each get a turn of the event loop of their own, so timers run between them.
+      await nextTurn(signal);
+      const revived = revive(spec, value);
+      await nextTurn(signal);
+      return revived;
     }
 
     record.errors = checked.errors;
@@ -146,14 +153,31 @@ type Checked =
 function checkReply(spec: CallSpec, completion: Completion, signal: AbortSignal | undefined): Checked | Promise<Checked> {
   const parsed = parseReply(completion.text);
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
-  // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
-  if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
   const verdict = (validation: Validation): Checked =>
     validation.ok
       ? { ok: true, value: parsed.value, parseRepairs: parsed.repairs }
       : { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
-  const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
-  return validation instanceof Promise ? validation.then(verdict) : verdict(validation);
+  const judge = (): Checked | Promise<Checked> => {
+    // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
+    if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
+    const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
+    return validation instanceof Promise ? validation.then(verdict) : verdict(validation);
+  };
+  // After parsing a large reply (one synchronous step), the event loop gets a turn first.
+  return isLarge(completion.text) ? nextTurn(signal).then(judge) : judge();
+}
+
+/** Replies longer than this (256 Ki characters) are judged and revived with turns of the event loop between the steps. */
+const LARGE_REPLY_CHARS = 256 * 1024;
+
+function isLarge(text: string): boolean {
+  return text.length > LARGE_REPLY_CHARS;
+}
+
+/** Resolves after the event loop has run its timers and I/O once; rejects when the call was aborted meanwhile. */
+async function nextTurn(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
 }
 
 async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
