@@ -3,19 +3,23 @@ import type { ValidateFunction } from "ajv";
 import { ConfigurationError } from "./errors";
 import type { JsonSchema } from "./spec";
 
-let instance: Ajv | undefined;
+const instances: { all?: Ajv; first?: Ajv } = {};
 
 /**
- * The one ajv instance of the runtime, loaded at the first validation rather than at import
+ * The runtime's two ajv instances, loaded at the first validation rather than at import
  * (importing ajv costs tens of milliseconds a process that never calls a stub need not pay).
+ * `first` stops at the first error: it decides whether a reply is valid, in time that does
+ * not grow with the number of errors. `all` collects every error (with the data and schema
+ * each is about) to describe them, and only runs on values already known to be invalid.
  */
-function ajv(): Ajv {
+function ajv(mode: "all" | "first"): Ajv {
+  let instance = instances[mode];
   if (!instance) {
     const { default: AjvClass } = require("ajv") as typeof import("ajv");
     const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
-    instance = new AjvClass({
-      allErrors: true,
-      verbose: true,
+    instance = instances[mode] = new AjvClass({
+      allErrors: mode === "all",
+      verbose: mode === "all",
       // Schemas carry annotations (description, examples) and maybe formats ajv-formats does not
       // know: ignored, rather than failing every call.
       strict: false,
@@ -35,10 +39,11 @@ function ajv(): Ajv {
 /**
  * Compiles `schema`; a schema that does not compile is a damaged or mismatched build, not a
  * model failure, so it is a `ConfigurationError` naming the stub.
+ * @param mode `"first"`: stop at the first error (deciding); `"all"`: every error, verbose (describing).
  */
-export function compileSchema(schema: JsonSchema, stub: string): ValidateFunction {
+export function compileSchema(schema: JsonSchema, stub: string, mode: "all" | "first" = "all"): ValidateFunction {
   try {
-    return ajv().compile(schema);
+    return ajv(mode).compile(schema);
   } catch (error) {
     throw new ConfigurationError(
       `${stub}: its reply schema does not compile (${(error as Error).message}). ` +

@@ -12,11 +12,19 @@ export interface RuntimeSettings {
   maxRepairs: number;
   /** Deadline for each stub call (all its requests and repairs), in milliseconds. Default: none. */
   timeoutMs?: number;
+  /**
+   * Largest reply accepted, in bytes (UTF-8), checked before the reply is parsed; a larger one
+   * fails the call with `LLMReplyTooLargeError` (not repaired). Default `DEFAULT_MAX_REPLY_BYTES`, 4 MiB.
+   */
+  maxReplyBytes: number;
   /** Called with the `CallInfo` of every finished stub call. */
   onCall?: CallHook;
 }
 
-const DEFAULT_SETTINGS: RuntimeSettings = { maxRepairs: 2 };
+/** The default of `maxReplyBytes`: 4 MiB (4,194,304 bytes), far above any structured reply a model writes in one go. */
+export const DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+const DEFAULT_SETTINGS: RuntimeSettings = { maxRepairs: 2, maxReplyBytes: DEFAULT_MAX_REPLY_BYTES };
 let settings: RuntimeSettings = { ...DEFAULT_SETTINGS };
 
 /**
@@ -27,9 +35,11 @@ let settings: RuntimeSettings = { ...DEFAULT_SETTINGS };
 export function configure(options: Partial<RuntimeSettings>): RuntimeSettings {
   if (options.maxRepairs !== undefined) checkMaxRepairs(options.maxRepairs, "configure");
   if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs, "configure");
+  if (options.maxReplyBytes !== undefined) checkMaxReplyBytes(options.maxReplyBytes, "configure");
   const before = settings;
   settings = { ...settings, ...options };
   if (settings.maxRepairs === undefined) settings.maxRepairs = DEFAULT_SETTINGS.maxRepairs;
+  if (settings.maxReplyBytes === undefined) settings.maxReplyBytes = DEFAULT_SETTINGS.maxReplyBytes;
   return before;
 }
 
@@ -46,6 +56,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Overrides `configure({ maxRepairs })` in the scope. */
   maxRepairs?: number;
+  /** Largest reply accepted, in bytes (`LLMReplyTooLargeError` beyond). Overrides `configure({ maxReplyBytes })`, default 4 MiB. */
+  maxReplyBytes?: number;
   /**
    * The model for every stub call in the scope, instead of the one from `@llmStrategy(model)`
    * or `configure` (an explicit `LanguageModel` argument still wins). Meant for tests:
@@ -62,6 +74,7 @@ export interface CallScope {
   signal?: AbortSignal;
   timeoutMs?: number;
   maxRepairs?: number;
+  maxReplyBytes?: number;
   model?: LanguageModel;
   hooks: CallHook[];
 }
@@ -81,11 +94,13 @@ const scopes = new AsyncLocalStorage<CallScope>();
 export function withCallOptions<T>(options: CallOptions, fn: () => T): T {
   if (options.maxRepairs !== undefined) checkMaxRepairs(options.maxRepairs, "withCallOptions");
   if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs, "withCallOptions");
+  if (options.maxReplyBytes !== undefined) checkMaxReplyBytes(options.maxReplyBytes, "withCallOptions");
   const outer = scopes.getStore();
   const linked = options.signal ? linkedController(outer?.signal ? [outer.signal, options.signal] : [options.signal]) : undefined;
   const scope: CallScope = {
     timeoutMs: options.timeoutMs ?? outer?.timeoutMs,
     maxRepairs: options.maxRepairs ?? outer?.maxRepairs,
+    maxReplyBytes: options.maxReplyBytes ?? outer?.maxReplyBytes,
     model: options.model ?? outer?.model,
     hooks: options.onCall ? [...(outer?.hooks ?? []), options.onCall] : (outer?.hooks ?? []),
   };
@@ -115,5 +130,11 @@ function checkMaxRepairs(value: number, where: string): void {
 function checkTimeout(value: number, where: string): void {
   if (!(value > 0) || !Number.isFinite(value)) {
     throw new ConfigurationError(`${where}: timeoutMs must be a positive number of milliseconds, got ${value}.`);
+  }
+}
+
+function checkMaxReplyBytes(value: number, where: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigurationError(`${where}: maxReplyBytes must be a whole number of bytes >= 1, got ${value}.`);
   }
 }

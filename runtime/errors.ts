@@ -91,7 +91,10 @@ export class LLMAbortError extends LLMStrategyError {
 
 /** One request/reply round of a stub call, as kept by `LLMOutputError` and `CallInfo`. */
 export interface Attempt {
-  /** The reply exactly as the model sent it (for tool calls: the arguments text). */
+  /**
+   * The reply exactly as the model sent it (for tool calls: the arguments text); only its first
+   * 1,000 characters when it was over `maxReplyBytes` (`LLMReplyTooLargeError`).
+   */
   reply: string;
   /** Why the reply was rejected, in the words sent back to the model; empty when it was accepted. */
   errors: string[];
@@ -128,6 +131,25 @@ export class LLMOutputError extends LLMStrategyError {
  */
 export class LLMTruncatedError extends LLMOutputError {
   override name = "LLMTruncatedError";
+}
+
+/**
+ * The reply was larger than `maxReplyBytes` (default 4 MiB), so it was neither parsed nor
+ * repaired: a model that sends that much was asked for too much, or is looping. The attempt
+ * keeps the reply's first 1,000 characters. Ask for less, or raise `maxReplyBytes`
+ * (`configure` or `withCallOptions`).
+ */
+export class LLMReplyTooLargeError extends LLMOutputError {
+  override name = "LLMReplyTooLargeError";
+  /** Size of the reply received, in bytes (UTF-8). */
+  readonly replyBytes: number;
+  /** The limit it broke, in bytes. */
+  readonly maxReplyBytes: number;
+  constructor(message: string, options: { attempts: Attempt[]; usage: Usage; stub?: string; replyBytes: number; maxReplyBytes: number }) {
+    super(message, options);
+    this.replyBytes = options.replyBytes;
+    this.maxReplyBytes = options.maxReplyBytes;
+  }
 }
 
 /** The model refused to answer, or the provider's content filter stopped the reply. */

@@ -17,7 +17,7 @@ export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissE
 export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, CacheOptions, CacheStats, RecordingMissReason } from "./offline";
 
 // Settings, cancellation, call metadata
-export { configure, withCallOptions } from "./config";
+export { configure, withCallOptions, DEFAULT_MAX_REPLY_BYTES } from "./config";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
 
@@ -48,6 +48,7 @@ export {
   LLMOutputError,
   LLMTruncatedError,
   LLMRefusalError,
+  LLMReplyTooLargeError,
 } from "./errors";
 export type { Attempt } from "./errors";
 

@@ -8,6 +8,7 @@ import {
   LLMAbortError,
   LLMOutputError,
   LLMRefusalError,
+  LLMReplyTooLargeError,
   LLMRequestError,
   LLMStrategyError,
   LLMTimeoutError,
@@ -22,7 +23,7 @@ import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
 import { startStubSpan, type StubSpan } from "./tracing/context";
-import { replySchemaOf, replyValidator, validateReply } from "./validate";
+import { judgeReply, replySchemaOf, replyValidator, type Validation } from "./validate";
 
 /**
  * What a compiled stub body calls: `return __llmStrategy.invoke(spec, this, [a, b]);`.
@@ -95,6 +96,7 @@ async function completeValid(
   span: StubSpan | undefined,
 ): Promise<unknown> {
   const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
+  const maxReplyBytes = scope?.maxReplyBytes ?? currentSettings().maxReplyBytes;
   const replySchema = replySchemaOf(spec);
   // Compiled before the first request: a schema that cannot compile must not cost a model call.
   replyValidator(spec);
@@ -108,21 +110,32 @@ async function completeValid(
     span?.asking(model, request);
     const completion = await askModel(model, request);
     span?.answered();
-    const record = recordAttempt(info, completion);
+    const replyBytes = byteLengthOver(completion.text, maxReplyBytes);
+    const record = recordAttempt(info, completion, replyBytes === undefined ? completion.text : excerptOfReply(completion.text));
+    if (replyBytes !== undefined) throw replyTooLarge(spec, info, replyBytes, maxReplyBytes);
     stopUnlessUsable(spec, completion, info);
 
-    const checked = checkReply(spec, completion);
+    const pending = checkReply(spec, completion, signal);
+    const checked = pending instanceof Promise ? await pending : pending;
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
     if (checked.ok) {
       if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
-      return revive(spec, spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value);
+      const value = spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value;
+      if (!isLarge(completion.text)) return revive(spec, value);
+      // A large reply's synchronous steps (revival, then the trace's copy of the value when the
+      // span ends) each get a turn of the event loop of their own, so timers run between them.
+      await nextTurn(signal);
+      const revived = revive(spec, value);
+      await nextTurn(signal);
+      return revived;
     }
 
     record.errors = checked.errors;
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
     // A reply that parsed goes back re-serialised compactly: same content, fewer tokens than pretty-printed JSON.
-    const failedReply = checked.parsed === undefined ? completion.text : JSON.stringify(checked.parsed);
+    // (Not one nested too deep: JSON.stringify would recurse as deep.)
+    const failedReply = checked.parsed === undefined || checked.tooDeep ? completion.text : JSON.stringify(checked.parsed);
     messages = repairMessages(prompt.messages, failedReply, checked.errors);
     messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, checked.errors);
   }
@@ -130,18 +143,41 @@ async function completeValid(
 
 type Checked =
   | { ok: true; value: unknown; parseRepairs: string[] }
-  /** `parsed`: the reply's JSON when it parsed but did not validate. */
-  | { ok: false; errors: string[]; parseRepairs: string[]; parsed?: unknown };
+  /** `parsed`: the reply's JSON when it parsed but did not validate; `tooDeep`: it nests too deep to walk recursively. */
+  | { ok: false; errors: string[]; parseRepairs: string[]; parsed?: unknown; tooDeep?: boolean };
 
-/** Parse leniently, map strict-mode nulls back to absent, validate. */
-function checkReply(spec: CallSpec, completion: Completion): Checked {
+/**
+ * Parse leniently, map strict-mode nulls back to absent, validate. A large reply is judged in
+ * slices with the event loop running between them (then the result is a promise).
+ */
+function checkReply(spec: CallSpec, completion: Completion, signal: AbortSignal | undefined): Checked | Promise<Checked> {
   const parsed = parseReply(completion.text);
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
-  // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
-  if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
-  const validation = validateReply(spec, parsed.value);
-  if (!validation.ok) return { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value };
-  return { ok: true, value: parsed.value, parseRepairs: parsed.repairs };
+  const verdict = (validation: Validation): Checked =>
+    validation.ok
+      ? { ok: true, value: parsed.value, parseRepairs: parsed.repairs }
+      : { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
+  const judge = (): Checked | Promise<Checked> => {
+    // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
+    if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
+    const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
+    return validation instanceof Promise ? validation.then(verdict) : verdict(validation);
+  };
+  // After parsing a large reply (one synchronous step), the event loop gets a turn first.
+  return isLarge(completion.text) ? nextTurn(signal).then(judge) : judge();
+}
+
+/** Replies longer than this (256 Ki characters) are judged and revived with turns of the event loop between the steps. */
+const LARGE_REPLY_CHARS = 256 * 1024;
+
+function isLarge(text: string): boolean {
+  return text.length > LARGE_REPLY_CHARS;
+}
+
+/** Resolves after the event loop has run its timers and I/O once; rejects when the call was aborted meanwhile. */
+async function nextTurn(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
 }
 
 async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
@@ -152,8 +188,8 @@ async function askModel(model: LanguageModel, request: CompletionRequest): Promi
   return completion;
 }
 
-function recordAttempt(info: CallInfo, completion: Completion): Attempt {
-  const attempt: Attempt = { reply: completion.text, errors: [], parseRepairs: [] };
+function recordAttempt(info: CallInfo, completion: Completion, reply: string): Attempt {
+  const attempt: Attempt = { reply, errors: [], parseRepairs: [] };
   if (completion.usage) attempt.usage = completion.usage;
   if (completion.finishReason !== undefined) attempt.finishReason = completion.finishReason;
   if (completion.mode !== undefined) attempt.mode = info.mode = completion.mode;
@@ -197,6 +233,29 @@ function stopUnlessUsable(spec: CallSpec, completion: Completion, info: CallInfo
       completion.refusal ? { ...details, reason, refusal: completion.refusal } : { ...details, reason },
     );
   }
+}
+
+/**
+ * The reply's size in UTF-8 bytes when it is over `max`; undefined when it is not. Counting
+ * bytes is skipped when the length alone decides (a character is 1 to 3 bytes per UTF-16 unit).
+ */
+function byteLengthOver(text: string, max: number): number | undefined {
+  if (text.length * 3 <= max) return undefined;
+  const bytes = Buffer.byteLength(text);
+  return bytes > max ? bytes : undefined;
+}
+
+/** What an attempt keeps of a reply over the size limit: enough to see what it was. */
+function excerptOfReply(text: string): string {
+  return `${text.slice(0, 1000)}… [cut: ${text.length} characters in all]`;
+}
+
+function replyTooLarge(spec: CallSpec, info: CallInfo, replyBytes: number, maxReplyBytes: number): LLMReplyTooLargeError {
+  return new LLMReplyTooLargeError(
+    `${spec.id}: the model's reply is ${replyBytes} bytes, over the limit of ${maxReplyBytes} bytes (maxReplyBytes), so it was not parsed. ` +
+      `Ask for less (fewer items, shorter texts), or raise the limit: withCallOptions({ maxReplyBytes }) or configure({ maxReplyBytes }).`,
+    { attempts: info.attempts, usage: info.usage, stub: spec.id, replyBytes, maxReplyBytes },
+  );
 }
 
 function outputError(spec: CallSpec, info: CallInfo, maxRepairs: number): LLMOutputError {

@@ -32,7 +32,8 @@ export interface CompletionRequest {
   messagesIfSchemaSent: ChatMessage[];
   /**
    * JSON Schema of the reply (object root; `{ [spec.wrapper]: output }` when the stub has a
-   * wrapper), with the spec's `definitions` at its root. The runtime validates against exactly this.
+   * wrapper), with the spec's `definitions` at its root. The runtime validates against exactly this,
+   * and refuses the keys `__proto__`, `constructor` and `prototype` where it does not declare them.
    */
   replySchema: JsonSchema;
   /** 1 for the first request of a stub call, 2 for the first repair, ... */

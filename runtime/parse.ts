@@ -5,6 +5,9 @@
  * (that would invent data): it is a failure the repair loop sends back.
  */
 
+/** Replies up to this length (1 Mi characters) are repaired with jsonrepair when they are near-JSON. */
+export const MAX_JSONREPAIR_CHARS = 1024 * 1024;
+
 export type ParseResult =
   | { ok: true; value: unknown; repairs: string[] }
   | { ok: false; failure: string };
@@ -36,16 +39,23 @@ export function parseReply(text: string): ParseResult {
   if (candidate.slice(0, start).trim() || candidate.slice(end).trim()) repairs.push("text around the JSON");
   const json = candidate.slice(start, end);
 
-  const extracted = tryJson(json);
+  // Parsed once already when nothing was around it.
+  const extracted = json === trimmed ? direct : tryJson(json);
   if (extracted.ok) return { ok: true, value: extracted.value, repairs };
 
+  // jsonrepair works in one synchronous go (and recursively): on a large text it would hold the
+  // event loop for long, so a large reply that is not JSON goes back to the model instead.
+  if (json.length > MAX_JSONREPAIR_CHARS) {
+    return { ok: false, failure: `The reply is not valid JSON (${extracted.message.slice(0, 200)}). Send one JSON object only.` };
+  }
   try {
     const repaired = loadJsonRepair()(json);
     const value: unknown = JSON.parse(repaired);
     repairs.push("jsonrepair");
     return { ok: true, value, repairs };
   } catch {
-    return { ok: false, failure: `The reply is not valid JSON (${extracted.message}). Send one JSON object only.` };
+    // (The parser's message quotes a short excerpt of the reply; cut, in case another engine quotes more.)
+    return { ok: false, failure: `The reply is not valid JSON (${extracted.message.slice(0, 200)}). Send one JSON object only.` };
   }
 }
 

@@ -87,7 +87,9 @@ function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes
  * The failed reply goes back only while it is at most half the size of the original
  * conversation; a longer reply is left out and the errors alone go back. So the reply never
  * makes a repair request more than 1.5x the first one, however long it is (a model asked
- * again with precise errors rewrites a long reply about as well as it edits it).
+ * again with precise errors rewrites a long reply about as well as it edits it). The errors
+ * are bounded too, whatever the reply holds: at most 12 lines of at most 600 characters, with
+ * keys and values quoted as short excerpts (see `error-lines.ts`).
  */
 export function repairMessages(original: readonly ChatMessage[], failedReply: string, errors: readonly string[]): ChatMessage[] {
   const originalLength = original.reduce((sum, message) => sum + message.content.length, 0);

@@ -31,9 +31,10 @@ function reviveWith(revival: Revival, value: unknown, context: Context): unknown
       const accessors = accessorNames(prototype);
       const instance = Object.create(prototype) as Record<string, unknown>;
       for (const key of Object.keys(value)) {
-        // Assigning would run (or fail on) an accessor the prototype has under that name:
-        // define such keys, as class fields do. Plain assignment elsewhere is much faster.
-        if (accessors.has(key) || key === "__proto__") Object.defineProperty(instance, key, { value: value[key], writable: true, enumerable: true, configurable: true });
+        // Assigning would run (or fail on) an accessor the prototype has under that name, or
+        // swap the instance's prototype (`__proto__`): define such keys, as class fields do.
+        // Plain assignment elsewhere is much faster.
+        if (accessors.has(key) || RESERVED.has(key)) defineOwn(instance, key, value[key]);
         else instance[key] = value[key];
       }
       if (revival.props) reviveProps(revival.props, instance, context);
@@ -53,7 +54,8 @@ function reviveWith(revival: Revival, value: unknown, context: Context): unknown
       }
       return value;
     case "record":
-      if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = reviveWith(revival.values, value[key], context);
+      // Validation refuses the reserved keys in records; should one get here, it is defined, never assigned.
+      if (isPlainObject(value)) for (const key of Object.keys(value)) setOwn(value, key, reviveWith(revival.values, value[key], context));
       return value;
     case "ref": {
       const named = context.plan.definitions?.[revival.name];
@@ -69,8 +71,23 @@ function reviveWith(revival: Revival, value: unknown, context: Context): unknown
 
 function reviveProps(props: { [property: string]: Revival }, target: Record<string, unknown>, context: Context): void {
   for (const key of Object.keys(props)) {
-    if (key in target) target[key] = reviveWith(props[key]!, target[key], context);
+    if (Object.prototype.hasOwnProperty.call(target, key)) setOwn(target, key, reviveWith(props[key]!, target[key], context));
   }
+}
+
+/**
+ * Keys whose assignment would do more than store a value: `__proto__` swaps the prototype.
+ * (`constructor` and `prototype` only shadow, but are kept as data the same way.)
+ */
+const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (RESERVED.has(key)) defineOwn(target, key, value);
+  else target[key] = value;
+}
+
+function defineOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 const accessorsByPrototype = new WeakMap<object, Set<string>>();
@@ -103,7 +120,7 @@ function matcher(match: JsonSchema, { definitions, stub }: Context): ValidateFun
   if (!byDefinitions) matchers.set(match, (byDefinitions = new WeakMap()));
   let validate = byDefinitions.get(definitions);
   if (!validate) {
-    validate = compileSchema({ ...match, definitions }, stub);
+    validate = compileSchema({ ...match, definitions }, stub, "first");
     byDefinitions.set(definitions, validate);
   }
   return validate;

@@ -203,7 +203,8 @@ function walk(value: unknown, schema: JsonSchema, definitions: Record<string, Js
   const properties = (resolved.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((resolved.required as string[] | undefined) ?? []);
   for (const key of Object.keys(record)) {
-    const property = properties[key];
+    // Own properties only: `properties.constructor` must not find Object's.
+    const property = Object.prototype.hasOwnProperty.call(properties, key) ? properties[key] : undefined;
     if (!property) continue;
     if (record[key] === null && !required.has(key) && !acceptsNull(property, definitions, 0)) delete record[key];
     else walk(record[key], property, definitions, depth + 1);
@@ -227,7 +228,7 @@ function pickMember(value: object, members: JsonSchema[], definitions: Record<st
     const properties = resolved.properties as Record<string, JsonSchema> | undefined;
     if (!properties) continue;
     const record = value as Record<string, unknown>;
-    const fits = Object.keys(record).every((key) => key in properties) &&
+    const fits = Object.keys(record).every((key) => Object.prototype.hasOwnProperty.call(properties, key)) &&
       Object.keys(properties).every((key) => {
         const tag = resolve(properties[key]!, definitions);
         return !("const" in tag) || record[key] === tag.const;

@@ -184,13 +184,20 @@ test("a field named like a prototype getter becomes an own property instead of t
   expect(value.label).toBe("from model");
 });
 
-test("a `__proto__` key in a reply stays a plain own property and cannot swap the prototype", async () => {
-  const value = (await run(
-    spec({ type: "object", properties: { name: { type: "string" } } }, { value: { kind: "class", class: () => Pet } }),
-    JSON.parse('{"name": "Rex", "__proto__": {"evil": true}}'),
-  )) as Pet & { evil?: boolean };
-  expect(value).toBeInstanceOf(Pet);
-  expect(Object.getPrototypeOf(value)).toBe(Pet.prototype);
-  expect(value.evil).toBeUndefined();
-  expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toEqual({ evil: true });
+test("a `__proto__` key in a reply is refused and repaired, never an own property of the result", async () => {
+  const model = scriptedModel(['{"value": {"name": "Rex", "__proto__": {"evil": true}}}', { value: { name: "Rex" } }]);
+  configure({ model });
+  try {
+    const value = (await invoke(
+      spec({ type: "object", properties: { name: { type: "string" } } }, { value: { kind: "class", class: () => Pet } }),
+      undefined,
+      [],
+    )) as Pet & { evil?: boolean };
+    expect(value).toBeInstanceOf(Pet);
+    expect(Object.getPrototypeOf(value)).toBe(Pet.prototype);
+    expect(Object.getOwnPropertyNames(value)).toEqual(["name"]);
+    expect(model.requests[1]!.messages.at(-1)!.content).toContain('value: the key "__proto__" is not allowed');
+  } finally {
+    configure({ model: undefined });
+  }
 });
