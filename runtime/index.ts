@@ -20,6 +20,7 @@ export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, Cach
 export { configure, withCallOptions } from "./config";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
+export { registerSecret } from "./redact";
 
 // Traces, hyperparameters, chat chains
 export { withTrace, TraceRecorder, traced, configureTracing, readTrace, traceSpans, TRACE_FORMAT, TRACE_VERSION } from "./tracing";

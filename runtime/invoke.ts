@@ -1,5 +1,5 @@
 import { linkedController, raceAbort } from "./abort";
-import { addUsage, zeroUsage, type CallInfo } from "./call-info";
+import { addUsage, redactCallInfo, zeroUsage, type CallInfo } from "./call-info";
 import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./chat-chain";
 import { currentScope, currentSettings, type CallScope } from "./config";
 import { bindModel, boundModelOf } from "./decorator";
@@ -77,6 +77,7 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     throw (info.error = asStrategyError(error, spec));
   } finally {
     info.durationMs = performance.now() - started;
+    redactCallInfo(info);
     span?.end(info);
     report(info, scope);
   }
