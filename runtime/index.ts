@@ -13,7 +13,7 @@ export { scriptedModel } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply } from "./models/scripted";
 
 // Offline: record/replay for tests, a persistent reply cache
-export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError } from "./offline";
+export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError, RecordingWriteError } from "./offline";
 export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, CacheOptions, CacheStats, RecordingMissReason } from "./offline";
 
 // Settings, cancellation, call metadata
