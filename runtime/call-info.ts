@@ -61,6 +61,7 @@ export function addUsage(sum: Usage, add: Usage | undefined): void {
  */
 export function redactCallInfo(info: CallInfo): void {
   if (!hasKnownSecrets()) return;
+  info.model = redactKnown(info.model);
   info.input = redactValue(info.input, { names: false });
   if (info.messages.some((message) => redactKnown(message.content) !== message.content)) {
     info.messages = info.messages.map((message) => ({ role: message.role, content: redactKnown(message.content) }));

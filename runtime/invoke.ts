@@ -17,6 +17,7 @@ import {
 import type { Completion, CompletionRequest, LanguageModel } from "./model";
 import { specWithHyperparameters } from "./hyperparameters";
 import { parseReply } from "./parse";
+import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
@@ -173,7 +174,7 @@ function notifyAccepted(onAccepted: () => void, spec: CallSpec): void {
   try {
     onAccepted();
   } catch (error) {
-    process.emitWarning(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`, {
+    process.emitWarning(redactText(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`), {
       code: "LLM_STRATEGY_ACCEPT_HOOK_FAILED",
     });
   }
@@ -268,7 +269,7 @@ function report(info: CallInfo, scope: CallScope | undefined): void {
     try {
       hook(info);
     } catch (error) {
-      process.emitWarning(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`, {
+      process.emitWarning(redactText(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`), {
         code: "LLM_STRATEGY_HOOK_FAILED",
       });
     }

@@ -485,5 +485,5 @@ function describeModel(model: LanguageModel): { provider: string; model: string 
   const colon = model.id.indexOf(":");
   const provider = colon > 0 ? model.id.slice(0, colon) : model.id;
   const own = (model as { model?: unknown }).model;
-  return { provider, model: typeof own === "string" ? own : colon > 0 ? model.id.slice(colon + 1) : model.id };
+  return { provider: redactKnown(provider), model: redactKnown(typeof own === "string" ? own : colon > 0 ? model.id.slice(colon + 1) : model.id) };
 }

@@ -306,3 +306,21 @@ describe("the rules", () => {
     expect(redactText(plain)).toBe(plain);
   });
 });
+
+test("warnings: an onCall hook that throws a secret is reported without it", async () => {
+  const secret = "HOOK-SECRET-77aa01";
+  registerSecret(secret);
+  // Jest's sandboxed `process` does not receive the real process's "warning" events; watch the call instead.
+  const emitWarning = jest.spyOn(process, "emitWarning").mockImplementation(() => {});
+  try {
+    const scripted: LanguageModel = { id: "custom:hook", options: {}, complete: async () => ({ text: '{"value": 42}' }) };
+    const hook = () => {
+      throw new Error(`could not log in with ${secret}`);
+    };
+    await expect(withCallOptions({ model: scripted, onCall: hook }, () => customer().age)).resolves.toBe(42);
+    const messages = emitWarning.mock.calls.map(([message]) => String(message));
+    expect(messages).toEqual(["An llm-strategy onCall hook threw: could not log in with [redacted]"]);
+  } finally {
+    emitWarning.mockRestore();
+  }
+});
