@@ -5,12 +5,15 @@
  *
  * Tests run as root, where permission bits stop nothing; an unwritable place is made in ways
  * that stop root too: a path under a regular file (its "folder" cannot be created: ENOTDIR),
- * and a path that is itself a directory.
+ * a path that is itself a directory, and a read-only folder (mode 555) used by a child process
+ * running as `nobody` (as the current user when the tests do not run as root).
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { cached, scriptedModel, withCallOptions, type CachedModel, type CallInfo, type CompletionRequest, type LanguageModel } from "../../runtime";
+import { REPO_ROOT } from "../helpers/compile";
 import { Customer, customerJson, inputOf } from "../runtime/customer-specs";
 import { bytesOf, temporaryFolder } from "./helpers";
 
@@ -62,7 +65,10 @@ describe("a damaged cache file: calls go to the model, one warning, the file unt
         const db = new Database(file);
         db.exec("CREATE TABLE filler (text TEXT); ");
         const insert = db.prepare("INSERT INTO filler VALUES (?)");
-        for (let index = 0; index < 2000; index++) insert.run(`row ${index} `.repeat(20));
+        // One transaction: 2000 separate ones take seconds of fsync on a busy disk.
+        db.transaction(() => {
+          for (let index = 0; index < 2000; index++) insert.run(`row ${index} `.repeat(20));
+        })();
         db.close();
         fs.truncateSync(file, Math.floor(fs.statSync(file).size / 3));
       },
@@ -152,3 +158,49 @@ test("a healthy cache gives no warning", async () => {
   expect(replies.stats).toEqual({ hits: 1, misses: 1, stores: 1 });
   expect(warnings()).toEqual([]);
 });
+
+test("a read-only folder (a real one, for a user who is not root): the cache is skipped with one warning; recording there fails before the model is asked", async () => {
+  const readOnly = path.join(folder.dir, "read-only");
+  fs.mkdirSync(readOnly);
+  // A cache that already holds the reply, made while the folder was writable.
+  const cacheFile = path.join(readOnly, "replies.sqlite");
+  const warm = cached(scriptedModel(ageOf), { path: cacheFile });
+  await age(1990, warm);
+  warm.close();
+  const before = bytesOf(cacheFile);
+  fs.chmodSync(folder.dir, 0o755);
+  fs.chmodSync(readOnly, 0o555);
+  const recordingFile = path.join(readOnly, "recording.json");
+
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "read-only-child.ts"), cacheFile, recordingFile],
+      { cwd: REPO_ROOT, ...asNobody, env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"), LLM_STRATEGY_RECORDING: "" } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+  fs.chmodSync(readOnly, 0o755);
+  // Node prints the warning on stderr too; anything else there is a failure.
+  expect({ code: result.code, stderr: result.stderr.replace(/^\(node:\d+\) \[LLM_STRATEGY_CACHE_UNAVAILABLE\] Warning: .*\n(\(Use `node --trace-warnings.*\n)?/m, "") }).toEqual({ code: 0, stderr: "" });
+  const report = JSON.parse(result.stdout) as {
+    uid: number;
+    fromCache: number;
+    askedByCache: number;
+    recorded: { error?: string; path?: string; message?: string };
+    askedInAll: number;
+    warnings: { code?: string; message: string }[];
+  };
+  expect(report.uid).toBe(process.getuid?.() === 0 ? 65534 : process.getuid?.());
+  expect(report.fromCache).toBe(32);
+  expect(report.askedByCache).toBe(1);
+  expect(report.warnings).toHaveLength(1);
+  expect(report.warnings[0]!.code).toBe("LLM_STRATEGY_CACHE_UNAVAILABLE");
+  expect(report.warnings[0]!.message).toContain(`The reply cache ${cacheFile}`);
+  expect(report.recorded).toEqual(expect.objectContaining({ error: "RecordingWriteError", path: recordingFile }));
+  expect(report.recorded.message).toContain("The model was not asked");
+  expect(report.askedInAll).toBe(1);
+  expect(bytesOf(cacheFile).equals(before)).toBe(true);
+  expect(fs.existsSync(recordingFile)).toBe(false);
+}, 120_000);
