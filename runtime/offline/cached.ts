@@ -179,7 +179,11 @@ export function cached(model: LanguageModel, options: CacheOptions = {}): Cached
           if (!target) return;
           if (target.moved?.()) {
             warnOnce("moved", `cached(): the reply cache ${file} was deleted or replaced while in use; a new one is opened at the same path.`);
-            target.close();
+            try {
+              target.close();
+            } catch {
+              // the old file is gone; its last recency updates with it
+            }
             store = undefined;
             if (!(target = usable())) return;
           }
