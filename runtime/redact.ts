@@ -77,10 +77,11 @@ export function redactKnown(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Text: messages, URLs
 
+// Every scan below stops at the next delimiter, so a long hostile text costs linear time.
 /** `scheme://user:pass@` in free text. */
-const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
 /** `?name=value` / `&name=value` in free text. */
-const QUERY_PARAMETER = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
+const QUERY_PARAMETER = /([?&;])([^=&?;#\s"'<>]+)=([^&?;#\s"'<>]*)/g;
 /** An HTTP authorization value in free text: `Bearer sk-...`, `Basic dXNlcjpw...` (16 characters or more, so prose such as "Basic authentication" stays). */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g;
 
