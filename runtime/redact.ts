@@ -15,10 +15,12 @@
 export const REDACTED = "[redacted]";
 
 /**
- * Shorter values are not replaced as text: they would match ordinary words and numbers. Such a
- * value is still redacted where its name marks it (options, headers, URLs).
+ * Shorter values are not replaced as text: they would match ordinary words, and placeholders
+ * such as `test-key` or `stand-in` (local servers take any key) would be cut out of model names
+ * and prompts. Real keys are far longer. A short value is still redacted where its name marks it
+ * (options, headers, URLs).
  */
-export const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 12;
 
 /** Ends of normalised names (lower case, no `-`, `_`, `.`, spaces) that mark a secret: `openaiApiKey`, `x-api-key`, `client_secret`, `githubToken`. */
 const SECRET_NAME_END =
@@ -50,7 +52,7 @@ let ordered: string[] = [];
  * Adds a secret value: from now on it is replaced by `[redacted]` in error messages, `CallInfo`,
  * traces, recording files and caches of this process. `openAI()` registers its API key, the
  * credentials in its `baseURL` and secret-named values of `extraBody` and `headers` itself;
- * call this for secrets a custom model holds. Values shorter than 6 characters are ignored.
+ * call this for secrets a custom model holds. Values shorter than 12 characters are ignored.
  */
 export function registerSecret(value: unknown): void {
   if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) return;
