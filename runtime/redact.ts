@@ -30,10 +30,20 @@ const SECRET_NAMES = new Set(["auth", "bearer", "pwd", "sig", "signature"]);
 /** Query parameters that carry keys besides the names above (`?key=` of Google-style APIs, `?code=` of Azure Functions). */
 const SECRET_QUERY_NAMES = new Set(["key", "code"]);
 
+/** Names judged so far: trace snapshots ask for every key of every object, and keys repeat. */
+const judged = new Map<string, boolean>();
+const MAX_JUDGED = 4096;
+
 /** Whether a property, header or option of this name holds a secret. `maxTokens`, `promptTokens` do not (plural). */
 export function isSecretName(name: string): boolean {
-  const normalised = name.toLowerCase().replace(/[-_.\s]/g, "");
-  return SECRET_NAMES.has(normalised) || SECRET_NAME_END.test(normalised);
+  let secret = judged.get(name);
+  if (secret === undefined) {
+    const normalised = name.toLowerCase().replace(/[-_.\s]/g, "");
+    secret = SECRET_NAMES.has(normalised) || SECRET_NAME_END.test(normalised);
+    if (judged.size >= MAX_JUDGED) judged.clear();
+    judged.set(name, secret);
+  }
+  return secret;
 }
 
 function isSecretQueryName(name: string): boolean {
