@@ -1,10 +1,12 @@
 import type { Attempt, LLMStrategyError } from "./errors";
 import type { ChatMessage, ModeFallback, Usage } from "./model";
+import { hasKnownSecrets, redactKnown, redactText, redactValue } from "./redact";
 
 /**
  * What happened in one stub call, success or failure. Read it through an `onCall` hook
  * (`configure({ onCall })` for every call, `withCallOptions({ onCall }, fn)` for the calls
- * inside `fn`).
+ * inside `fn`). It holds no known secret (`registerSecret`; an `openAI()` model's API key and
+ * URL credentials): one that appears in the input, messages, replies or errors is `[redacted]`.
  */
 export interface CallInfo {
   /** The stub's spec id, e.g. `src/customer.ts:12 Customer.age`. */
@@ -49,4 +51,24 @@ export function addUsage(sum: Usage, add: Usage | undefined): void {
   sum.promptTokens += add.promptTokens;
   sum.completionTokens += add.completionTokens;
   sum.totalTokens += add.totalTokens;
+}
+
+/**
+ * Replaces known secrets in what a `CallInfo` keeps (inputs, messages, replies, errors, fallback
+ * reasons) before anyone sees it. Objects the caller or a chat chain still uses (inputs,
+ * messages) are copied when they change, never edited; attempts belong to the call and are
+ * edited in place (so `LLMOutputError.attempts` is clean too). Free when no secret is registered.
+ */
+export function redactCallInfo(info: CallInfo): void {
+  if (!hasKnownSecrets()) return;
+  info.model = redactKnown(info.model);
+  info.input = redactValue(info.input, { names: false });
+  if (info.messages.some((message) => redactKnown(message.content) !== message.content)) {
+    info.messages = info.messages.map((message) => ({ role: message.role, content: redactKnown(message.content) }));
+  }
+  for (const attempt of info.attempts) {
+    attempt.reply = redactKnown(attempt.reply);
+    attempt.errors = attempt.errors.map(redactKnown);
+  }
+  for (const fallback of info.fallbacks) fallback.reason = redactText(fallback.reason);
 }

@@ -1,17 +1,21 @@
 import { howToCompile } from "./build-route";
 import type { ReplySource, Usage } from "./model";
+import { redactText, scrubError } from "./redact";
 
 /**
  * Base class of every error the runtime throws, so
  * `catch (e) { if (e instanceof LLMStrategyError) ... }` catches them all.
  * `stub` names the stub call that failed (its spec id) when there was one.
+ * Messages and causes never hold secrets: known secret values (API keys, URL credentials),
+ * URL credentials and key-like query parameters are replaced by `[redacted]`.
  */
 export class LLMStrategyError extends Error {
   override name = "LLMStrategyError";
   /** Spec id of the stub whose call failed, e.g. `src/customer.ts:12 Customer.age`. */
   stub?: string;
   constructor(message: string, options?: { cause?: unknown; stub?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(redactText(message), options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.cause !== undefined) scrubError(options.cause);
     if (options?.stub !== undefined) this.stub = options.stub;
   }
 }

@@ -13,13 +13,14 @@ export { scriptedModel } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply } from "./models/scripted";
 
 // Offline: record/replay for tests, a persistent reply cache
-export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError } from "./offline";
+export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError, RecordingWriteError } from "./offline";
 export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, CacheOptions, CacheStats, RecordingMissReason } from "./offline";
 
 // Settings, cancellation, call metadata
 export { configure, withCallOptions, DEFAULT_MAX_REPLY_BYTES } from "./config";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
+export { registerSecret } from "./redact";
 
 // Traces, hyperparameters, chat chains
 export { withTrace, TraceRecorder, traced, configureTracing, readTrace, traceSpans, TRACE_FORMAT, TRACE_VERSION } from "./tracing";

@@ -1,5 +1,5 @@
 import { linkedController, raceAbort } from "./abort";
-import { addUsage, zeroUsage, type CallInfo } from "./call-info";
+import { addUsage, redactCallInfo, zeroUsage, type CallInfo } from "./call-info";
 import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./chat-chain";
 import { currentScope, currentSettings, type CallScope } from "./config";
 import { bindModel, boundModelOf } from "./decorator";
@@ -18,6 +18,7 @@ import {
 import type { Completion, CompletionRequest, LanguageModel } from "./model";
 import { specWithHyperparameters } from "./hyperparameters";
 import { parseReply } from "./parse";
+import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
@@ -78,6 +79,7 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     throw (info.error = asStrategyError(error, spec));
   } finally {
     info.durationMs = performance.now() - started;
+    redactCallInfo(info);
     span?.end(info);
     report(info, scope);
   }
@@ -208,7 +210,7 @@ function notifyAccepted(onAccepted: () => void, spec: CallSpec): void {
   try {
     onAccepted();
   } catch (error) {
-    process.emitWarning(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`, {
+    process.emitWarning(redactText(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`), {
       code: "LLM_STRATEGY_ACCEPT_HOOK_FAILED",
     });
   }
@@ -326,7 +328,7 @@ function report(info: CallInfo, scope: CallScope | undefined): void {
     try {
       hook(info);
     } catch (error) {
-      process.emitWarning(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`, {
+      process.emitWarning(redactText(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`), {
         code: "LLM_STRATEGY_HOOK_FAILED",
       });
     }

@@ -4,6 +4,7 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "ope
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { toStrictSchema } from "../strict-schema";
 
 /**
@@ -18,12 +19,28 @@ export type OpenAIMode = "structured" | "tools" | "json" | "prompt";
 export interface OpenAIOptions {
   /** Model name. Default: env `OPENAI_MODEL`, else `"gpt-4o-mini"`. */
   model?: string;
-  /** API key. Default: env `OPENAI_API_KEY`; for an endpoint other than api.openai.com, a placeholder (local servers need none). */
+  /**
+   * API key, sent as `Authorization: Bearer`. Default: env `OPENAI_API_KEY`; for an endpoint other
+   * than api.openai.com, a placeholder (local servers need none). Never shown: errors, `CallInfo`,
+   * traces, recordings and caches carry `[redacted]` wherever it would appear.
+   */
   apiKey?: string;
-  /** Endpoint. Default: env `OPENAI_BASE_URL`, else `https://api.openai.com/v1`. Ollama, vLLM, llama.cpp, LM Studio work. */
+  /**
+   * Endpoint. Default: env `OPENAI_BASE_URL`, else `https://api.openai.com/v1`. Ollama, vLLM,
+   * llama.cpp, LM Studio work. Credentials in it are used and never shown: user info
+   * (`https://user:pass@host/v1`) is sent as `Authorization: Basic` (replacing the bearer key), query
+   * parameters (`?api-key=...`) are sent with every request; messages show the URL with
+   * `[redacted]` for the user info and key-like query values.
+   */
   baseURL?: string;
-  /** An existing client; `apiKey`, `baseURL` then come from it. */
+  /** An existing client; `apiKey`, `baseURL` then come from it (its key is redacted like `apiKey`). */
   client?: OpenAI;
+  /**
+   * HTTP headers sent with every request (e.g. `{ "api-key": "..." }` for Azure), after the SDK's
+   * own. Secret-looking ones (`authorization`, `api-key`, `x-api-key`, `...token`, ...) are
+   * redacted wherever their values would appear. Default: none.
+   */
+  headers?: Record<string, string>;
   /** Sampling temperature. Default: the provider's. */
   temperature?: number;
   /** Most tokens in a reply (`max_completion_tokens` at api.openai.com, `max_tokens` elsewhere). Default: the provider's. */
@@ -44,7 +61,11 @@ export interface OpenAIOptions {
   retryDelayMs?: number;
   /** Timeout of each HTTP request, in milliseconds (retried as above). Default 600000 (10 minutes, as the SDK's). */
   timeoutMs?: number;
-  /** Extra fields merged into every request body, for provider-specific parameters. */
+  /**
+   * Extra fields merged into every request body, for provider-specific parameters. Part of the
+   * model's `options` (so of cache and recording keys), with values under secret-looking names
+   * (`api_key`, `token`, `password`, ... at any depth) as `[redacted]`. Default: none.
+   */
   extraBody?: Record<string, unknown>;
 }
 
@@ -62,22 +83,39 @@ const schemaModes = new Map<string, OpenAIMode>();
 export class OpenAIModel implements LanguageModel {
   readonly id: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The endpoint as shown in messages: user info and key-like query values as `[redacted]`. */
   readonly baseURL: string;
   readonly model: string;
   private readonly settings: OpenAIOptions;
+  /** The endpoint requests go to: without user info and query (they go as headers and query parameters). */
+  private readonly endpointURL: string;
+  private readonly defaultQuery: Record<string, string> | undefined;
+  private readonly defaultHeaders: Record<string, string> | undefined;
   private readonly limit: ConcurrencyLimit;
   private client: OpenAI | undefined;
 
   constructor(options: OpenAIOptions = {}) {
     this.settings = options;
     this.model = options.model ?? env("OPENAI_MODEL") ?? "gpt-4o-mini";
-    this.baseURL = (options.client?.baseURL ?? options.baseURL ?? env("OPENAI_BASE_URL") ?? OPENAI_BASE_URL).replace(/\/+$/, "");
+    const rawURL = (options.client?.baseURL ?? options.baseURL ?? env("OPENAI_BASE_URL") ?? OPENAI_BASE_URL).replace(/\/+$/, "");
+    // Registered before anything can fail, so no message ever shows them.
+    registerSecret(options.client?.apiKey);
+    registerSecret(options.apiKey ?? env("OPENAI_API_KEY"));
+    for (const secret of secretsOfUrl(rawURL)) registerSecret(secret);
+    registerSecretsIn(options.extraBody);
+    registerSecretsIn(options.headers);
+    this.baseURL = redactUrl(rawURL);
+    const endpoint = splitCredentials(rawURL);
+    this.endpointURL = endpoint.url;
+    this.defaultQuery = endpoint.query;
+    this.defaultHeaders = endpoint.authorization || options.headers ? { ...options.headers, ...endpoint.authorization } : undefined;
     this.id = `openai:${this.model}`;
     // What changes replies, for cache and recording keys; no secrets, no host (the same model may be served from several).
     const keyed: Record<string, unknown> = {};
-    for (const key of ["temperature", "maxTokens", "topP", "seed", "stop", "mode", "extraBody"] as const) {
+    for (const key of ["temperature", "maxTokens", "topP", "seed", "stop", "mode"] as const) {
       if (options[key] !== undefined) keyed[key] = options[key];
     }
+    if (options.extraBody !== undefined) keyed.extraBody = redactValue(options.extraBody);
     this.options = Object.freeze(keyed);
     const concurrency = options.maxConcurrency ?? 16;
     if (!(concurrency >= 1)) throw new ConfigurationError(`openAI: maxConcurrency must be at least 1, got ${concurrency}.`);
@@ -90,7 +128,7 @@ export class OpenAIModel implements LanguageModel {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    const endpoint = `${this.baseURL}|${this.model}`;
+    const endpoint = `${this.endpointURL}|${this.model}`;
     const schemaKey = `${endpoint}|${request.spec.hash}`;
     let mode = this.settings.mode ?? schemaModes.get(schemaKey) ?? endpointModes.get(endpoint) ?? "structured";
     const fallbacks: ModeFallback[] = [];
@@ -102,7 +140,7 @@ export class OpenAIModel implements LanguageModel {
       } catch (error) {
         const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
         if (this.settings.mode || !next || !rejectsMode(error)) throw this.requestError(error, request, mode);
-        const reason = (error as Error).message;
+        const reason = redactText((error as Error).message);
         fallbacks.push({ from: mode, to: next, reason });
         // A rejected schema says nothing about the endpoint's other schemas.
         if (/invalid schema/i.test(reason)) schemaModes.set(schemaKey, next);
@@ -158,7 +196,7 @@ export class OpenAIModel implements LanguageModel {
     const { temperature, maxTokens, topP, seed, stop } = this.settings;
     if (temperature !== undefined) body.temperature = temperature;
     if (maxTokens !== undefined) {
-      if (this.baseURL === OPENAI_BASE_URL) body.max_completion_tokens = maxTokens;
+      if (this.endpointURL === OPENAI_BASE_URL) body.max_completion_tokens = maxTokens;
       else body.max_tokens = maxTokens;
     }
     if (topP !== undefined) body.top_p = topP;
@@ -184,7 +222,7 @@ export class OpenAIModel implements LanguageModel {
     if (this.settings.client) return (this.client = this.settings.client);
     let apiKey = this.settings.apiKey ?? env("OPENAI_API_KEY");
     if (!apiKey) {
-      if (this.baseURL === OPENAI_BASE_URL) {
+      if (this.endpointURL === OPENAI_BASE_URL) {
         throw new ConfigurationError(
           `openAI: no API key for ${OPENAI_BASE_URL}. Set the OPENAI_API_KEY environment variable or pass openAI({ apiKey }); ` +
             `for a local server set OPENAI_BASE_URL or openAI({ baseURL }).`,
@@ -193,7 +231,13 @@ export class OpenAIModel implements LanguageModel {
       apiKey = "no-key"; // local servers ignore it; the SDK refuses to start without one
     }
     const { default: OpenAIClient } = require("openai") as typeof import("openai");
-    return (this.client = new OpenAIClient({ apiKey, baseURL: this.baseURL, maxRetries: 0 }));
+    return (this.client = new OpenAIClient({
+      apiKey,
+      baseURL: this.endpointURL,
+      maxRetries: 0,
+      ...(this.defaultQuery ? { defaultQuery: this.defaultQuery } : {}),
+      ...(this.defaultHeaders ? { defaultHeaders: this.defaultHeaders } : {}),
+    }));
   }
 
   /** Turns an SDK error into ours, with a message that says what to do. */
@@ -250,6 +294,35 @@ export class OpenAIModel implements LanguageModel {
  */
 export function openAI(options: OpenAIOptions = {}): OpenAIModel {
   return new OpenAIModel(options);
+}
+
+/**
+ * `baseURL` as the SDK can use it: fetch refuses URLs with user info, and the SDK appends the
+ * path after a query string. So user info becomes a Basic authorization header (as curl sends
+ * it) and the query becomes query parameters of every request.
+ */
+function splitCredentials(rawURL: string): { url: string; query?: Record<string, string>; authorization?: { Authorization: string } } {
+  let url: URL;
+  try {
+    url = new URL(rawURL);
+  } catch {
+    return { url: rawURL };
+  }
+  if (!url.username && !url.password && !url.search) return { url: rawURL };
+  const result: { url: string; query?: Record<string, string>; authorization?: { Authorization: string } } = { url: rawURL };
+  if (url.username || url.password) {
+    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64");
+    registerSecret(basic);
+    result.authorization = { Authorization: `Basic ${basic}` };
+    url.username = "";
+    url.password = "";
+  }
+  if (url.search) {
+    result.query = Object.fromEntries(url.searchParams);
+    url.search = "";
+  }
+  result.url = url.toString().replace(/\/+$/, "");
+  return result;
 }
 
 function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolean): Completion {

@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import { ConfigurationError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
+import { redactKnown, redactText } from "../redact";
+import { OfflineFileError } from "./errors";
 import { RECORDING_MARK } from "./index";
 import { requestKey } from "./key";
 import { MemoryReplyStore, type ReplyStore } from "./reply-store";
@@ -71,8 +73,13 @@ export interface CachedModel extends LanguageModel {
  * With a `recording()` in tests, put the recording outside: `recording(cached(model), ...)`,
  * so every request reaches the recording file (a cache hit inside `cached(recording(...))` is
  * never recorded, and a replay in CI without that cache would miss it).
- * @throws ConfigurationError for a bad option, or when `path` is given and better-sqlite3 is not installed.
- * @throws OfflineFileError (from a stub call) when the SQLite file is not a readable cache; it is never overwritten.
+ * The cache fails open: when its SQLite file cannot be opened, read or written (a folder that
+ * cannot be created or written, a corrupt or foreign file, a lock held past `busyTimeoutMs`),
+ * stub calls go to the model as if there were no cache, and one process warning
+ * (`LLM_STRATEGY_CACHE_UNAVAILABLE`) says why. A file that is not a readable cache is never
+ * written to; the cache stays off for the rest of the process (a busy lock only costs that one
+ * lookup or store). A file deleted or replaced while in use is opened anew at the next store.
+ * @throws ConfigurationError for a bad option, or (from a stub call) when `path` is given and better-sqlite3 is not installed.
  */
 export function cached(model: LanguageModel, options: CacheOptions = {}): CachedModel {
   if (!model || typeof model.complete !== "function") throw new ConfigurationError("cached(model, options): model must be a LanguageModel.");
@@ -89,6 +96,45 @@ export function cached(model: LanguageModel, options: CacheOptions = {}): Cached
   }
   const stats: CacheStats = { hits: 0, misses: 0, stores: 0 };
   let store: ReplyStore | undefined;
+  /** Set once the file proved unusable: stub calls then bypass the cache. */
+  let off = false;
+  const warned = new Set<string>();
+  const warnOnce = (kind: string, message: string): void => {
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    process.emitWarning(redactText(message), { code: "LLM_STRATEGY_CACHE_UNAVAILABLE" });
+  };
+  /** A store failure during a stub call: a warning, never the call's failure. */
+  const failOpen = (error: unknown, doing: "open" | "read" | "store"): void => {
+    // Not installed, or a bug: those are not the file's fault and stay errors.
+    if (!(error instanceof OfflineFileError)) throw error;
+    if (isBusy(error)) {
+      warnOnce("busy", `${error.message} This ${doing === "store" ? "reply was not stored" : "lookup went to the model"}; such misses are not warned about again.`);
+      return;
+    }
+    off = true;
+    try {
+      store?.close();
+    } catch {
+      // already broken; nothing more to lose
+    }
+    store = undefined;
+    warnOnce(
+      "off",
+      `cached(): could not ${doing === "open" ? "open" : doing === "read" ? "read" : "write"} the reply cache, so stub calls go to the model without it ` +
+        `for the rest of this process. ${error.message}`,
+    );
+  };
+  /** The store for a stub call, or undefined when the cache is off. */
+  const usable = (): ReplyStore | undefined => {
+    if (off) return undefined;
+    try {
+      return opened();
+    } catch (error) {
+      failOpen(error, "open");
+      return undefined;
+    }
+  };
   // Opened at the first call, so declaring a cached model (say in a decorator at module scope) touches no disk.
   const opened = (): ReplyStore =>
     (store ??= file
@@ -106,7 +152,15 @@ export function cached(model: LanguageModel, options: CacheOptions = {}): Cached
     close: () => store?.close(),
     async complete(request: CompletionRequest): Promise<Completion> {
       const key = requestKey(model, request);
-      const hit = opened().get(key);
+      let hit: ReturnType<ReplyStore["get"]>;
+      const current = usable();
+      if (current) {
+        try {
+          hit = current.get(key);
+        } catch (error) {
+          failOpen(error, "read");
+        }
+      }
       if (hit) {
         stats.hits++;
         return fromStoredReply(hit, "cache");
@@ -121,16 +175,38 @@ export function cached(model: LanguageModel, options: CacheOptions = {}): Cached
         ...completion,
         onAccepted: () => {
           innerAccepted?.();
-          opened().set(key, toStoredReply(completion, { readable: false, usage: false }), {
-            stub: request.spec.id,
-            hash: request.spec.hash,
-            model: model.id,
-          });
-          stats.stores++;
+          let target = usable();
+          if (!target) return;
+          if (target.moved?.()) {
+            warnOnce("moved", `cached(): the reply cache ${file} was deleted or replaced while in use; a new one is opened at the same path.`);
+            try {
+              target.close();
+            } catch {
+              // the old file is gone; its last recency updates with it
+            }
+            store = undefined;
+            if (!(target = usable())) return;
+          }
+          try {
+            target.set(key, toStoredReply(completion, { readable: false, usage: false }), {
+              stub: request.spec.id,
+              hash: request.spec.hash,
+              model: redactKnown(model.id),
+            });
+            stats.stores++;
+          } catch (error) {
+            failOpen(error, "store");
+          }
         },
       };
     },
   };
+}
+
+/** Another connection held the lock past the busy timeout: a passing condition, not a broken file. */
+function isBusy(error: OfflineFileError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED");
 }
 
 function checkOptions(options: CacheOptions): void {

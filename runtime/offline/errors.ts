@@ -16,6 +16,15 @@ export class OfflineFileError extends ConfigurationError {
 }
 
 /**
+ * A recording file cannot be written: its folder cannot be created or written, or its path is
+ * taken by something that is not a file. `recording()` checks this before it asks the model, so
+ * no paid request is lost; `path` names the file.
+ */
+export class RecordingWriteError extends OfflineFileError {
+  override name = "RecordingWriteError";
+}
+
+/**
  * Why a replay found no recorded reply:
  * - `"no-file"`: the recording file does not exist;
  * - `"stub"`: nothing was ever recorded for this stub;

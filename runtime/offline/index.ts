@@ -7,7 +7,7 @@ import type { LanguageModel } from "../model";
 import type { CachedModel, CacheOptions } from "./cached";
 import type { RecordingModel, RecordingOptions } from "./recording";
 
-export { OfflineFileError, RecordingMissError, type RecordingMissReason } from "./errors";
+export { OfflineFileError, RecordingMissError, RecordingWriteError, type RecordingMissReason } from "./errors";
 export type { CachedModel, CacheOptions, CacheStats } from "./cached";
 export type { RecordingModel, RecordingOptions, RecordingMode } from "./recording";
 
@@ -29,6 +29,7 @@ export const RECORDING_MODE_ENV = "LLM_STRATEGY_RECORDING";
  * @throws RecordingMissError (from a stub call) in replay mode when a request was not recorded;
  *   its message says whether the stub's prompt or schema changed since, and how to re-record.
  * @throws OfflineFileError (from a stub call) when the file is not a readable recording; it is never overwritten.
+ * @throws RecordingWriteError (from a stub call, before the model is asked) when the file cannot be written.
  */
 export function recording(model: LanguageModel, options: RecordingOptions): RecordingModel {
   return (require("./recording") as typeof import("./recording")).recording(model, options);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ChatMessage, CompletionRequest, LanguageModel } from "../model";
+import { redactKnown, redactValue, registerSecretsIn } from "../redact";
 
 /**
  * What identifies one request for `recording()` and `cached()`: the same identity asks the
@@ -41,32 +42,36 @@ export function canonicalJson(value: unknown): string | undefined {
   return stringify(value);
 }
 
-/** Option names whose values never reach a file or a key, should a custom model put a secret there. */
-const SECRET_OPTION = /api[-_]?key|authori[sz]ation|secret|password|bearer|access[-_]?token|credential/i;
-
-/** The identity of a request, as plain canonical JSON values. */
+/**
+ * The identity of a request, as plain canonical JSON values, with no secret in it: options under
+ * secret-looking names (at any depth) and known secret values anywhere are `[redacted]`.
+ */
 export function identify(model: LanguageModel, request: CompletionRequest): RequestIdentity {
   const identity: RequestIdentity = {
     stub: request.spec.id,
     hash: request.spec.hash,
-    model: model.id,
-    modelOptions: canonical(redactSecrets(model.options)) as Record<string, unknown>,
-    input: canonical(request.input) as Record<string, unknown>,
-    turns: request.messages.slice(1).map((message) => ({ role: message.role, content: message.content })),
+    model: redactKnown(model.id),
+    modelOptions: redactValue(canonical(redactOptions(model.options))) as Record<string, unknown>,
+    input: redactValue(canonical(request.input), { names: false }) as Record<string, unknown>,
+    turns: request.messages.slice(1).map((message) => ({ role: message.role, content: redactKnown(message.content) })),
   };
   if (request.spec.typeArguments !== undefined) identity.typeArguments = request.spec.typeArguments;
   return identity;
 }
 
-/** The lookup key of an identity: SHA-256 (hex) of its canonical JSON, without the stub id (the hash already names the stub's content). */
+/**
+ * The lookup key of an identity: SHA-256 (hex) of its canonical JSON, without the stub id (the
+ * hash already names the stub's content). Known secrets are replaced in the text first, so an
+ * identity and its redacted copy (as a recording file keeps it) have the same key.
+ */
 export function keyOf(identity: Pick<RequestIdentity, "hash" | "model" | "modelOptions" | "input" | "turns">): string {
-  return sha256(canonicalJson([identity.hash, identity.model, identity.modelOptions, identity.input, identity.turns]));
+  return sha256(redactKnownJson(canonicalJson([identity.hash, identity.model, identity.modelOptions, identity.input, identity.turns])));
 }
 
 /** `keyOf(identify(model, request))` without building the canonical copies (the cache's hot path). */
 export function requestKey(model: LanguageModel, request: CompletionRequest): string {
   const turns = request.messages.length > 1 ? request.messages.slice(1).map((message) => ({ role: message.role, content: message.content })) : [];
-  return sha256(canonicalJson([request.spec.hash, model.id, redactSecrets(model.options), request.input, turns]));
+  return sha256(redactKnownJson(canonicalJson([request.spec.hash, model.id, redactOptions(model.options), request.input, turns])));
 }
 
 /**
@@ -85,12 +90,18 @@ export function canonical(value: unknown): unknown {
   return text === undefined ? null : JSON.parse(text);
 }
 
-function redactSecrets(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  let redacted: Record<string, unknown> | undefined;
-  for (const name of Object.keys(options)) {
-    if (SECRET_OPTION.test(name)) (redacted ??= { ...options })[name] = "[redacted]";
-  }
-  return redacted ?? options;
+/**
+ * Model options without secrets: values under secret-looking names, at any depth, are
+ * `[redacted]` (and registered, so they are redacted as text elsewhere too), should a custom
+ * model put a secret there.
+ */
+function redactOptions(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  registerSecretsIn(options);
+  return redactValue(options as Record<string, unknown>);
+}
+
+function redactKnownJson(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redactKnown(text);
 }
 
 function sha256(text: string | undefined): string {

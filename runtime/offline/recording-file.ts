@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { randomUUID } from "node:crypto";
 import type { ChatMessage } from "../model";
-import { OfflineFileError } from "./errors";
+import { OfflineFileError, RecordingWriteError } from "./errors";
+import { withFileLock } from "./file-lock";
 import { canonicalJson, keyOf, stubName, type RequestIdentity } from "./key";
 import { storedReplyProblem, type StoredReply } from "./stored-reply";
 
@@ -34,7 +36,9 @@ interface FileState {
  * The entries of one recording file, shared by every `recording()` of that file in the process.
  * Writes are serialised and coalesced (calls finishing together share one write), each an
  * atomic temp-file + rename, so a crash never leaves half a file and concurrent calls never
- * lose an entry. A file that cannot be read is reported and never written over.
+ * lose an entry. Processes sharing the file take turns through a lock file (`<file>.lock`):
+ * each write reads the file under the lock and merges what others recorded, so none loses an
+ * entry. A file that cannot be read is reported and never written over.
  */
 export class RecordingFile {
   private entries: Map<string, RecordedEntry> | undefined;
@@ -49,6 +53,8 @@ export class RecordingFile {
   private changes = 0;
   private written = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Set once a write probe succeeded. */
+  private writable = false;
 
   constructor(readonly path: string) {}
 
@@ -65,6 +71,33 @@ export class RecordingFile {
   /** Every entry, in file order. */
   all(): RecordedEntry[] {
     return [...this.load().values()];
+  }
+
+  /**
+   * Fails with a `RecordingWriteError` unless the file can be written: its folder can be made and
+   * written, and its path is not taken by a folder or another non-file. Checked before a model is
+   * asked, so a reply that could not be kept is never paid for.
+   */
+  async checkWritable(): Promise<void> {
+    if (this.writable) return;
+    const probe = `${this.path}.${randomUUID()}.probe`;
+    try {
+      await fs.promises.mkdir(path.dirname(this.path), { recursive: true });
+      const existing = await fs.promises.stat(this.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+      if (existing && !existing.isFile()) throw new Error(`the path is ${existing.isDirectory() ? "a directory" : "not a regular file"}`);
+      await fs.promises.writeFile(probe, "", { flag: "wx" });
+      await fs.promises.rm(probe, { force: true });
+    } catch (error) {
+      throw new RecordingWriteError(
+        `Cannot record to ${this.path}: ${(error as Error).message}. The model was not asked. ` +
+          `Give recording() a path in a folder this process can create and write, or use mode "replay".`,
+        { path: this.path, cause: error },
+      );
+    }
+    this.writable = true;
   }
 
   /** Adds (or replaces) an entry; resolves once it is on disk. */
@@ -109,27 +142,32 @@ export class RecordingFile {
   }
 
   private async write(): Promise<void> {
+    await fs.promises.mkdir(path.dirname(this.path), { recursive: true }).catch((error: unknown) => {
+      throw new RecordingWriteError(`Could not write the recording file ${this.path}: ${(error as Error).message}`, { path: this.path, cause: error });
+    });
+    await withFileLock(this.path, () => this.writeLocked());
+  }
+
+  /** Read, merge, write: under the lock, so another process's entries written before are kept. */
+  private async writeLocked(): Promise<void> {
     const entries = this.load();
     const upTo = this.changes;
-    const current = statOf(this.path);
-    if (current && !sameState(current, this.seen)) {
-      // Someone else wrote the file since we read it: keep their entries (ours win on equal keys).
-      const theirs = readRecordingFile(this.path);
-      for (const [key, entry] of theirs?.entries ?? []) if (!entries.has(key)) entries.set(key, entry);
-    }
+    // Read every time, not only when mtime/size changed: two writes can share both.
+    const theirs = statOf(this.path) ? readRecordingFile(this.path) : undefined;
+    // Keep others' entries (ours win on equal keys).
+    for (const [key, entry] of theirs?.entries ?? []) if (!entries.has(key)) entries.set(key, entry);
     for (const [key, entry] of entries) {
       const recorded = this.recordedHashes.get(stubKey(entry));
       if (recorded !== undefined && !recorded.has(entry.hash)) entries.delete(key);
     }
     const text = serialise(entries);
-    await fs.promises.mkdir(path.dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+    const temporary = `${this.path}.${process.pid}.${randomUUID()}.tmp`;
     try {
       await fs.promises.writeFile(temporary, text, "utf8");
       await fs.promises.rename(temporary, this.path);
     } catch (error) {
       await fs.promises.rm(temporary, { force: true });
-      throw new OfflineFileError(`Could not write the recording file ${this.path}: ${(error as Error).message}`, { path: this.path, cause: error });
+      throw new RecordingWriteError(`Could not write the recording file ${this.path}: ${(error as Error).message}`, { path: this.path, cause: error });
     }
     this.seen = statOf(this.path);
     this.written = upTo;
@@ -181,7 +219,9 @@ export function readRecordingFile(file: string): { entries: Map<string, Recorded
     text = fs.readFileSync(file, "utf8");
     state = { mtimeMs: stat.mtimeMs, size: stat.size };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    // ENOTDIR: a folder on the way is a file, so there is no recording either.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw new OfflineFileError(`Could not read the recording file ${file}: ${(error as Error).message}`, { path: file, cause: error });
   }
   const broken = (what: string, cause?: unknown): OfflineFileError =>

@@ -17,7 +17,8 @@ export interface RecordingOptions {
   /**
    * The recording file (JSON; relative to the working directory). Meant as one file per test
    * file, committed next to it, e.g. `__recordings__/customer.test.json`. Created on the first
-   * recorded reply, with its folders.
+   * recorded reply, with its folders. Several processes (parallel test workers) may record into
+   * one file at once: they take turns through `<path>.lock` and every entry is kept.
    */
   path: string;
   /**
@@ -56,6 +57,7 @@ export interface RecordingModel extends LanguageModel {
  * @throws RecordingMissError (from a stub call) in replay mode when a request was not recorded;
  *   its message says whether the stub's prompt or schema changed since, and how to re-record.
  * @throws OfflineFileError when the file is not a readable recording (it is never overwritten).
+ * @throws RecordingWriteError (from a stub call, before the model is asked) when the file cannot be written.
  */
 export function recording(model: LanguageModel, options: RecordingOptions): RecordingModel {
   if (!model || typeof model.complete !== "function") throw new ConfigurationError("recording(model, options): model must be a LanguageModel.");
@@ -79,6 +81,8 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
         }
         if (mode === "replay") throw missError(file, identify(model, request));
       }
+      // Before the model is asked: a reply that could not be kept would be paid for and lost.
+      await file.checkWritable();
       const completion = await model.complete(request);
       // The completion itself goes back unchanged (an inner cache's onAccepted still applies).
       await file.put(identify(model, request), toStoredReply(completion, { readable: true, usage: true }));

@@ -11,6 +11,8 @@ export interface ReplyStore {
   /** Removes every entry. */
   clear(): void;
   close(): void;
+  /** A file store: whether its file was deleted or replaced since it was opened (writes would be lost). */
+  moved?(): boolean;
 }
 
 /** Bounded LRU in this process's memory. */

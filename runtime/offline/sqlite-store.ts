@@ -31,6 +31,8 @@ export class SqliteReplyStore implements ReplyStore {
   private readonly touched = new Map<string, number>();
   private readonly touchAll: Transaction<() => void>;
   private readonly insert: Transaction<(key: string, reply: string, about: { stub: string; hash: string; model: string }) => void>;
+  /** The file's identity when opened, to notice it being deleted or replaced (SQLite would go on writing to the unlinked file). */
+  private readonly identity: { dev: number; ino: number } | undefined;
 
   constructor(
     readonly path: string,
@@ -43,7 +45,14 @@ export class SqliteReplyStore implements ReplyStore {
       fs.mkdirSync(nodePath.dirname(path), { recursive: true });
       return new SqliteDatabase(path, { timeout: busyTimeoutMs });
     });
-    this.guard(() => this.setUp());
+    try {
+      this.guard(() => this.setUp());
+    } catch (error) {
+      // Nothing was written to a file that failed here; closing leaves it exactly as it was.
+      this.db.close();
+      throw error;
+    }
+    this.identity = fileIdentity(path);
     this.statements = this.guard(() => ({
       get: this.db.prepare("SELECT reply, created_at FROM replies WHERE key = ?"),
       touch: this.db.prepare("UPDATE replies SET used_at = ? WHERE key = ?"),
@@ -100,6 +109,11 @@ export class SqliteReplyStore implements ReplyStore {
 
   size(): number {
     return this.guard(() => this.entries());
+  }
+
+  moved(): boolean {
+    const now = fileIdentity(this.path);
+    return this.identity !== undefined && (now === undefined || now.dev !== this.identity.dev || now.ino !== this.identity.ino);
   }
 
   clear(): void {
@@ -190,6 +204,15 @@ export class SqliteReplyStore implements ReplyStore {
 }
 
 const FIX = "The file was left unchanged. It only holds cached replies: move or delete it (and its -wal and -shm files), or give cached() another path.";
+
+function fileIdentity(file: string): { dev: number; ino: number } | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return { dev: stat.dev, ino: stat.ino };
+  } catch {
+    return undefined;
+  }
+}
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? "";

@@ -1,9 +1,11 @@
 import type { Completion, Usage } from "../model";
+import { redactKnown } from "../redact";
 
 /**
  * A model's reply as recordings and caches keep it: what the runtime needs to treat it exactly
  * as the original (text, finish reason, refusal, strict-mode null mapping, mode) and the usage.
- * Never the request's credentials, never call metadata such as fallbacks.
+ * Never the request's credentials, never call metadata such as fallbacks; a known secret value
+ * (see `registerSecret`) in the reply text is kept as `[redacted]`.
  *
  * `json` replaces `text` when the text is exactly the compact JSON of a value (as structured
  * output and tool calls send it), so a reviewer reads the reply as JSON rather than as one
@@ -21,11 +23,12 @@ export interface StoredReply {
 
 export function toStoredReply(completion: Completion, options: { readable: boolean; usage: boolean }): StoredReply {
   const stored: StoredReply = {};
-  const json = options.readable ? exactJson(completion.text) : undefined;
+  const text = redactKnown(completion.text);
+  const json = options.readable ? exactJson(text) : undefined;
   if (json) stored.json = json.value;
-  else stored.text = completion.text;
+  else stored.text = text;
   if (completion.finishReason !== undefined) stored.finishReason = completion.finishReason;
-  if (completion.refusal !== undefined) stored.refusal = completion.refusal;
+  if (completion.refusal !== undefined) stored.refusal = redactKnown(completion.refusal);
   if (options.usage && completion.usage) stored.usage = { ...completion.usage };
   if (completion.mode !== undefined) stored.mode = completion.mode;
   if (completion.nullMeansAbsent) stored.nullMeansAbsent = true;

@@ -4,6 +4,7 @@ import type { ChatMessage, CompletionRequest, LanguageModel } from "../model";
 import type { CallSpec } from "../spec";
 import { TRACE_FORMAT, TRACE_VERSION, type AttemptJson, type SpanJson, type TraceJson, type TraceValue } from "./format";
 import { activeTracer, configureOpenTelemetry, otelCapturesContent, parentContext, SPAN_KIND, STATUS_ERROR, type OtelAttribute, type OtelSpan } from "./otel";
+import { redactKnown, redactText } from "../redact";
 import { snapshot } from "./snapshot";
 
 /**
@@ -115,7 +116,7 @@ function errorName(error: unknown): string {
 function errorJson(error: unknown, capture: boolean): { name: string; message?: string } {
   const name = errorName(error);
   if (!capture) return { name };
-  return { name, message: error instanceof Error ? error.message : String(error) };
+  return { name, message: redactText(error instanceof Error ? error.message : String(error)) };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -379,7 +380,7 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
   if (info.model) json.model = info.model;
   if (info.mode !== undefined) json.mode = info.mode;
   json.usage = { ...info.usage };
-  if (info.fallbacks.length) json.fallbacks = info.fallbacks.map((fallback) => ({ ...fallback }));
+  if (info.fallbacks.length) json.fallbacks = info.fallbacks.map((fallback) => ({ ...fallback, reason: redactText(fallback.reason) }));
   if (info.parseRepaired) json.parseRepaired = true;
 
   const sent = (index: number): ChatMessage[] => {
@@ -391,7 +392,7 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
   const capture = node.capturing;
   if (capture) {
     json.input = snapshot(info.input) ?? {};
-    json.messages = first.map((message) => ({ role: message.role, content: message.content }));
+    json.messages = first.map((message) => ({ role: message.role, content: redactKnown(message.content) }));
   }
   const succeeded = info.error === undefined;
   json.attempts = info.attempts.map((attempt, index): AttemptJson => {
@@ -406,9 +407,9 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
       source: attempt.source ?? "model",
     };
     if (capture) {
-      if (index > 0 && ask) record.repair = sent(index).slice(first.length).map((message) => ({ role: message.role, content: message.content }));
-      record.reply = attempt.reply;
-      if (attempt.errors.length) record.errors = [...attempt.errors];
+      if (index > 0 && ask) record.repair = sent(index).slice(first.length).map((message) => ({ role: message.role, content: redactKnown(message.content) }));
+      record.reply = redactKnown(attempt.reply);
+      if (attempt.errors.length) record.errors = attempt.errors.map(redactKnown);
     }
     if (attempt.usage) record.usage = { ...attempt.usage };
     if (attempt.finishReason !== undefined) record.finishReason = attempt.finishReason;
@@ -460,11 +461,13 @@ function emitChatSpans(node: SpanNode, asks: Ask[], info: CallInfo): void {
     if (content) {
       const mode = attempt?.mode;
       const messages = mode !== undefined && SCHEMA_SENT_MODES.has(mode) ? ask.request.messagesIfSchemaSent : ask.request.messages;
-      attributes["gen_ai.input.messages"] = JSON.stringify(messages.map((message) => ({ role: message.role, parts: [{ type: "text", content: message.content }] })));
+      attributes["gen_ai.input.messages"] = redactKnown(
+        JSON.stringify(messages.map((message) => ({ role: message.role, parts: [{ type: "text", content: message.content }] }))),
+      );
       if (attempt) {
-        attributes["gen_ai.output.messages"] = JSON.stringify([
-          { role: "assistant", parts: [{ type: "text", content: attempt.reply }], finish_reason: attempt.finishReason ?? "stop" },
-        ]);
+        attributes["gen_ai.output.messages"] = redactKnown(
+          JSON.stringify([{ role: "assistant", parts: [{ type: "text", content: attempt.reply }], finish_reason: attempt.finishReason ?? "stop" }]),
+        );
       }
     }
     const span = tracer.startSpan(`chat ${model}`, { kind: SPAN_KIND.CLIENT, startTime: ask.started, attributes }, parentContext(stubSpan));
@@ -482,5 +485,5 @@ function describeModel(model: LanguageModel): { provider: string; model: string 
   const colon = model.id.indexOf(":");
   const provider = colon > 0 ? model.id.slice(0, colon) : model.id;
   const own = (model as { model?: unknown }).model;
-  return { provider, model: typeof own === "string" ? own : colon > 0 ? model.id.slice(colon + 1) : model.id };
+  return { provider: redactKnown(provider), model: redactKnown(typeof own === "string" ? own : colon > 0 ? model.id.slice(colon + 1) : model.id) };
 }

@@ -87,7 +87,8 @@ export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer>
         if (!response.writableFinished) request.aborted = true;
       });
       const index = requests.push(request) - 1;
-      if (request.method !== "POST" || request.path !== "/v1/chat/completions") {
+      // The query string is the endpoint's business (keys in `?api-key=`), not the route's.
+      if (request.method !== "POST" || request.path.split("?")[0] !== "/v1/chat/completions") {
         sendJson(response, 404, { error: { message: `No route ${request.method} ${request.path}`, type: "invalid_request_error" } });
         return;
       }
