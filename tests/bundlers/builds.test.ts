@@ -1,0 +1,152 @@
+/**
+ * The bundler routes from the packed package: the seed's customer example built with vite (SSR
+ * build for Node), rollup, esbuild, webpack and rspack with the llm-strategy plugin, each output
+ * run as its own process against the local OpenAI-compatible server; a stub with an error fails
+ * every build with the transformer's diagnostic, file and line. Needs `npm run build` first.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { customerModel } from "../runtime/customer-specs";
+import { BUNDLERS } from "./configs";
+import { BAD_STUB, CUSTOMER_FLOW_RESULT, customerProject, installPacked, modelEnv, REPO, removeUnlessKept, runNode, writeFiles, type DecoratorFlavour } from "./helpers";
+
+jest.setTimeout(300_000);
+
+let root: string;
+let server: OpenAIServer;
+/** Build wall times, printed at the end (figures, not assertions). */
+const buildTimes: string[] = [];
+
+beforeAll(async () => {
+  root = installPacked("llm-strategy-bundlers-");
+  server = await startOpenAIServer(customerModel);
+});
+
+afterAll(async () => {
+  await server?.close();
+  removeUnlessKept(root);
+  if (buildTimes.length > 0) process.stdout.write(`bundler build times (customer example): ${buildTimes.join(", ")}\n`);
+});
+
+// Each flavour of `@llmStrategy` goes through at least one bundler; TypeScript's own decorator
+// helpers in the output show the file was compiled by TypeScript, not by the bundler.
+const cases: [keyof typeof BUNDLERS, DecoratorFlavour][] = [
+  ["vite", "standard"],
+  ["rollup", "legacy"],
+  ["esbuild", "legacy"],
+  ["webpack", "legacy"],
+  ["rspack", "standard"],
+];
+
+describe.each(cases)("%s with %s decorators", (bundler, decorators) => {
+  let dir: string;
+  let output: string;
+
+  beforeAll(async () => {
+    dir = customerProject(root, `${bundler}-customers`, decorators, BUNDLERS[bundler].files);
+    const built = await runNode(BUNDLERS[bundler].build(REPO), { cwd: dir });
+    buildTimes.push(`${bundler} ${Math.round(built.ms)} ms`);
+    if (built.status !== 0) throw new Error(`${bundler} build failed (${built.status}):\n${built.stdout}${built.stderr}`);
+    output = fs.readFileSync(path.join(dir, BUNDLERS[bundler].output), "utf8");
+  });
+
+  test("the output holds the prompts and the decorators as TypeScript compiles them", () => {
+    expect(output).toContain("Return the current age of the customer, from `birthdate` and the current year (2022).");
+    expect(output).toContain("Semantic queries such as");
+    expect(output).not.toMatch(/\bstub\(\)/);
+    expect(output).toContain(decorators === "standard" ? "__esDecorate" : "__decorate(");
+  });
+
+  test("the built program runs against the local server: customers revived as instances, ages computed, search answered", async () => {
+    server.requests.length = 0;
+    const run = await runNode([path.join(dir, BUNDLERS[bundler].output)], { cwd: dir, env: modelEnv(server.baseURL) });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(CUSTOMER_FLOW_RESULT);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  test("the manifest the tsconfig asks for lists every stub", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "dist", "llm-prompts.json"), "utf8")) as { stubs: { id: string }[] };
+    expect(manifest.stubs.map((entry) => entry.id)).toEqual([
+      "src/customer.ts:20 CustomerDatabase.findCustomerKey",
+      "src/customer.ts:27 MockCustomerDatabase.createMockCustomers",
+      "src/customer.ts:9 Customer.age",
+    ]);
+  });
+});
+
+describe.each(Object.keys(BUNDLERS) as (keyof typeof BUNDLERS)[])("%s with a stub in error", (bundler) => {
+  test("fails the build with the transformer's diagnostic, naming file and line", async () => {
+    const dir = customerProject(root, `${bundler}-bad`, "standard", {
+      ...BUNDLERS[bundler].files,
+      "src/calculator.ts": BAD_STUB,
+      "src/bad-main.ts": `import { Calculator } from "./calculator";\nnew Calculator().add(1, 2).then(console.log);\n`,
+    });
+    const built = await runNode(BUNDLERS[bundler].build(REPO), { cwd: dir, env: { ENTRY: "src/bad-main.ts" } });
+    expect(built.status).not.toBe(0);
+    const text = `${built.stdout}${built.stderr}`;
+    expect(text).toContain("src/calculator.ts(5,30): error TS91001: LLM1001: Calculator.add is a stub but returns `number`");
+  });
+});
+
+test("import (ESM) and require (CommonJS) of each entry give the plugin factory itself", async () => {
+  const dir = path.join(root, "entries");
+  writeFiles(dir, {
+    "check.mjs": `import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+const result = {};
+for (const name of ["vite", "rollup", "esbuild", "webpack", "rspack"]) {
+  const imported = (await import(\`llm-strategy/\${name}\`)).default;
+  const required = require(\`llm-strategy/\${name}\`);
+  const plugin = imported({ warnings: true });
+  result[name] = { imported: typeof imported, same: imported === required, plugin: typeof plugin, name: plugin.name ?? plugin.constructor?.name };
+}
+console.log(JSON.stringify(result));
+`,
+  });
+  const run = await runNode(["check.mjs"], { cwd: dir });
+  expect(run.stderr).toBe("");
+  const result = JSON.parse(run.stdout) as Record<string, { imported: string; same: boolean; plugin: string; name: string }>;
+  for (const name of ["vite", "rollup", "esbuild"]) expect(result[name]).toEqual({ imported: "function", same: true, plugin: "object", name: "llm-strategy" });
+  for (const name of ["webpack", "rspack"]) expect(result[name]).toMatchObject({ imported: "function", same: true, plugin: "object" });
+});
+
+test("the entries' types: default import in ESM configs, import = require in CommonJS ones; options are checked", async () => {
+  const dir = path.join(root, "types");
+  writeFiles(dir, {
+    "package.json": JSON.stringify({ name: "types", private: true, type: "module" }),
+    "tsconfig.json": JSON.stringify({ compilerOptions: { module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true, noEmit: true, types: ["node"] }, include: ["*.mts", "*.cts"] }),
+    "vite.config.mts": `import llmStrategy from "llm-strategy/vite";
+import { defineConfig } from "vite";
+export default defineConfig({ plugins: [llmStrategy({ manifest: "dist/llm-prompts.json", warnings: true })] });
+`,
+    "rollup.config.mts": `import llmStrategy from "llm-strategy/rollup";
+import type { RollupOptions } from "rollup";
+const options: llmStrategy.Options = { tsconfig: "tsconfig.json" };
+export default { input: "src/main.ts", plugins: [llmStrategy(options)] } satisfies RollupOptions;
+`,
+    "build.mts": `import * as esbuild from "esbuild";
+import llmStrategy from "llm-strategy/esbuild";
+await esbuild.build({ entryPoints: ["src/main.ts"], plugins: [llmStrategy()] });
+`,
+    "webpack.config.cts": `import llmStrategy = require("llm-strategy/webpack");
+import type { Configuration } from "webpack";
+const config: Configuration = { plugins: [llmStrategy({ runtimeModule: "llm-strategy" })] };
+export = config;
+`,
+    "rspack.config.cts": `import llmStrategy = require("llm-strategy/rspack");
+import type { Configuration } from "@rspack/core";
+const config: Configuration = { plugins: [llmStrategy()] };
+export = config;
+`,
+    "wrong.cts": `import llmStrategy = require("llm-strategy/webpack");
+llmStrategy({ warnings: "yes" });
+`,
+  });
+  const check = await runNode([path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", dir], { cwd: dir });
+  // Only the deliberate mistake is reported.
+  expect(check.stdout.trim()).toMatch(/^wrong\.cts\(2,15\): error TS2322: Type 'string' is not assignable to type 'boolean \| undefined'\.$/);
+  expect(check.status).not.toBe(0);
+});
