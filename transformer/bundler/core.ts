@@ -29,6 +29,8 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
     let root = process.cwd();
     const used = new Set<ProjectService>();
     const serviceByFile = new Map<string, ProjectService>();
+    /** Project source -> the transformed files whose specs come partly from it. */
+    const dependents = new Map<string, Set<string>>();
 
     function service(configPath: string): ProjectService {
       const key = `${configPath}\u0000${JSON.stringify(pluginOptions)}`;
@@ -71,6 +73,11 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
         const project = serviceFor(file);
         const outcome = project.transform(file, code);
         if (!outcome) return null;
+        for (const watched of outcome.watchFiles) {
+          let files = dependents.get(watched);
+          if (!files) dependents.set(watched, (files = new Set()));
+          files.add(file);
+        }
         return report(this, project.tsi, outcome, file, root) ? { code: outcome.code!, ...(outcome.map ? { map: outcome.map } : {}) } : null;
       },
       watchChange(id, change) {
@@ -84,6 +91,17 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
       vite: {
         configResolved(config: { root: string }) {
           root = config.root;
+        },
+        // Vite only soft-invalidates a module that imports the changed one (it reuses the
+        // transform and updates import URLs), but a stub file's specs are built from the types it
+        // imports: transform it again.
+        hotUpdate(this: { environment: { moduleGraph: ViteModuleGraph } }, update: { file: string; modules: ViteModule[]; timestamp: number }) {
+          const files = dependents.get(normalizePath(update.file));
+          if (!files) return undefined;
+          const graph = this.environment.moduleGraph;
+          const stale = [...files].flatMap((dependent) => [...(graph.getModulesByFile(dependent) ?? [])]);
+          for (const module of stale) graph.invalidateModule(module, new Set(), update.timestamp, true);
+          return [...new Set([...update.modules, ...stale])];
         },
       },
       webpack(compiler) {
@@ -101,6 +119,13 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
     };
   },
 );
+
+/** The parts of vite's environment module graph `hotUpdate` uses (vite's own types need bundler resolution). */
+interface ViteModuleGraph {
+  getModulesByFile(file: string): Set<ViteModule> | undefined;
+  invalidateModule(module: ViteModule, seen: Set<ViteModule>, timestamp: number, isHmr: boolean): void;
+}
+type ViteModule = object;
 
 function isTypeScriptModule(id: string): boolean {
   return TYPESCRIPT_MODULE.test(id) && !/\.d\.[cm]?ts$/.test(id) && !/[\\/]node_modules[\\/]/.test(id) && !id.includes("?") && !id.startsWith("\0");
