@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 import { BUNDLERS } from "./configs";
@@ -67,6 +68,14 @@ describe.each(cases)("%s with %s decorators", (bundler, decorators) => {
     expect(server.requests).toHaveLength(6);
   });
 
+  test("the source map leads from the output back to the stub's line in src/customer.ts", () => {
+    const map = new TraceMap(fs.readFileSync(path.join(dir, `${BUNDLERS[bundler].output}.map`), "utf8"));
+    const before = output.slice(0, output.indexOf("findCustomerKey(query)")).split("\n");
+    const original = originalPositionFor(map, { line: before.length, column: before[before.length - 1]!.length });
+    expect(original.source).toMatch(/src\/customer\.ts$/);
+    expect(original.line).toBe(20);
+  });
+
   test("the manifest the tsconfig asks for lists every stub", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "dist", "llm-prompts.json"), "utf8")) as { stubs: { id: string }[] };
     expect(manifest.stubs.map((entry) => entry.id)).toEqual([
@@ -91,6 +100,22 @@ describe.each(Object.keys(BUNDLERS) as (keyof typeof BUNDLERS)[])("%s with a stu
   });
 });
 
+test("warnings asked for in the tsconfig's plugin entry become bundler warnings with file and line; the build succeeds", async () => {
+  const dir = customerProject(root, "vite-warnings", "standard", {
+    ...BUNDLERS.vite.files,
+    "src/greeter.ts": `import { stub } from "llm-strategy";\n\nexport class Greeter {\n  greet(name: string): Promise<string> {\n    return stub();\n  }\n}\n`,
+    "src/greet-main.ts": `import { Greeter } from "./greeter";\nnew Greeter().greet("Ada").then(console.log);\n`,
+  });
+  const tsconfigFile = path.join(dir, "tsconfig.json");
+  const tsconfig = JSON.parse(fs.readFileSync(tsconfigFile, "utf8")) as { compilerOptions: { plugins: Record<string, unknown>[] } };
+  tsconfig.compilerOptions.plugins[0]!["warnings"] = true;
+  fs.writeFileSync(tsconfigFile, JSON.stringify(tsconfig));
+  const built = await runNode(BUNDLERS.vite.build(REPO), { cwd: dir, env: { ENTRY: "src/greet-main.ts" } });
+  expect(built.status).toBe(0);
+  expect(`${built.stdout}${built.stderr}`).toMatch(/src\/greeter\.ts\(4,3\): warning TS9\d+: LLM\d+: .*Greeter\.greet/);
+  expect(fs.readFileSync(path.join(dir, "dist", "greet-main.js"), "utf8")).toContain("__llmStrategy.invoke(");
+});
+
 test("import (ESM) and require (CommonJS) of each entry give the plugin factory itself", async () => {
   const dir = path.join(root, "entries");
   writeFiles(dir, {
@@ -101,16 +126,23 @@ for (const name of ["vite", "rollup", "esbuild", "webpack", "rspack"]) {
   const imported = (await import(\`llm-strategy/\${name}\`)).default;
   const required = require(\`llm-strategy/\${name}\`);
   const plugin = imported({ warnings: true });
-  result[name] = { imported: typeof imported, same: imported === required, plugin: typeof plugin, name: plugin.name ?? plugin.constructor?.name };
+  let unknownOption;
+  try {
+    imported({ manfest: "dist/llm-prompts.json" });
+  } catch (error) {
+    unknownOption = error.message;
+  }
+  result[name] = { imported: typeof imported, same: imported === required, plugin: typeof plugin, name: plugin.name ?? plugin.constructor?.name, unknownOption };
 }
 console.log(JSON.stringify(result));
 `,
   });
   const run = await runNode(["check.mjs"], { cwd: dir });
   expect(run.stderr).toBe("");
-  const result = JSON.parse(run.stdout) as Record<string, { imported: string; same: boolean; plugin: string; name: string }>;
-  for (const name of ["vite", "rollup", "esbuild"]) expect(result[name]).toEqual({ imported: "function", same: true, plugin: "object", name: "llm-strategy" });
-  for (const name of ["webpack", "rspack"]) expect(result[name]).toMatchObject({ imported: "function", same: true, plugin: "object" });
+  const result = JSON.parse(run.stdout) as Record<string, { imported: string; same: boolean; plugin: string; name: string; unknownOption: string }>;
+  const unknownOption = 'llm-strategy: unknown option "manfest"; the options are "tsconfig", "manifest", "warnings", "runtimeModule".';
+  for (const name of ["vite", "rollup", "esbuild"]) expect(result[name]).toEqual({ imported: "function", same: true, plugin: "object", name: "llm-strategy", unknownOption });
+  for (const name of ["webpack", "rspack"]) expect(result[name]).toMatchObject({ imported: "function", same: true, plugin: "object", unknownOption });
 });
 
 test("the entries' types: default import in ESM configs, import = require in CommonJS ones; options are checked", async () => {

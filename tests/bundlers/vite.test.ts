@@ -159,6 +159,45 @@ console.log(JSON.stringify({ first, stubDoc, importedDoc }));
   process.stdout.write(`vite dev server: change to first load with the new prompt: stub's JSDoc ${result.stubDoc.ms} ms, imported interface's JSDoc ${result.importedDoc.ms} ms\n`);
 });
 
+test("vite's project template (a solution tsconfig referencing tsconfig.app.json, `.ts` imports, noEmit): the referenced project that includes the files compiles them", async () => {
+  const dir = fixtureProject("template", {
+    "tsconfig.json": JSON.stringify({ files: [], references: [{ path: "./tsconfig.app.json" }, { path: "./tsconfig.node.json" }] }),
+    "tsconfig.app.json": JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "bundler",
+        allowImportingTsExtensions: true,
+        noEmit: true,
+        strict: true,
+        skipLibCheck: true,
+        types: ["node"],
+        tsBuildInfoFile: "./node_modules/.tmp/tsconfig.app.tsbuildinfo",
+        plugins: [{ transform: "llm-strategy/transformer", manifest: "dist/llm-prompts.json" }],
+      },
+      include: ["src"],
+    }),
+    "tsconfig.node.json": JSON.stringify({ compilerOptions: { module: "ESNext", moduleResolution: "bundler", noEmit: true, skipLibCheck: true }, include: ["vite.config.ts"] }),
+    "vite.config.ts": `import llmStrategy from "llm-strategy/vite";
+import { defineConfig } from "vite";
+
+export default defineConfig({ plugins: [llmStrategy()], build: { ssr: "src/main.ts", outDir: "dist", minify: false } });
+`,
+    "src/main.ts": fs.readFileSync(path.join(FIXTURE, "main.ts"), "utf8"),
+  });
+  for (const file of fs.readdirSync(path.join(dir, "src"))) {
+    const source = path.join(dir, "src", file);
+    fs.writeFileSync(source, fs.readFileSync(source, "utf8").replace(/(from "\.\/[a-z]+)\.js"/g, '$1.ts"'));
+  }
+  const built = await runNode([path.join(REPO, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: dir });
+  if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}${built.stderr}`);
+  const run = await runNode([path.join(dir, "dist", "main.js")], { cwd: dir });
+  expect(run.stderr).toBe("");
+  expect(JSON.parse(run.stdout)).toMatchObject({ names: ["Ada", "Bola", "Chen"], isCustomer: true, isOrder: true, ages: [33, 32, 31], bornIn1990: ["c1"], requests: 5 });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "dist", "llm-prompts.json"), "utf8")) as { stubs: unknown[] };
+  expect(manifest.stubs).toHaveLength(3);
+});
+
 test("a vite build's specs (the manifest, the module-scope spec objects) are byte for byte those of tspc on the same sources", async () => {
   const dir = fixtureProject(
     "same-specs",

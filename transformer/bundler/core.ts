@@ -20,7 +20,11 @@ const TYPESCRIPT_MODULE = /\.[cm]?tsx?$/;
 const services = new Map<string, ProjectService>();
 
 export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | undefined, false> = createUnplugin<LlmStrategyPluginOptions | undefined, false>(
-  (options = {}) => {
+  (options = {}, meta) => {
+    // unplugin's webpack and rspack loader passes a transform's map on only when the loader
+    // itself received one, which the first loader never does: the map also goes inline, where
+    // the next loader (swc, babel) reads it.
+    const inlineMap = meta.framework === "webpack" || meta.framework === "rspack";
     const pluginOptions = {
       ...(options.manifest !== undefined ? { manifest: options.manifest } : {}),
       ...(options.warnings !== undefined ? { warnings: options.warnings } : {}),
@@ -78,7 +82,12 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
           if (!files) dependents.set(watched, (files = new Set()));
           files.add(file);
         }
-        return report(this, project.tsi, outcome, file, root) ? { code: outcome.code!, ...(outcome.map ? { map: outcome.map } : {}) } : null;
+        if (!report(this, project.tsi, outcome, file, root)) return null;
+        const emitted = outcome.code!;
+        const { map } = outcome;
+        if (!map) return { code: emitted };
+        const inline = `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
+        return { code: inlineMap ? emitted + inline : emitted, map };
       },
       watchChange(id, change) {
         const file = normalizePath(id);
@@ -137,14 +146,15 @@ function isTypeScriptModule(id: string): boolean {
  * emitted code may be used (no errors, and there is code).
  */
 function report(context: UnpluginContext, tsi: typeof ts, outcome: FileOutcome, file: string, root: string): boolean {
+  // Also when the file fails: fixing an imported type is how some errors are fixed.
+  const watcher = context as Partial<{ addWatchFile(id: string): void }>;
+  for (const watched of outcome.watchFiles) watcher.addWatchFile?.(watched);
   for (const warning of outcome.warnings) context.warn(message(tsi, warning, file, root));
   if (outcome.errors.length > 0) {
     const first = message(tsi, outcome.errors[0]!, file, root);
     context.error({ ...first, message: outcome.errors.map((error) => message(tsi, error, file, root).message).join("\n") });
     return false;
   }
-  const watcher = context as Partial<{ addWatchFile(id: string): void }>;
-  for (const watched of outcome.watchFiles) watcher.addWatchFile?.(watched);
   return outcome.code !== undefined;
 }
 

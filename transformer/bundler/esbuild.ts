@@ -4,11 +4,11 @@
  */
 import type { Plugin } from "esbuild";
 import { llmStrategyUnplugin } from "./core";
-import type { LlmStrategyPluginOptions } from "./options";
+import { checkPluginOptions, type LlmStrategyPluginOptions } from "./options";
 
 /** The esbuild plugin. Options override the tsconfig's llm-strategy plugin entry. */
 function llmStrategy(options?: llmStrategy.Options): Plugin {
-  return llmStrategyUnplugin.esbuild(options) as Plugin;
+  return llmStrategyUnplugin.esbuild(checkPluginOptions(options)) as Plugin;
 }
 
 declare namespace llmStrategy {

@@ -16,3 +16,18 @@ export interface LlmStrategyPluginOptions {
   /** Module specifier emitted code imports the runtime from. Default: the tsconfig entry's, else `"llm-strategy"`. */
   runtimeModule?: string;
 }
+
+const OPTION_NAMES = ["tsconfig", "manifest", "warnings", "runtimeModule"];
+
+/**
+ * Throws on an option name the plugins do not know (a typo would otherwise be ignored), when the
+ * plugin is created; the values are checked with the tsconfig's entry when the project is read.
+ */
+export function checkPluginOptions<T extends LlmStrategyPluginOptions | undefined>(options: T): T {
+  const unknown = Object.keys(options ?? {}).filter((key) => !OPTION_NAMES.includes(key));
+  if (unknown.length > 0) {
+    const list = (keys: string[]) => keys.map((key) => `"${key}"`).join(", ");
+    throw new Error(`llm-strategy: unknown option ${list(unknown)}; the options are ${list(OPTION_NAMES)}.`);
+  }
+  return options;
+}

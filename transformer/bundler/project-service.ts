@@ -187,8 +187,9 @@ export class ProjectService {
     if (code === undefined) return { errors, warnings, watchFiles };
     const map = mapText === undefined ? undefined : (JSON.parse(mapText) as SourceMapJson);
     if (map) {
-      // Emitted beside the source (no outDir), so the one source is the file itself, relative to its folder.
-      map.sources = [path.basename(sourceFile.fileName)];
+      // The one source is the file itself, by absolute path: every bundler resolves that the same way
+      // (a relative one came out wrong through webpack's loader chain).
+      map.sources = [sourceFile.fileName];
       delete map.sourceRoot;
       delete map.file;
     }

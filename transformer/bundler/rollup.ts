@@ -4,11 +4,11 @@
  */
 import type { Plugin } from "rollup";
 import { llmStrategyUnplugin } from "./core";
-import type { LlmStrategyPluginOptions } from "./options";
+import { checkPluginOptions, type LlmStrategyPluginOptions } from "./options";
 
 /** The rollup plugin. Options override the tsconfig's llm-strategy plugin entry. */
 function llmStrategy(options?: llmStrategy.Options): Plugin {
-  return llmStrategyUnplugin.rollup(options) as Plugin;
+  return llmStrategyUnplugin.rollup(checkPluginOptions(options)) as Plugin;
 }
 
 declare namespace llmStrategy {

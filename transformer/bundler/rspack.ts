@@ -4,11 +4,11 @@
  */
 import type { RspackPluginInstance } from "@rspack/core";
 import { llmStrategyUnplugin } from "./core";
-import type { LlmStrategyPluginOptions } from "./options";
+import { checkPluginOptions, type LlmStrategyPluginOptions } from "./options";
 
 /** The rspack plugin. Options override the tsconfig's llm-strategy plugin entry. */
 function llmStrategy(options?: llmStrategy.Options): RspackPluginInstance {
-  return llmStrategyUnplugin.rspack(options) as RspackPluginInstance;
+  return llmStrategyUnplugin.rspack(checkPluginOptions(options)) as RspackPluginInstance;
 }
 
 declare namespace llmStrategy {

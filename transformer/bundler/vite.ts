@@ -8,11 +8,11 @@
 // node10 build cannot read; users' projects (bundler or nodenext resolution) resolve them.
 import type { Plugin } from "vite";
 import { llmStrategyUnplugin } from "./core";
-import type { LlmStrategyPluginOptions } from "./options";
+import { checkPluginOptions, type LlmStrategyPluginOptions } from "./options";
 
 /** The vite plugin. Options override the tsconfig's llm-strategy plugin entry. */
 function llmStrategy(options?: llmStrategy.Options): Plugin {
-  return llmStrategyUnplugin.vite(options) as Plugin;
+  return llmStrategyUnplugin.vite(checkPluginOptions(options)) as Plugin;
 }
 
 declare namespace llmStrategy {

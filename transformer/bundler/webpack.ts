@@ -4,11 +4,11 @@
  */
 import type { WebpackPluginInstance } from "webpack";
 import { llmStrategyUnplugin } from "./core";
-import type { LlmStrategyPluginOptions } from "./options";
+import { checkPluginOptions, type LlmStrategyPluginOptions } from "./options";
 
 /** The webpack plugin. Options override the tsconfig's llm-strategy plugin entry. */
 function llmStrategy(options?: llmStrategy.Options): WebpackPluginInstance {
-  return llmStrategyUnplugin.webpack(options) as WebpackPluginInstance;
+  return llmStrategyUnplugin.webpack(checkPluginOptions(options)) as WebpackPluginInstance;
 }
 
 declare namespace llmStrategy {
