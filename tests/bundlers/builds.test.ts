@@ -100,6 +100,29 @@ describe.each(Object.keys(BUNDLERS) as (keyof typeof BUNDLERS)[])("%s with a stu
   });
 });
 
+test("an esbuild rebuild (watch, context) carries a JSDoc changed in an interface the stub's file imports only as a type", async () => {
+  const dir = customerProject(root, "esbuild-rebuild", "standard", {
+    "src/report.ts": `/** A short report. */\nexport interface Report {\n  /** One sentence on the customer's mood. */\n  mood: string;\n}\n`,
+    "src/reporter.ts": `import { stub } from "llm-strategy";\nimport type { Report } from "./report";\n\nexport class Reporter {\n  /** Reports on a customer. */\n  report(name: string): Promise<Report> {\n    return stub();\n  }\n}\n`,
+    "rebuild.mjs": `import * as fs from "node:fs";
+import * as esbuild from "esbuild";
+import llmStrategy from "llm-strategy/esbuild";
+
+const context = await esbuild.context({ entryPoints: ["src/reporter.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: "dist/reporter.js", plugins: [llmStrategy()] });
+await context.rebuild();
+const first = fs.readFileSync("dist/reporter.js", "utf8");
+fs.writeFileSync("src/report.ts", fs.readFileSync("src/report.ts", "utf8").replace("One sentence on the customer's mood.", "Two words on the customer's mood."));
+await context.rebuild();
+const second = fs.readFileSync("dist/reporter.js", "utf8");
+await context.dispose();
+console.log(JSON.stringify({ first: first.includes("One sentence on the customer's mood."), second: second.includes("Two words on the customer's mood."), secondOld: second.includes("One sentence") }));
+`,
+  });
+  const run = await runNode(["rebuild.mjs"], { cwd: dir });
+  expect(run.stderr).toBe("");
+  expect(JSON.parse(run.stdout)).toEqual({ first: true, second: true, secondOld: false });
+});
+
 test("warnings asked for in the tsconfig's plugin entry become bundler warnings with file and line; the build succeeds", async () => {
   const dir = customerProject(root, "vite-warnings", "standard", {
     ...BUNDLERS.vite.files,

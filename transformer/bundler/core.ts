@@ -8,10 +8,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { createUnplugin, type UnpluginContext, type UnpluginInstance, type UnpluginMessage } from "unplugin";
+import { createUnplugin, type UnpluginBuildContext, type UnpluginContext, type UnpluginInstance, type UnpluginMessage, type UnpluginOptions } from "unplugin";
 import { findTsconfig, formatDiagnostics } from "../project";
 import type { LlmStrategyPluginOptions } from "./options";
-import { normalizePath, ProjectService, type FileOutcome } from "./project-service";
+import { normalizePath, ProjectService, type FileOutcome, type SourceMapJson } from "./project-service";
 
 /** TypeScript modules the plugin may compile; declarations and anything under node_modules are left alone. */
 const TYPESCRIPT_MODULE = /\.[cm]?tsx?$/;
@@ -65,29 +65,47 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
       return undefined;
     }
 
+    function compile(context: UnpluginContext & UnpluginBuildContext, code: string, id: string): { code: string; map?: SourceMapJson } | null {
+      const file = normalizePath(id);
+      const project = serviceFor(file);
+      const outcome = project.transform(file, code);
+      if (!outcome) return null;
+      for (const watched of outcome.watchFiles) {
+        let files = dependents.get(watched);
+        if (!files) dependents.set(watched, (files = new Set()));
+        files.add(file);
+      }
+      if (!report(context, project.tsi, outcome, file, root)) return null;
+      const emitted = outcome.code!;
+      const { map } = outcome;
+      if (!map) return { code: emitted };
+      const inline = `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
+      return { code: inlineMap ? emitted + inline : emitted, map };
+    }
+
+    // Rollup has no "pre": a TypeScript plugin that compiles in `load` (@rollup/plugin-typescript)
+    // would hand on JavaScript. Loading the file ourselves, listed first, works with either kind.
+    const compileHooks: Pick<UnpluginOptions, "load" | "loadInclude" | "transform" | "transformInclude"> =
+      meta.framework === "rollup"
+        ? {
+            loadInclude: isTypeScriptModule,
+            load(id) {
+              return compile(this, fs.readFileSync(id, "utf8"), id);
+            },
+          }
+        : {
+            transformInclude: isTypeScriptModule,
+            transform(code, id) {
+              return compile(this, code, id);
+            },
+          };
+
     return {
       name: "llm-strategy",
       enforce: "pre",
-      transformInclude: (id) => isTypeScriptModule(id),
+      ...compileHooks,
       buildStart() {
         for (const known of used) known.refreshFromDisk();
-      },
-      transform(code, id) {
-        const file = normalizePath(id);
-        const project = serviceFor(file);
-        const outcome = project.transform(file, code);
-        if (!outcome) return null;
-        for (const watched of outcome.watchFiles) {
-          let files = dependents.get(watched);
-          if (!files) dependents.set(watched, (files = new Set()));
-          files.add(file);
-        }
-        if (!report(this, project.tsi, outcome, file, root)) return null;
-        const emitted = outcome.code!;
-        const { map } = outcome;
-        if (!map) return { code: emitted };
-        const inline = `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
-        return { code: inlineMap ? emitted + inline : emitted, map };
       },
       watchChange(id, change) {
         const file = normalizePath(id);
