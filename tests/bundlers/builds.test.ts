@@ -76,6 +76,12 @@ describe.each(cases)("%s with %s decorators", (bundler, decorators) => {
     expect(original.line).toBe(20);
   });
 
+  test("llm-strategy check finds every stub of the output compiled", async () => {
+    const check = await runNode([path.join(root, "node_modules", "llm-strategy", "dist", "cli", "index.js"), "check", BUNDLERS[bundler].output], { cwd: dir });
+    expect(check.stdout).toMatch(/3 compiled stubs, none uncompiled\./);
+    expect(check.status).toBe(0);
+  });
+
   test("the manifest the tsconfig asks for lists every stub", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "dist", "llm-prompts.json"), "utf8")) as { stubs: { id: string }[] };
     expect(manifest.stubs.map((entry) => entry.id)).toEqual([
