@@ -4,7 +4,7 @@ import type * as ts from "typescript";
 import type { CreateAnalyser } from "./analyse/types";
 import { createContext, type DiagnosticSink } from "./context";
 import type { PluginOptions } from "./options";
-import { createProgramState, visitFile, type ProgramState } from "./visit-file";
+import { createProgramState, fileHasWork, visitFile, type ProgramState } from "./visit-file";
 
 export interface TransformerInputs {
   /** The compiler's own TypeScript instance. */
@@ -22,6 +22,14 @@ export interface TransformerInputs {
 export function createTransformerFactory(program: ts.Program, inputs: TransformerInputs): ts.TransformerFactory<ts.SourceFile> {
   const state = programState(program, inputs);
   return (transformation) => (file) => visitFile(state, transformation, file);
+}
+
+/**
+ * Whether the transformer has anything to do in `file` (see `fileHasWork`). Shares the Program's
+ * state with `createTransformerFactory`, so the plan made here is the one emitted.
+ */
+export function transformerHasWork(program: ts.Program, inputs: TransformerInputs, file: ts.SourceFile): boolean {
+  return fileHasWork(programState(program, inputs), file);
 }
 
 const states = new WeakMap<ts.Program, ProgramState>();

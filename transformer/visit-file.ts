@@ -64,6 +64,16 @@ export function visitFile(state: ProgramState, transformation: ts.Transformation
   return emitFile(context.ts, transformation, file, planned.plan, context.options.runtimeModule);
 }
 
+/**
+ * Whether emitting `file` with the transformer changes or reports anything (a stub, an
+ * `implement<I>()` call, a generic stub's call site, a problem), from the same plan `visitFile`
+ * emits. The bundler plugins leave every other file to the bundler's own TypeScript handling.
+ */
+export function fileHasWork(state: ProgramState, file: ts.SourceFile): boolean {
+  const { plan, problems } = planFile(state, file);
+  return problems.length > 0 || plan.rewrites.length > 0 || plan.specs.length > 0 || plan.interfaces.length > 0;
+}
+
 function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {
   let planned = state.planned.get(file);
   if (!planned) {
