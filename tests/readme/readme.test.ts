@@ -10,8 +10,13 @@
  *   package versions), and `llm-strategy` commands run with `--help`.
  * - `text`: the `prompts --diff` output shown is what the command prints for the README's example
  *   before and after the edit the README describes.
+ * - bundler configurations (a `ts` or `js` block whose first line names `vite.config.ts`,
+ *   `build.mjs` or `webpack.config.js`): each builds the README's example as written, and the
+ *   built program prints a customer against a local OpenAI-compatible server.
+ * - the set-up table: each route names a test that exists and runs that route, with the package
+ *   versions the row tells users to install.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vm from "node:vm";
@@ -19,6 +24,7 @@ import * as ts from "typescript";
 import { scriptedModel, withCallOptions, type CompletionRequest } from "../../runtime";
 import { readPluginOptions } from "../../transformer/options";
 import { compile, REPO_ROOT, type CompileResult } from "../helpers/compile";
+import { lastUserText, replyJson, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 
 interface Block {
   lang: string;
@@ -51,7 +57,10 @@ function codeBlocks(markdown: string): Block[] {
 }
 
 const blocks = codeBlocks(readme);
-const ofLang = (lang: string) => blocks.filter((block) => block.lang === lang);
+/** A bundler configuration block names its file on its first line: `// vite.config.ts`. */
+const BUNDLER_CONFIG = /^\/\/ (vite\.config\.ts|build\.mjs|webpack\.config\.js)\b/;
+const configBlocks = blocks.filter((block) => BUNDLER_CONFIG.test(block.text));
+const ofLang = (lang: string) => blocks.filter((block) => block.lang === lang && !BUNDLER_CONFIG.test(block.text));
 const customerExample = () => ofLang("ts").find((block) => block.text.startsWith("// src/customer.ts\n"))!.text;
 const CLI = path.join(REPO_ROOT, "dist", "cli", "index.js");
 
@@ -78,7 +87,6 @@ describe("ts blocks", () => {
   });
 
   test("the 20-line example runs: customers created and revived, their age asked of the model", async () => {
-    const { Customer, main } = built.load<{ Customer: new () => object; main: () => Promise<void> }>("src/customer.ts");
     const model = scriptedModel((request: CompletionRequest) =>
       request.spec.id.endsWith("Customer.createMockCustomers")
         ? { value: [{ key: "c1", firstName: "Aiko", lastName: "Tanaka", birthdate: "1990-04-12" }] }
@@ -88,13 +96,16 @@ describe("ts blocks", () => {
     const log = console.log;
     console.log = (...args: unknown[]) => void printed.push(args);
     try {
-      await withCallOptions({ model }, () => main());
+      // src/main.ts calls main() as it loads: load it inside the scope that gives its stubs the model.
+      await withCallOptions({ model }, async () => {
+        built.load("src/main.ts");
+        for (let waited = 0; printed.length === 0 && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      });
     } finally {
       console.log = log;
     }
     expect(printed).toEqual([["Aiko", 32]]);
     expect(model.requests.map((request) => request.spec.id)).toEqual(["src/customer.ts:17 Customer.createMockCustomers", "src/customer.ts:14 Customer.age"]);
-    expect(Customer).toBeDefined();
   });
 
   test("the scripted-model block answers from its queue", async () => {
@@ -178,6 +189,8 @@ describe("sh blocks", () => {
         const sources = [script.replace(/(^|\/)dist\//, "$1src/"), script.replace(/^dist\//, "")].map((file) => file.replace(/\.js$/, ".ts"));
         const inReadme = ofLang("ts").some((block) => sources.some((source) => block.text.startsWith(`// ${source}\n`)));
         if (!inReadme && !sources.some(exists)) problem(`none of ${sources.join(", ")} exists`);
+      } else if (words[0] === "npx" && words[1] === "tsc") {
+        // The project's own TypeScript.
       } else if (words[0] === "llm-strategy" || (words[0] === "npx" && words[1] === "llm-strategy")) {
         // Checked by running it below.
       } else problem("a command this test does not know how to check");
@@ -216,4 +229,121 @@ test("the prompts --diff output shown is what the command prints for the edit th
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Runs a program without blocking this process (whose local server it talks to). */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { ...options, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("bundler configurations build the README's example as written, and it runs", () => {
+  const exampleFiles = () =>
+    Object.fromEntries(
+      ofLang("ts")
+        .map((block) => /^\/\/ (src\/(?:customer|main)\.ts)\n/.exec(block.text))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => [match[1]!, match.input]),
+    );
+  const tsconfig = () => ofLang("json").find((block) => block.text.includes('"compilerOptions"'))!.text;
+  /** How each configuration is built for Node, and where the program lands. */
+  const builds: Record<string, { type?: "module"; build: string[]; output: string }> = {
+    "vite.config.ts": { type: "module", build: [path.join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--ssr", "src/main.ts", "--outDir", "dist", "--logLevel", "warn"], output: "dist/main.js" },
+    "build.mjs": { type: "module", build: ["build.mjs"], output: "dist/main.js" },
+    "webpack.config.js": {
+      build: ["-e", `require("webpack")(require("./webpack.config.js"), (error, stats) => { if (error || stats.hasErrors()) { console.error(error ?? stats.toString("errors-only")); process.exitCode = 1; } })`],
+      output: "dist/main.js",
+    },
+  };
+  let server: OpenAIServer;
+  let root: string;
+
+  beforeAll(async () => {
+    // The model: mock customers on request; an age computed from the birthdate the prompt carries.
+    server = await startOpenAIServer((request) => {
+      const prompt = lastUserText(request);
+      if (prompt.includes("createMockCustomers")) return replyJson(request, { value: [{ key: "c1", firstName: "Aiko", lastName: "Tanaka", birthdate: "1990-04-12" }] });
+      const birthYear = /"birthdate":"(\d{4})/.exec(prompt);
+      return birthYear ? replyJson(request, { value: 2022 - Number(birthYear[1]) }) : { status: 400, body: { error: { message: "unexpected prompt" } } };
+    });
+    root = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "llm-strategy-readme-bundlers-"));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test("there is one for each of vite, esbuild and webpack", () => {
+    expect(configBlocks.map((block) => BUNDLER_CONFIG.exec(block.text)![1]).sort()).toEqual(Object.keys(builds).sort());
+  });
+
+  test.each(Object.keys(builds))("%s", async (name) => {
+    const block = configBlocks.find((candidate) => BUNDLER_CONFIG.exec(candidate.text)![1] === name)!;
+    const { type, build, output } = builds[name]!;
+    const dir = path.join(root, name.replace(/\W/g, "-"));
+    fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+    fs.symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "llm-strategy")); // found through its package.json "exports", as installed
+    for (const entry of fs.readdirSync(path.join(REPO_ROOT, "node_modules"))) {
+      if (!entry.startsWith(".") && entry !== "llm-strategy") fs.symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(dir, "node_modules", entry));
+    }
+    for (const [file, text] of Object.entries(exampleFiles())) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), tsconfig());
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "readme-app", private: true, ...(type ? { type } : {}) }));
+    fs.writeFileSync(path.join(dir, name), block.text);
+
+    const built = spawnSync(process.execPath, build, { cwd: dir, encoding: "utf8", timeout: 180_000 });
+    expect({ status: built.status, stderr: built.stderr.replace(/^.*(warning|Warning|WARNING).*$/gm, "").trim() }).toEqual({ status: 0, stderr: "" });
+    // Asynchronously: the local server answers from this process.
+    const ran = await run(process.execPath, [output], { cwd: dir, env: { ...process.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "test-key" } });
+    expect(ran).toEqual({ status: 0, stdout: "Aiko 32\n", stderr: "" });
+  }, 300_000);
+});
+
+test("the set-up table: each route names a test that runs it, with the versions the row installs", () => {
+  const section = readme.slice(readme.indexOf("## Your set-up"), readme.indexOf("\n## ", readme.indexOf("## Your set-up") + 1));
+  const rows = section
+    .split("\n")
+    .filter((line) => line.startsWith("| ") && !line.startsWith("| your set-up") && !line.startsWith("|---"))
+    .map((line) => line.split(" | ").map((cell) => cell.replace(/^\| |\s*\|$/g, "")));
+  expect(rows.map((row) => row[0])).toEqual([
+    "TypeScript 5.9 and `tspc`",
+    "TypeScript 6.x and `tspc` (Node 22.15 or later)",
+    "TypeScript 7 (`tsc` is the native compiler)",
+    "vite, vitest",
+    "esbuild",
+    "webpack, rspack",
+    "rollup",
+    "jest with ts-jest",
+  ]);
+  const exported = Object.keys((packageJson as unknown as { exports: Record<string, unknown> }).exports);
+  const problems: string[] = [];
+  for (const [setUp, install, buildWith, testedBy] of rows) {
+    const testFile = /`(tests\/[\w/.-]+\.test\.ts)`/.exec(testedBy!)?.[1];
+    if (!testFile || !fs.existsSync(path.join(REPO_ROOT, testFile))) {
+      problems.push(`${setUp}: no test file (${testedBy})`);
+      continue;
+    }
+    const test = fs.readFileSync(path.join(REPO_ROOT, testFile), "utf8");
+    // Every version the row tells users to install is one its test installs.
+    for (const spec of install!.match(/\b[\w-]+@[\d.]+/g) ?? []) {
+      const [name, version] = spec.split("@");
+      if (!new RegExp(`${name}@${version!.replace(/\./g, "\\.")}`).test(test)) problems.push(`${setUp}: ${testFile} does not install ${spec}`);
+    }
+    // Every entry point the row names is exported by the package and used by its test.
+    for (const entry of buildWith!.match(/llm-strategy\/\w+/g) ?? []) {
+      if (!exported.includes(`./${entry.slice("llm-strategy/".length)}`)) problems.push(`${setUp}: ${entry} is not in package.json "exports"`);
+      if (!test.includes(entry) && !fs.readFileSync(path.join(REPO_ROOT, "tests", "bundlers", "configs.ts"), "utf8").includes(entry)) problems.push(`${setUp}: ${testFile} does not use ${entry}`);
+    }
+    for (const command of ["tspc", "llm-strategy build", "astTransformers"]) {
+      if (buildWith!.includes(command) && !test.includes(command.replace("llm-strategy build", '"build"'))) problems.push(`${setUp}: ${testFile} does not run ${command}`);
+    }
+  }
+  expect(problems).toEqual([]);
 });
