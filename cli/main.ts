@@ -5,7 +5,7 @@ import { promptsCommand } from "./commands/prompts";
 import { tokensCommand } from "./commands/tokens";
 import { traceCommand } from "./commands/trace";
 
-/** The subcommands of `llm-strategy` (API.md section 8): each a `CliCommand` in `commands/`. */
+/** The subcommands of `llm-strategy` (the README's "Command line"): each a `CliCommand` in `commands/`. */
 export const commands: Record<string, CliCommand> = {
   build: buildCommand,
   check: checkCommand,

@@ -21,7 +21,7 @@ export const CHAIN_QUERY_ID = "llm-strategy ChatChain.structuredQuery";
 /** A JSON Schema (draft-07, as ajv and OpenAI read it). `$ref`s point at `#/definitions/<name>`. */
 export type JsonSchema = { [keyword: string]: unknown };
 
-/** Where a class constructor can be reached at run time without hitting TDZ (STYLE.md trap 12). */
+/** Where a class constructor can be reached at run time without hitting the temporal dead zone of a decorated class (compiled to `let C = (() => {...})()`). */
 export type ClassThunk = () => abstract new (...args: never[]) => unknown;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * API.md's customer example (the seed's customer database) as source text, for the tests that
+ * The customer example (the seed's customer database) as source text, for the tests that
  * compile it with the transformer and run it against a model.
  */
 export interface CustomerExampleOptions {

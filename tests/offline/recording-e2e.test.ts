@@ -1,5 +1,5 @@
 /**
- * Record and replay end to end: the API.md customer example compiled by the real transformer,
+ * Record and replay end to end: the customer example compiled by the real transformer,
  * recorded against the local OpenAI-compatible server through the real `openai` SDK, then
  * replayed with the server stopped; then a stub's JSDoc is edited, the file rebuilt, and the
  * replay reports the stale recording by name.

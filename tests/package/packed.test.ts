@@ -2,7 +2,7 @@
  * The package as users get it: `npm pack`, installed into temporary projects without network
  * (the tarball extracted into node_modules/llm-strategy, every other dependency a symlink into
  * this repository's node_modules), built with the real `node_modules/.bin/tspc`, then run.
- * This is the only test that sees what `tspc` really does with JSDoc (STYLE.md traps 1 and 9).
+ * This is the only test that sees what `tspc` really does with JSDoc (since TypeScript 5.3 tsc skips JSDoc unless ts-patch is told to parse it, through the package.json nearest the transformer).
  * Needs `npm run build` first (`npm test` does it).
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -182,7 +182,7 @@ test("es2022 + bundler resolution with extensionless imports: builds, imports st
 });
 
 test("a transformer whose nearest package.json lacks the tsp settings builds with JSDoc off, and says so", () => {
-  // STYLE.md trap 9: a nested package.json hides the root one, so ts-patch leaves JSDoc parsing off.
+  // A nested package.json hides the root one, so ts-patch leaves JSDoc parsing off.
   const parent = path.join(root, "trap");
   const copy = path.join(parent, "node_modules", "llm-strategy");
   fs.mkdirSync(path.dirname(copy), { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * The seed's customer flow end to end: API.md's customer example compiled by the real
+ * The seed's customer flow end to end: the customer example compiled by the real
  * transformer (in memory, the same factory tspc runs), then run against the local
  * OpenAI-compatible server in every mode: create customers, their ages, natural-language search.
  */

@@ -60,7 +60,7 @@ function load(experimentalDecorators: boolean, models: { baseModel: ScriptedMode
     reportDiagnostics: true,
   });
   expect(output.diagnostics ?? []).toEqual([]);
-  // The standard flavour compiles to the `let Item = (() => { ... })()` shape of STYLE.md trap 12.
+  // The standard flavour compiles to the `let Item = (() => { ... })()` shape, whose class binding is in its temporal dead zone while the module initialises.
   if (!experimentalDecorators) expect(output.outputText).toContain("__esDecorate");
   else expect(output.outputText).toContain("__decorate");
   const moduleObject = { exports: {} as Record<string, unknown> };

@@ -71,7 +71,7 @@ function customerModel() {
   });
 }
 
-test("the customer example of API.md: prompts from JSDoc, revival across files, stubs of revived instances", async () => {
+test("the customer example: prompts from JSDoc, revival across files, stubs of revived instances", async () => {
   const result = compile({ files: customerFiles });
   expect(result.compilerErrors).toEqual([]);
   expect(result.diagnostics).toEqual([]);

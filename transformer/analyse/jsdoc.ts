@@ -1,6 +1,6 @@
 /**
  * JSDoc -> schema annotations: a symbol's comment text becomes `description`, and the tags of
- * API.md section 2 become the JSON Schema keywords of the same name. Read once per symbol.
+ * the README lists become the JSON Schema keywords of the same name. Read once per symbol.
  */
 import type * as ts from "typescript";
 import type { JsonSchema } from "../../runtime/spec";
@@ -27,7 +27,7 @@ const json: KeywordParser = (text) => {
 };
 
 /**
- * The tags users write and the keyword each becomes. API.md section 2 lists the first ten;
+ * The tags users write and the keyword each becomes. The README lists the first ten;
  * the rest are the remaining draft-07 validation keywords a TypeScript user might reach for.
  * A tag whose text does not parse (`@minimum ten`) is left out rather than emitted invalid.
  */

@@ -54,7 +54,7 @@ function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, refere
   return emitted as unknown as LiteralValue;
 }
 
-/** `() => Customer`: classes are read when a reply is revived, never while the module initialises (STYLE.md trap 12). */
+/** `() => Customer`: classes are read when a reply is revived, never while the module initialises (TypeScript 5 compiles a decorated class to `let C = (() => {...})()`, so a direct reference at module scope would hit its temporal dead zone). */
 function classThunk(tsi: typeof ts, target: ts.Expression): ts.ArrowFunction {
   const f = tsi.factory;
   return f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsi.SyntaxKind.EqualsGreaterThanToken), target);

@@ -3,7 +3,7 @@ import type * as ts from "typescript";
 import type { TransformerContext } from "../context";
 
 /**
- * How emitted code reaches a class it revives, always through a thunk (STYLE.md trap 12):
+ * How emitted code reaches a class it revives, always through a thunk (a decorated class is a `let` initialised late, so a direct reference could hit its temporal dead zone):
  * `() => Customer` for a module-scope class of the same file, or `() => ns.Customer` through a
  * namespace import the transformer adds. It never reuses the user's own import binding: TypeScript
  * elides imports used only as types, and under CommonJS it renames the bindings it keeps

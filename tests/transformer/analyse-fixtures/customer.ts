@@ -1,5 +1,5 @@
 /**
- * The seed's customer database as API.md declares it, with the same JSDoc as the TypeChat and
+ * The seed's customer database as the README declares it, with the same JSDoc as the TypeChat and
  * raw-openai reference requests (`/work/shared/reference/`). Used by the analysis tests and by
  * `bench/prompts.ts`; never run.
  */

@@ -1,5 +1,5 @@
 /**
- * The seed's customer database (API.md section 2), analysed from the real fixture file:
+ * The seed's customer database , analysed from the real fixture file:
  * schemas, what `this` sends, revival, and the prompt templates a person reviews.
  */
 import type { AnalysedSpec } from "../../../transformer/analyse/types";
