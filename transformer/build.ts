@@ -6,7 +6,8 @@
  */
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7RootDirDiagnostic, typeScript7System, type TypeScriptEngine } from "./engine";
+import type { TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7RootDirDiagnostic, typeScript7System } from "./typescript7";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 

@@ -6,7 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { analysesTypeScript7, applyTypeScript7Defaults, assertBuildTools, loadTypeScriptEngine, typeScript7System, type TypeScriptEngine } from "./engine";
+import { assertBuildTools, loadTypeScriptEngine, type TypeScriptEngine } from "./engine";
+import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7System } from "./typescript7";
 import { readPluginOptions, type PluginOptions } from "./options";
 
 export interface ProjectSettings {

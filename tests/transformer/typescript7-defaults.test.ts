@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as ts from "typescript";
-import { adaptTypeScript7ConfigText, applyTypeScript7Defaults } from "../../transformer/engine";
+import { adaptTypeScript7ConfigText, applyTypeScript7Defaults } from "../../transformer/typescript7";
 
 const configDir = path.join(path.sep, "project");
 
