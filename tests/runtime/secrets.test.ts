@@ -4,12 +4,9 @@
  * recording files and SQLite caches. Through the real `openai` SDK against a local server that
  * echoes the credentials it receives back in its error bodies, as careless servers do.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from "@opentelemetry/api";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import {
   cached,
   configureTracing,
@@ -26,46 +23,23 @@ import {
 } from "../../runtime";
 import { isSecretName, redactText } from "../../runtime/redact";
 import { startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
+import { inMemoryOpenTelemetry } from "../helpers/otel";
 import { temporaryFolder } from "../offline/helpers";
 import { Customer, customerJson, customerModel } from "./customer-specs";
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-/** What @opentelemetry/context-async-hooks provides (not installed here). */
-class StorageContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    return this.storage.run(ctx, () => fn.apply(thisArg, args));
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.storage.disable();
-    return this;
-  }
-}
+const otel = inMemoryOpenTelemetry();
+const { exporter } = otel;
 
 let server: OpenAIServer;
 let folder: ReturnType<typeof temporaryFolder>;
 beforeAll(async () => {
   server = await startOpenAIServer(customerModel);
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new StorageContextManager());
+  otel.register();
   configureTracing({ openTelemetryContent: true });
 });
 afterAll(async () => {
   configureTracing({ openTelemetryContent: false });
-  trace.disable();
-  context.disable();
-  await provider.shutdown();
+  await otel.unregister();
   await server.close();
 });
 beforeEach(() => {

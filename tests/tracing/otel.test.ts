@@ -1,47 +1,16 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager } from "@opentelemetry/api";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { chatChain, configureTracing, LLMOutputError, traced, traceSpans, withCallOptions, withTrace } from "../../runtime";
+import { inMemoryOpenTelemetry } from "../helpers/otel";
 import { Customer, customerJson, MockCustomerDatabase } from "../runtime/customer-specs";
 import { completionModel, usage } from "./helpers";
 
 /** OpenTelemetry spans, captured with the SDK's in-memory exporter from a registered provider. */
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const otel = inMemoryOpenTelemetry();
+const { exporter, provider } = otel;
 
-/**
- * The application's async context for OpenTelemetry (what @opentelemetry/context-async-hooks
- * provides; not installed here): without one, `context.active()` is always the root.
- */
-class StorageContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    return this.storage.run(ctx, () => fn.apply(thisArg, args));
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.storage.disable();
-    return this;
-  }
-}
-
-beforeAll(() => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new StorageContextManager());
-});
-afterAll(async () => {
-  trace.disable();
-  context.disable();
-  await provider.shutdown();
-});
+beforeAll(() => otel.register());
+afterAll(() => otel.unregister());
 afterEach(() => {
   exporter.reset();
   configureTracing({ openTelemetryContent: false, openTelemetry: true });
