@@ -17,6 +17,37 @@ export interface BundlerSetup {
 
 const EXTERNAL_PACKAGES = `({ request }, callback) => (/^[a-z@]/.test(request) ? callback(null, \`commonjs \${request}\`) : callback())`;
 
+/**
+ * webpack.config.cjs or rspack.config.cjs as a user writes it: rspack takes webpack's
+ * configuration; the two differ in the plugin's entry point and the rule that compiles TypeScript
+ * (`moduleRules`, as written in the file).
+ */
+const webpackStyleConfig = (bundler: "webpack" | "rspack", moduleRules: string) => `const path = require("node:path");
+const llmStrategy = require("llm-strategy/${bundler}");
+
+module.exports = {
+  mode: "none",
+  target: "node",
+  entry: process.env.ENTRY ? \`./\${process.env.ENTRY}\` : "./src/main.ts",
+  output: { path: path.resolve(__dirname, "dist"), filename: "main.cjs", library: { type: "commonjs2" } },
+  devtool: "source-map",
+  resolve: { extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } },
+  externals: [${EXTERNAL_PACKAGES}],
+  module: ${moduleRules},
+  plugins: [llmStrategy()],
+};
+`;
+
+/** The script that runs webpack or rspack (brought in by `importLine` as `bundler`) on its config file, printing the stats and failing on errors. */
+const webpackStyleBuild = (importLine: string, bundler: "webpack" | "rspack") => `${importLine}
+
+${bundler}(require("./${bundler}.config.cjs"), (error, stats) => {
+  if (error) throw error;
+  process.stdout.write(stats.toString({ colors: false, modules: false, assets: false }) + "\\n");
+  process.exitCode = stats.hasErrors() ? 1 : 0;
+});
+`;
+
 export const BUNDLERS: Record<"vite" | "rollup" | "esbuild" | "webpack" | "rspack", BundlerSetup> = {
   vite: {
     files: {
@@ -96,60 +127,21 @@ module.exports = function typescriptStandIn(source) {
   this.callback(null, result.code, JSON.parse(result.map));
 };
 `,
-      "webpack.config.cjs": `const path = require("node:path");
-const llmStrategy = require("llm-strategy/webpack");
-
-module.exports = {
-  mode: "none",
-  target: "node",
-  entry: process.env.ENTRY ? \`./\${process.env.ENTRY}\` : "./src/main.ts",
-  output: { path: path.resolve(__dirname, "dist"), filename: "main.cjs", library: { type: "commonjs2" } },
-  devtool: "source-map",
-  resolve: { extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } },
-  externals: [${EXTERNAL_PACKAGES}],
-  module: { rules: [{ test: /\\.ts$/, use: path.resolve(__dirname, "ts-loader-stand-in.cjs") }] },
-  plugins: [llmStrategy()],
-};
-`,
-      "build-webpack.cjs": `const webpack = require("webpack");
-
-webpack(require("./webpack.config.cjs"), (error, stats) => {
-  if (error) throw error;
-  process.stdout.write(stats.toString({ colors: false, modules: false, assets: false }) + "\\n");
-  process.exitCode = stats.hasErrors() ? 1 : 0;
-});
-`,
+      "webpack.config.cjs": webpackStyleConfig("webpack", `{ rules: [{ test: /\\.ts$/, use: path.resolve(__dirname, "ts-loader-stand-in.cjs") }] }`),
+      "build-webpack.cjs": webpackStyleBuild(`const webpack = require("webpack");`, "webpack"),
     },
     build: () => ["build-webpack.cjs"],
     output: "dist/main.cjs",
   },
   rspack: {
     files: {
-      "rspack.config.cjs": `const path = require("node:path");
-const llmStrategy = require("llm-strategy/rspack");
-
-module.exports = {
-  mode: "none",
-  target: "node",
-  entry: process.env.ENTRY ? \`./\${process.env.ENTRY}\` : "./src/main.ts",
-  output: { path: path.resolve(__dirname, "dist"), filename: "main.cjs", library: { type: "commonjs2" } },
-  devtool: "source-map",
-  resolve: { extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } },
-  externals: [${EXTERNAL_PACKAGES}],
-  module: {
+      "rspack.config.cjs": webpackStyleConfig(
+        "rspack",
+        `{
     rules: [{ test: /\\.ts$/, loader: "builtin:swc-loader", options: { jsc: { parser: { syntax: "typescript" } } }, type: "javascript/auto" }],
-  },
-  plugins: [llmStrategy()],
-};
-`,
-      "build-rspack.cjs": `const { rspack } = require("@rspack/core");
-
-rspack(require("./rspack.config.cjs"), (error, stats) => {
-  if (error) throw error;
-  process.stdout.write(stats.toString({ colors: false, modules: false, assets: false }) + "\\n");
-  process.exitCode = stats.hasErrors() ? 1 : 0;
-});
-`,
+  }`,
+      ),
+      "build-rspack.cjs": webpackStyleBuild(`const { rspack } = require("@rspack/core");`, "rspack"),
     },
     build: () => ["build-rspack.cjs"],
     output: "dist/main.cjs",
