@@ -7,10 +7,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+import { removeUnlessKept } from "../helpers/installed-project";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { installPackedOffline } from "../helpers/packed-offline";
 import { customerModel } from "../runtime/customer-specs";
 import { BUNDLERS } from "./configs";
-import { BAD_STUB, CUSTOMER_FLOW_RESULT, customerProject, installPacked, modelEnv, REPO, removeUnlessKept, runNode, writeFiles, type DecoratorFlavour } from "./helpers";
+import { BAD_STUB, CUSTOMER_FLOW_RESULT, customerProject, modelEnv, REPO, runNode, writeFiles, type DecoratorFlavour } from "./helpers";
 
 jest.setTimeout(300_000);
 
@@ -20,7 +22,7 @@ let server: OpenAIServer;
 const buildTimes: string[] = [];
 
 beforeAll(async () => {
-  root = installPacked("llm-strategy-bundlers-");
+  ({ root } = installPackedOffline("llm-strategy-bundlers-"));
   server = await startOpenAIServer(customerModel);
 });
 

@@ -1,40 +1,14 @@
 /**
- * Projects for the bundler plugin tests: the packed package installed offline into a temporary
- * folder (the tarball extracted into node_modules/llm-strategy, every other dependency a symlink
- * into this repository's node_modules, as tests/package/packed.test.ts does), the seed's customer
- * example as sources, and the configuration files of each bundler. Needs `npm run build` first.
+ * Projects for the bundler plugin tests, inside a folder with the packed package installed offline
+ * (installPackedOffline): the seed's customer example as sources, and the configuration files of
+ * each bundler. Needs `npm run build` first.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { customerExampleSource } from "../helpers/customer-example";
 
 export const REPO = path.resolve(__dirname, "..", "..");
-
-/** Packs the repository and installs the tarball into a new temporary folder; returns the folder. */
-export function installPacked(prefix: string): string {
-  for (const built of ["dist/runtime/index.js", "dist/transformer/index.js", "dist/transformer/bundler/vite.js"]) {
-    if (!fs.existsSync(path.join(REPO, built))) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does).`);
-  }
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", root], { cwd: REPO, encoding: "utf8" })) as { filename: string }[];
-  const installed = path.join(root, "node_modules", "llm-strategy");
-  fs.mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", path.join(root, packed[0]!.filename), "-C", installed, "--strip-components=1"]);
-  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (entry === "llm-strategy" || entry.startsWith(".")) continue;
-    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(root, "node_modules", entry));
-  }
-  return root;
-}
-
-/** Removes the folder unless LLM_STRATEGY_KEEP_TMP=1 (then says where it is). */
-export function removeUnlessKept(root: string | undefined): void {
-  if (!root) return;
-  if (process.env["LLM_STRATEGY_KEEP_TMP"]) process.stdout.write(`kept ${root}\n`);
-  else fs.rmSync(root, { recursive: true, force: true });
-}
 
 export function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) {

@@ -9,7 +9,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { installPacked, REPO, removeUnlessKept, runNode, writeFiles } from "./helpers";
+import { removeUnlessKept } from "../helpers/installed-project";
+import { installPackedOffline } from "../helpers/packed-offline";
+import { REPO, runNode, writeFiles } from "./helpers";
 
 jest.setTimeout(240_000);
 
@@ -18,7 +20,7 @@ const FIXTURE = path.join(REPO, "tests", "package", "fixtures", "customers", "sr
 let root: string;
 
 beforeAll(() => {
-  root = installPacked("llm-strategy-vite-");
+  ({ root } = installPackedOffline("llm-strategy-vite-"));
 });
 
 afterAll(() => removeUnlessKept(root));

@@ -5,45 +5,26 @@
  * This is the only test that sees what `tspc` really does with JSDoc (since TypeScript 5.3 tsc skips JSDoc unless ts-patch is told to parse it, through the package.json nearest the transformer).
  * Needs `npm run build` first (`npm test` does it).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { REPO_TSPC as TSPC, removeUnlessKept } from "../helpers/installed-project";
+import { installPackedOffline } from "../helpers/packed-offline";
 import { originalPositionOf } from "../helpers/source-map";
 
 jest.setTimeout(240_000);
 
-const REPO = path.resolve(__dirname, "..", "..");
-const TSPC = path.join(REPO, "node_modules", ".bin", "tspc");
 const FIXTURE = path.join(__dirname, "fixtures", "customers", "src");
 
 let root: string;
 let packedFiles: string[];
 
 beforeAll(() => {
-  for (const built of ["dist/runtime/index.js", "dist/transformer/index.js", "dist/transformer/analyse/index.js"]) {
-    if (!fs.existsSync(path.join(REPO, built))) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does).`);
-  }
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-package-"));
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", root], { cwd: REPO, encoding: "utf8" })) as {
-    filename: string;
-    files: { path: string }[];
-  }[];
-  packedFiles = packed[0]!.files.map((file) => file.path);
-  const installed = path.join(root, "node_modules", "llm-strategy");
-  fs.mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", path.join(root, packed[0]!.filename), "-C", installed, "--strip-components=1"]);
-  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (entry === "llm-strategy" || entry.startsWith(".")) continue;
-    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(root, "node_modules", entry));
-  }
+  ({ root, packedFiles } = installPackedOffline("llm-strategy-package-"));
 });
 
-afterAll(() => {
-  // LLM_STRATEGY_KEEP_TMP=1 keeps the projects for a look at what tspc wrote.
-  if (root && !process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
-  else if (root) process.stdout.write(`kept ${root}\n`);
-});
+// LLM_STRATEGY_KEEP_TMP=1 keeps the projects for a look at what tspc wrote.
+afterAll(() => removeUnlessKept(root));
 
 interface Project {
   dir: string;

@@ -14,13 +14,14 @@ import { REPO_ROOT } from "../helpers/compile";
 import {
   command,
   createProject,
-  customerAnswers,
   diskUsageKiB,
+  expectCustomerAnswers,
   npm,
   NPM_FLAGS,
   packRepository,
-  runCustomerProgram,
-  writeCustomerSources,
+  removeUnlessKept,
+  REPO_TSPC,
+  writeRepoCustomerProject,
   type CommandResult,
 } from "../helpers/installed-project";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
@@ -55,26 +56,8 @@ const built = path.join(REPO_ROOT, ".tmp", `production-install-${process.pid}`);
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-production-"));
   tarball = packRepository(root);
-  fs.rmSync(built, { recursive: true, force: true });
-  writeCustomerSources(built);
-  fs.writeFileSync(
-    path.join(built, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "node16",
-        moduleResolution: "node16",
-        types: ["node"],
-        strict: true,
-        skipLibCheck: true,
-        rootDir: "src",
-        outDir: "dist",
-        plugins: [{ transform: path.relative(built, path.join(REPO_ROOT, "dist", "transformer", "index.js")) }],
-      },
-      include: ["src"],
-    }),
-  );
-  const tspc = command(path.join(REPO_ROOT, "node_modules", ".bin", "tspc"), ["-p", "."], built);
+  writeRepoCustomerProject(built);
+  const tspc = command(REPO_TSPC, ["-p", "."], built);
   if (tspc.status !== 0 || tspc.output !== "") throw new Error(`building the customer example failed:\n${tspc.output}`);
   server = await startOpenAIServer(customerModel);
 });
@@ -83,8 +66,7 @@ afterAll(async () => {
   await server?.close();
   fs.rmSync(built, { recursive: true, force: true });
   // LLM_STRATEGY_KEEP_TMP=1 keeps the installs for a look.
-  if (root && !process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
-  else if (root) process.stdout.write(`kept ${root}\n`);
+  removeUnlessKept(root);
 });
 
 /** The packages under `node_modules` (scoped ones as `@scope/name`), sorted. */
@@ -113,10 +95,7 @@ function describeSize(title: string, dir: string, install: CommandResult): numbe
 /** Copies the built customer example into `dir` and runs it against the local server. */
 async function runBuiltExample(dir: string, mode: string): Promise<void> {
   fs.cpSync(path.join(built, "dist"), path.join(dir, "dist"), { recursive: true });
-  const result = await runCustomerProgram(dir, server.baseURL, mode);
-  expect(result.stderr).toBe("");
-  expect(result.status).toBe(0);
-  expect(JSON.parse(result.stdout)).toEqual(customerAnswers(mode));
+  await expectCustomerAnswers(dir, server.baseURL, mode);
 }
 
 describe("npm install --omit=optional <package> in a fresh project", () => {

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../helpers/compile";
-import { command, listFiles, writeCustomerSources, type CommandResult } from "../helpers/installed-project";
+import { command, expectSameFiles, listFiles, REPO_TSPC, writeRepoCustomerProject, type CommandResult } from "../helpers/installed-project";
 
 jest.setTimeout(300_000);
 
@@ -27,28 +27,8 @@ function buildInto(outDir: string, file: string, args: string[], env: Record<str
 
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error("dist/cli/index.js is missing: run `npm run build` first (npm test does).");
-  fs.rmSync(project, { recursive: true, force: true });
-  writeCustomerSources(project);
-  fs.writeFileSync(
-    path.join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "node16",
-        moduleResolution: "node16",
-        types: ["node"],
-        strict: true,
-        skipLibCheck: true,
-        declaration: true,
-        sourceMap: true,
-        rootDir: "src",
-        outDir: "dist",
-        plugins: [{ transform: path.relative(project, path.join(REPO_ROOT, "dist", "transformer", "index.js")), manifest: "dist/llm-prompts.json" }],
-      },
-      include: ["src"],
-    }),
-  );
-  buildInto("dist-tspc", path.join(REPO_ROOT, "node_modules", ".bin", "tspc"), ["-p", "."]);
+  writeRepoCustomerProject(project, { compilerOptions: { declaration: true, sourceMap: true }, plugin: { manifest: "dist/llm-prompts.json" } });
+  buildInto("dist-tspc", REPO_TSPC, ["-p", "."]);
   buildInto("dist-build", process.execPath, [CLI, "build"]);
   buildInto("dist-own-typescript", process.execPath, [CLI, "build"], { LLM_STRATEGY_TYPESCRIPT: "llm-strategy" });
 });
@@ -69,9 +49,5 @@ test("tspc wrote the customer example with its prompts and a manifest", () => {
 });
 
 test.each(["dist-build", "dist-own-typescript"])("%s holds the same files as tspc's output, byte for byte", (outDir) => {
-  const files = listFiles(path.join(project, "dist-tspc"));
-  expect(listFiles(path.join(project, outDir))).toEqual(files);
-  for (const file of files) {
-    expect({ file, text: fs.readFileSync(path.join(project, outDir, file), "utf8") }).toEqual({ file, text: fs.readFileSync(path.join(project, "dist-tspc", file), "utf8") });
-  }
+  expectSameFiles(path.join(project, outDir), path.join(project, "dist-tspc"));
 });

