@@ -3,6 +3,7 @@ import { linkedController } from "./abort";
 import type { CallHook } from "./call-info";
 import { ConfigurationError } from "./errors";
 import type { LanguageModel } from "./model";
+import type { PartialHook } from "./streaming";
 
 /** Process-wide settings, set with `configure`. */
 export interface RuntimeSettings {
@@ -66,6 +67,12 @@ export interface CallOptions {
   model?: LanguageModel;
   /** Called with the `CallInfo` of each stub call finished in the scope (after `configure`'s hook). */
   onCall?: CallHook;
+  /**
+   * Streams every stub call in the scope: called with each call's value so far, plain data
+   * growing as the reply arrives, and which stub and attempt it belongs to (see `PartialHook`;
+   * `streamed()` is the same for one call, as an async iterable). Default: none (no streaming).
+   */
+  onPartial?: PartialHook;
 }
 
 /** The merged options of all enclosing scopes. */
@@ -77,6 +84,8 @@ export interface CallScope {
   maxReplyBytes?: number;
   model?: LanguageModel;
   hooks: CallHook[];
+  /** Partial hooks of this scope and the enclosing ones; empty: the calls do not stream. */
+  partialHooks: PartialHook[];
 }
 
 const scopes = new AsyncLocalStorage<CallScope>();
@@ -103,6 +112,7 @@ export function withCallOptions<T>(options: CallOptions, fn: () => T): T {
     maxReplyBytes: options.maxReplyBytes ?? outer?.maxReplyBytes,
     model: options.model ?? outer?.model,
     hooks: options.onCall ? [...(outer?.hooks ?? []), options.onCall] : (outer?.hooks ?? []),
+    partialHooks: options.onPartial ? [...(outer?.partialHooks ?? []), options.onPartial] : (outer?.partialHooks ?? []),
   };
   const signal = linked?.controller.signal ?? outer?.signal;
   if (signal) scope.signal = signal;

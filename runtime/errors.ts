@@ -111,6 +111,10 @@ export interface Attempt {
   mode?: string;
   /** `"cache"` or `"replay"` when no request was made for this reply (`Completion.source`); absent: the model answered. */
   source?: ReplySource;
+  /** Streamed calls: how many pieces of text the reply came in (0 when the model could not stream). */
+  chunks?: number;
+  /** Streamed calls: milliseconds from the request to the reply's first piece of text. */
+  timeToFirstTokenMs?: number;
 }
 
 /**

@@ -9,8 +9,8 @@ export { llmStrategy } from "./decorator";
 export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource } from "./model";
 export { openAI, OpenAIModel } from "./models/openai";
 export type { OpenAIOptions, OpenAIMode } from "./models/openai";
-export { scriptedModel } from "./models/scripted";
-export type { ScriptedModel, ScriptedReply } from "./models/scripted";
+export { scriptedModel, scriptedChunks } from "./models/scripted";
+export type { ScriptedModel, ScriptedReply, ScriptedChunks } from "./models/scripted";
 
 // Offline: record/replay for tests, a persistent reply cache
 export { recording, cached, RECORDING_MODE_ENV, OfflineFileError, RecordingMissError, RecordingWriteError } from "./offline";
@@ -20,6 +20,8 @@ export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, Cach
 export { configure, withCallOptions, DEFAULT_MAX_REPLY_BYTES } from "./config";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
+export { streamed } from "./streaming";
+export type { Streamed, DeepPartial, PartialHook, PartialInfo } from "./streaming";
 export { registerSecret } from "./redact";
 
 // Traces, hyperparameters, chat chains

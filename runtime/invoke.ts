@@ -23,6 +23,7 @@ import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from 
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
+import { AttemptStream } from "./streaming";
 import { startStubSpan, type StubSpan } from "./tracing/context";
 import { judgeReply, replySchemaOf, replyValidator, type Validation } from "./validate";
 
@@ -102,6 +103,8 @@ async function completeValid(
   const replySchema = replySchemaOf(spec);
   // Compiled before the first request: a schema that cannot compile must not cost a model call.
   replyValidator(spec);
+  // Partial hooks in the scope (`streamed()`, `onPartial`): each attempt streams.
+  const partialHooks = scope?.partialHooks.length ? scope.partialHooks : undefined;
   let messages = prompt.messages;
   let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
   for (let attempt = 1; ; attempt++) {
@@ -109,11 +112,18 @@ async function completeValid(
     signal?.throwIfAborted();
     const request: CompletionRequest = { spec: requestSpec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
     if (signal) request.signal = signal;
+    const stream = partialHooks && new AttemptStream(spec, attempt, partialHooks, maxReplyBytes, signal);
+    if (stream) {
+      // The attempt's own signal: a reply streaming past maxReplyBytes closes its connection.
+      request.signal = stream.signal;
+      request.onText = stream.onText;
+    }
     span?.asking(model, request);
-    const completion = await askModel(model, request);
+    const completion = stream ? await askStreaming(spec, model, request, stream, info, maxReplyBytes) : await askModel(model, request);
     span?.answered();
     const replyBytes = byteLengthOver(completion.text, maxReplyBytes);
     const record = recordAttempt(info, completion, replyBytes === undefined ? completion.text : excerptOfReply(completion.text));
+    if (stream) noteStream(record, stream, completion, model, info);
     if (replyBytes !== undefined) throw replyTooLarge(spec, info, replyBytes, maxReplyBytes);
     stopUnlessUsable(spec, completion, info);
 
@@ -121,6 +131,7 @@ async function completeValid(
     const checked = pending instanceof Promise ? await pending : pending;
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
+    stream?.finish(completion.text, checked.ok);
     if (checked.ok) {
       if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
       const value = spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value;
@@ -180,6 +191,43 @@ function isLarge(text: string): boolean {
 async function nextTurn(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   signal?.throwIfAborted();
+}
+
+/**
+ * One streamed request: settles as soon as the attempt's signal aborts (a model that ignores it
+ * is not waited for). A reply that went over `maxReplyBytes` while streaming is recorded with
+ * the start of its text and fails the call.
+ */
+async function askStreaming(
+  spec: CallSpec,
+  model: LanguageModel,
+  request: CompletionRequest,
+  stream: AttemptStream,
+  info: CallInfo,
+  maxReplyBytes: number,
+): Promise<Completion> {
+  try {
+    return await raceAbort(askModel(model, request), stream.signal);
+  } catch (error) {
+    stream.close();
+    if (!stream.overLimit) throw error;
+    const record = recordAttempt(info, { text: "" }, `${stream.head}… [cut: the stream was closed after ${stream.chars} characters]`);
+    record.chunks = stream.chunks;
+    if (stream.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = stream.timeToFirstTokenMs;
+    throw replyTooLarge(spec, info, stream.bytes, maxReplyBytes);
+  }
+}
+
+/**
+ * Streaming facts of an attempt. A model that never called `onText` (it cannot stream) is a
+ * fallback of the call; a cache hit is not (it has the whole reply at once by design).
+ */
+function noteStream(record: Attempt, stream: AttemptStream, completion: Completion, model: LanguageModel, info: CallInfo): void {
+  record.chunks = stream.chunks;
+  if (stream.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = stream.timeToFirstTokenMs;
+  if (stream.chunks === 0 && completion.source !== "cache" && !info.fallbacks.some((fallback) => fallback.from === "stream")) {
+    info.fallbacks.push({ from: "stream", to: "whole reply", reason: `The model ${model.id} does not stream (it never called request.onText): one final partial.` });
+  }
 }
 
 async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {

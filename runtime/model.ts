@@ -40,6 +40,14 @@ export interface CompletionRequest {
   attempt: number;
   /** Aborted when the caller cancels or the call's timeout runs out. */
   signal?: AbortSignal;
+  /**
+   * Set when the caller streams (`streamed()`, `withCallOptions({ onPartial })`): a model that
+   * can stream calls it with each piece of the reply text as it arrives (for tool calls: of the
+   * arguments), in order, then resolves with the whole `Completion` as usual. Optional for
+   * custom models: one that never calls it still works, and the caller then gets the value as
+   * one final partial (`CallInfo.fallbacks` says so). Wrappers pass it on to the model they wrap.
+   */
+  onText?: (delta: string) => void;
 }
 
 /** A model's reply to one `CompletionRequest`. */
@@ -62,7 +70,7 @@ export interface Completion {
   nullMeansAbsent?: boolean;
   /** How the request was made, e.g. `"structured"`, `"tools"`, `"json"`; recorded in the call's info. */
   mode?: string;
-  /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only). */
+  /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only), or `stream` when it could not stream. */
   fallbacks?: ModeFallback[];
   /**
    * Where the reply came from: `"model"` (asked now; absent means the same), `"cache"` (a hit of

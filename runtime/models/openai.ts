@@ -1,5 +1,5 @@
 import type OpenAI from "openai";
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
@@ -78,6 +78,8 @@ const FALLBACK_ORDER: OpenAIMode[] = ["structured", "json", "prompt"];
 const endpointModes = new Map<string, OpenAIMode>();
 /** Modes learnt per schema, when an endpoint rejected one schema rather than the mode. */
 const schemaModes = new Map<string, OpenAIMode>();
+/** Endpoints (`baseURL|model`) that rejected `stream: true`: streamed calls there ask for the whole reply. */
+const nonStreamingEndpoints = new Set<string>();
 
 /** A `LanguageModel` over any OpenAI-compatible chat completions endpoint, through the official SDK. */
 export class OpenAIModel implements LanguageModel {
@@ -135,7 +137,7 @@ export class OpenAIModel implements LanguageModel {
     for (;;) {
       try {
         const completion = await this.limit.run(() => this.send(mode, request), request.signal);
-        if (fallbacks.length) completion.fallbacks = fallbacks;
+        if (fallbacks.length) completion.fallbacks = [...fallbacks, ...(completion.fallbacks ?? [])];
         return completion;
       } catch (error) {
         const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
@@ -157,18 +159,110 @@ export class OpenAIModel implements LanguageModel {
   private async send(mode: OpenAIMode, request: CompletionRequest): Promise<Completion> {
     const { body, strict } = this.body(mode, request);
     const maxRetries = this.settings.maxRetries ?? 2;
+    const endpoint = `${this.endpointURL}|${this.model}`;
+    const streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
+    /** Whether text already went to the caller: a stream broken after that is not retried (its pieces would repeat). */
+    const sent = { any: false };
     for (let retry = 0; ; retry++) {
       try {
-        const response = await this.post(body, request.signal);
-        return toCompletion(response, mode, strict);
+        if (streams) return await this.sendStreaming(mode, request, body, strict, sent);
+        const completion = toCompletion(await this.post(body, request.signal), mode, strict);
+        if (request.onText) whole(request.onText, completion, mode, `${this.baseURL} rejected stream: true before`);
+        return completion;
       } catch (error) {
-        if (retry >= maxRetries || request.signal?.aborted || !isRetryable(error)) {
+        if (streams && !sent.any && rejectsStreaming(error)) {
+          nonStreamingEndpoints.add(endpoint);
+          const completion = toCompletion(await this.post(body, request.signal), mode, strict);
+          whole(request.onText!, completion, mode, redactText((error as Error).message));
+          return completion;
+        }
+        if (retry >= maxRetries || request.signal?.aborted || sent.any || !isRetryable(error)) {
           if (error instanceof RequestTimedOut) error.tries = retry + 1;
           throw error;
         }
         await sleep(retryDelay(error, retry, this.settings.retryDelayMs ?? 500), request.signal);
       }
     }
+  }
+
+  /**
+   * One request with `stream: true`: each content delta (tools: each piece of the forced call's
+   * arguments) goes to `request.onText` as it arrives; usage comes with the last event
+   * (`stream_options.include_usage`). An endpoint that answers with one JSON body instead of
+   * server-sent events gives the whole reply as one piece, noted as a fallback.
+   */
+  private async sendStreaming(
+    mode: OpenAIMode,
+    request: CompletionRequest,
+    body: ChatCompletionCreateParamsNonStreaming,
+    strict: boolean,
+    sent: { any: boolean },
+  ): Promise<Completion> {
+    const onText = request.onText!;
+    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const started = performance.now();
+    const options = request.signal ? { signal: request.signal, maxRetries: 0, timeout: timeoutMs } : { maxRetries: 0, timeout: timeoutMs };
+    let stream: AsyncIterable<ChatCompletionChunk>;
+    let response: Response;
+    try {
+      ({ data: stream, response } = await this.sdk()
+        .chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
+        .withResponse());
+    } catch (error) {
+      if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
+      throw error;
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.includes("text/event-stream")) {
+      const completion = toCompletion((await response.json()) as ChatCompletion, mode, strict);
+      sent.any = true;
+      whole(onText, completion, mode, `${this.baseURL} answered stream: true with ${type || "no content-type"}, not server-sent events`);
+      return completion;
+    }
+    let content = "";
+    let toolArguments = "";
+    let toolIndex: number | undefined;
+    let refusal = "";
+    let finishReason: string | undefined;
+    let usage: ChatCompletion["usage"] | undefined;
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      const delta = choice.delta;
+      if (delta?.content) {
+        content += delta.content;
+        if (mode !== "tools") {
+          sent.any = true;
+          onText(delta.content);
+        }
+      }
+      if (mode === "tools" && delta?.tool_calls) {
+        for (const call of delta.tool_calls) {
+          // The forced call is the first; its later pieces name only its index.
+          toolIndex ??= call.index ?? 0;
+          const piece = call.function?.arguments;
+          if ((call.index ?? 0) === toolIndex && piece) {
+            toolArguments += piece;
+            sent.any = true;
+            onText(piece);
+          }
+        }
+      }
+      if (delta?.refusal) refusal += delta.refusal;
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    let text = content;
+    if (mode === "tools") {
+      if (toolIndex !== undefined) text = toolArguments;
+      else if (content) onText(content);
+    }
+    const completion: Completion = { text, mode };
+    if (finishReason) completion.finishReason = finishReason;
+    if (refusal) completion.refusal = refusal;
+    if (strict) completion.nullMeansAbsent = true;
+    if (usage) completion.usage = usageOf(usage);
+    return completion;
   }
 
   /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
@@ -338,14 +432,26 @@ function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolea
   if (choice.finish_reason) completion.finishReason = choice.finish_reason;
   if (message.refusal) completion.refusal = message.refusal;
   if (strict) completion.nullMeansAbsent = true;
-  if (response.usage) {
-    completion.usage = {
-      promptTokens: response.usage.prompt_tokens ?? 0,
-      completionTokens: response.usage.completion_tokens ?? 0,
-      totalTokens: response.usage.total_tokens ?? 0,
-    };
-  }
+  if (response.usage) completion.usage = usageOf(response.usage);
   return completion;
+}
+
+function usageOf(usage: NonNullable<ChatCompletion["usage"]>): Completion["usage"] {
+  return { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 };
+}
+
+/** A streamed call answered whole: the text as one piece, and the fallback noted (as each such call's). */
+function whole(onText: (delta: string) => void, completion: Completion, mode: OpenAIMode, reason: string): void {
+  (completion.fallbacks ??= []).push({ from: `${mode} stream`, to: mode, reason });
+  if (completion.text) onText(completion.text);
+}
+
+/** A 400/422 that names `stream`: the endpoint cannot stream. */
+function rejectsStreaming(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  if (status !== 400 && status !== 422 && status !== 501) return false;
+  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
+  return /\bstream/i.test(text);
 }
 
 /** One HTTP request ran out of `timeoutMs`. */

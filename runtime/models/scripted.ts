@@ -9,6 +9,35 @@ import type { Completion, CompletionRequest, LanguageModel } from "../model";
  */
 export type ScriptedReply = string | number | boolean | null | object;
 
+/** A reply sent in pieces (see `scriptedChunks`). */
+export interface ScriptedChunks {
+  readonly pieces: readonly string[];
+  readonly delayMs: number;
+}
+
+const CHUNKS = Symbol("llm-strategy.scriptedChunks");
+
+/**
+ * A scripted reply that streams: a streamed call (`streamed()`, `onPartial`) receives `pieces`
+ * one by one, with a turn of the event loop (or `delayMs`) before each, so partials can be
+ * seen between them; the whole reply is `pieces.join("")`. Other scripted replies stream as
+ * one piece.
+ * ```ts
+ * scriptedModel([scriptedChunks(['{"value":[{"na', 'me":"Ada"}', "]}"])])
+ * ```
+ * @param options.delayMs Wait before each piece, in milliseconds. Default 0 (one event-loop turn).
+ */
+export function scriptedChunks(pieces: readonly string[], options: { delayMs?: number } = {}): ScriptedChunks {
+  if (!Array.isArray(pieces) || !pieces.every((piece) => typeof piece === "string")) {
+    throw new ConfigurationError("scriptedChunks(pieces): pieces must be an array of strings.");
+  }
+  return Object.defineProperty({ pieces: [...pieces], delayMs: options.delayMs ?? 0 }, CHUNKS, { value: true });
+}
+
+function isChunks(reply: ScriptedReply): reply is ScriptedChunks {
+  return typeof reply === "object" && reply !== null && (reply as { [CHUNKS]?: boolean })[CHUNKS] === true;
+}
+
 /** A `LanguageModel` for tests: answers from a script and records every request. */
 export interface ScriptedModel extends LanguageModel {
   /** Every request the model was asked, in order (repairs included). */
@@ -42,7 +71,19 @@ export function scriptedModel(
         if (next >= answer.length) throw noReplyLeft(request, answer.length);
         reply = answer[next++]!;
       }
-      return { text: typeof reply === "string" ? reply : JSON.stringify(reply), finishReason: "stop", mode: "scripted" };
+      if (isChunks(reply)) {
+        for (const piece of reply.pieces) {
+          if (request.onText) {
+            await new Promise<void>((resolve) => (reply.delayMs ? setTimeout(resolve, reply.delayMs) : setImmediate(resolve)));
+            if (request.signal?.aborted) throw new LLMAbortError("The request was aborted.", { cause: request.signal.reason });
+            request.onText(piece);
+          }
+        }
+        return { text: reply.pieces.join(""), finishReason: "stop", mode: "scripted" };
+      }
+      const text = typeof reply === "string" ? reply : JSON.stringify(reply);
+      request.onText?.(text);
+      return { text, finishReason: "stop", mode: "scripted" };
     },
   };
 }

@@ -4,7 +4,7 @@ import { RecordingMissError, type RecordingMissReason } from "./errors";
 import { RECORDING_MARK, RECORDING_MODE_ENV } from "./index";
 import { canonicalJson, identify, requestKey, type RequestIdentity } from "./key";
 import { recordingFile, stubKey, type RecordedEntry, type RecordingFile } from "./recording-file";
-import { fromStoredReply, toStoredReply } from "./stored-reply";
+import { fromStoredReply, replayPieces, toStoredReply } from "./stored-reply";
 
 /**
  * - `"record"`: every request goes to the model; each reply is saved (replacing an equal request's).
@@ -77,15 +77,35 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
         const recorded = file.get(requestKey(model, request));
         if (recorded) {
           if (request.signal?.aborted) throw new LLMAbortError("The request was aborted.", { cause: request.signal.reason, stub: request.spec.id });
-          return fromStoredReply(recorded.reply, "replay");
+          const completion = fromStoredReply(recorded.reply, "replay");
+          if (request.onText && completion.text) {
+            try {
+              await replayPieces(recorded.reply, completion.text, request.onText, request.signal);
+            } catch (error) {
+              throw new LLMAbortError("The request was aborted.", { cause: request.signal?.reason ?? error, stub: request.spec.id });
+            }
+          }
+          return completion;
         }
         if (mode === "replay") throw missError(file, identify(model, request));
       }
       // Before the model is asked: a reply that could not be kept would be paid for and lost.
       await file.checkWritable();
-      const completion = await model.complete(request);
+      // A streamed request: the pieces' lengths are recorded, so a replay streams them alike.
+      const chunks: number[] = [];
+      const onText = request.onText;
+      const asked = onText
+        ? {
+            ...request,
+            onText: (delta: string) => {
+              if (delta.length) chunks.push(delta.length);
+              onText(delta);
+            },
+          }
+        : request;
+      const completion = await model.complete(asked);
       // The completion itself goes back unchanged (an inner cache's onAccepted still applies).
-      await file.put(identify(model, request), toStoredReply(completion, { readable: true, usage: true }));
+      await file.put(identify(model, request), toStoredReply(completion, { readable: true, usage: true, chunks }));
       return completion;
     },
   };

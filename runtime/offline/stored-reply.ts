@@ -19,9 +19,14 @@ export interface StoredReply {
   usage?: Usage;
   mode?: string;
   nullMeansAbsent?: boolean;
+  /**
+   * A streamed reply (recordings only): the lengths of the pieces it came in, in characters, so
+   * a streamed replay hands them out the same way (and a UI test sees the same partials).
+   */
+  chunks?: number[];
 }
 
-export function toStoredReply(completion: Completion, options: { readable: boolean; usage: boolean }): StoredReply {
+export function toStoredReply(completion: Completion, options: { readable: boolean; usage: boolean; chunks?: number[] }): StoredReply {
   const stored: StoredReply = {};
   const text = redactKnown(completion.text);
   const json = options.readable ? exactJson(text) : undefined;
@@ -32,6 +37,8 @@ export function toStoredReply(completion: Completion, options: { readable: boole
   if (options.usage && completion.usage) stored.usage = { ...completion.usage };
   if (completion.mode !== undefined) stored.mode = completion.mode;
   if (completion.nullMeansAbsent) stored.nullMeansAbsent = true;
+  // Only when the pieces still add up to the stored text (redaction may have changed its length).
+  if (options.chunks?.length && options.chunks.reduce((sum, length) => sum + length, 0) === text.length) stored.chunks = options.chunks;
   return stored;
 }
 
@@ -43,6 +50,21 @@ export function fromStoredReply(stored: StoredReply, source: "cache" | "replay")
   if (stored.mode !== undefined) completion.mode = stored.mode;
   if (stored.nullMeansAbsent) completion.nullMeansAbsent = true;
   return completion;
+}
+
+/**
+ * Hands a stored reply to a streamed request piece by piece (by its recorded lengths, else as
+ * one piece), with a turn of the event loop before each, so a consumer sees the partials.
+ */
+export async function replayPieces(stored: StoredReply, text: string, onText: (delta: string) => void, signal: AbortSignal | undefined): Promise<void> {
+  const lengths = stored.chunks ?? [text.length];
+  let offset = 0;
+  for (const length of lengths) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+    onText(text.slice(offset, (offset += length)));
+  }
+  if (offset < text.length) onText(text.slice(offset));
 }
 
 /** The parsed value when `text` is exactly its compact JSON (a cheap first-character test skips prose). */
@@ -67,6 +89,9 @@ export function storedReplyProblem(value: unknown): string | undefined {
     if (reply[field] !== undefined && typeof reply[field] !== "string") return `"${field}" must be a string`;
   }
   if (reply.nullMeansAbsent !== undefined && typeof reply.nullMeansAbsent !== "boolean") return '"nullMeansAbsent" must be true or false';
+  if (reply.chunks !== undefined && !(Array.isArray(reply.chunks) && reply.chunks.every((length) => Number.isInteger(length) && length > 0))) {
+    return '"chunks" must be an array of piece lengths (whole numbers > 0)';
+  }
   if (reply.usage !== undefined) {
     const usage = reply.usage as Record<string, unknown> | null;
     if (typeof usage !== "object" || usage === null || !["promptTokens", "completionTokens", "totalTokens"].every((name) => typeof usage[name] === "number")) {

@@ -414,8 +414,16 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
     if (attempt.usage) record.usage = { ...attempt.usage };
     if (attempt.finishReason !== undefined) record.finishReason = attempt.finishReason;
     if (attempt.mode !== undefined) record.mode = attempt.mode;
+    if (attempt.chunks !== undefined) record.chunks = attempt.chunks;
+    if (attempt.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = attempt.timeToFirstTokenMs;
     return record;
   });
+  const streamedAttempts = info.attempts.filter((attempt) => attempt.chunks !== undefined);
+  if (streamedAttempts.length) {
+    json.chunks = streamedAttempts.reduce((sum, attempt) => sum + attempt.chunks!, 0);
+    const first = info.attempts[0]?.timeToFirstTokenMs;
+    if (first !== undefined) json.timeToFirstTokenMs = first;
+  }
   if (node.otel) emitChatSpans(node, asks, info);
   closeSpan(node, info.error ? { error: info.error } : { output: info.value });
 }
@@ -454,6 +462,8 @@ function emitChatSpans(node: SpanNode, asks: Ask[], info: CallInfo): void {
       }
       if (attempt.finishReason !== undefined) attributes["gen_ai.response.finish_reasons"] = [attempt.finishReason];
       if (attempt.mode !== undefined) attributes["llm_strategy.mode"] = attempt.mode;
+      if (attempt.chunks !== undefined) attributes["llm_strategy.reply.chunks"] = attempt.chunks;
+      if (attempt.timeToFirstTokenMs !== undefined) attributes["llm_strategy.reply.time_to_first_token_ms"] = attempt.timeToFirstTokenMs;
       attributes["llm_strategy.reply.source"] = attempt.source ?? "model";
       attributes["llm_strategy.reply.valid"] = attempt.errors.length === 0;
       if (attempt.errors.length) attributes["llm_strategy.reply.error_count"] = attempt.errors.length;

@@ -81,6 +81,10 @@ export interface SpanJson {
   usage?: Usage;
   /** Some reply needed lenient parsing (code fence, prose around the JSON, jsonrepair). */
   parseRepaired?: boolean;
+  /** Streamed calls: milliseconds from the first request to its first piece of reply text. */
+  timeToFirstTokenMs?: number;
+  /** Streamed calls: pieces of reply text received, summed over the attempts. */
+  chunks?: number;
 }
 
 /** One request/reply round of a stub call. */
@@ -108,6 +112,10 @@ export interface AttemptJson {
   mode?: string;
   /** `"cache"` or `"replay"` when no request was made; `"model"` otherwise. */
   source: ReplySource;
+  /** Streamed calls: pieces of reply text this attempt received (0: the reply came whole). */
+  chunks?: number;
+  /** Streamed calls: milliseconds from this request to its first piece of reply text. */
+  timeToFirstTokenMs?: number;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * A real OpenAI-compatible chat completions server on 127.0.0.1 (random port), for tests and
  * benchmarks that run the real `openai` SDK against it (ky's create-http-test-server is the
- * model). A handler decides each reply from what the request carries.
+ * model). A handler decides each reply from what the request carries. A request with
+ * `stream: true` gets server-sent events (`chat.completion.chunk`s, then `data: [DONE]`), as
+ * OpenAI sends them, unless the reply says `noStream`.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +19,8 @@ export interface ReceivedRequest {
   body: ChatBody;
   /** True once the client closed the connection before the reply was sent (abort, timeout). */
   aborted: boolean;
+  /** Streamed replies: the server-sent events written so far (without `[DONE]`). */
+  events: number;
 }
 
 /** The parts of a chat completions request body the tests look at. */
@@ -50,6 +54,16 @@ export interface Reply {
   hang?: boolean;
   /** Cut the connection without a reply. */
   destroy?: boolean;
+  /** Streaming: the pieces the text is sent in. Default: pieces of `chunkChars` characters. */
+  chunks?: string[];
+  /** Streaming: characters per piece when `chunks` is not given. Default 16. */
+  chunkChars?: number;
+  /** Streaming: wait this long before each piece, in milliseconds. Default 0. */
+  chunkDelayMs?: number;
+  /** Streaming: send only this many pieces, then keep the connection open without a word (abort tests). */
+  hangAfterChunks?: number;
+  /** Answer a `stream: true` request with one JSON completion, as an endpoint that cannot stream. */
+  noStream?: boolean;
 }
 
 export type Handler = (request: ReceivedRequest, index: number) => Reply | Promise<Reply>;
@@ -82,6 +96,7 @@ export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer>
         raw,
         body: (raw ? JSON.parse(raw) : {}) as ChatBody,
         aborted: false,
+        events: 0,
       };
       response.on("close", () => {
         if (!response.writableFinished) request.aborted = true;
@@ -137,7 +152,60 @@ async function answer(request: ReceivedRequest, response: ServerResponse, reply:
     sendJson(response, reply.status, reply.body ?? { error: { message: `status ${reply.status}` } }, reply.headers);
     return;
   }
+  if (request.body.stream === true && !reply.noStream && reply.body === undefined) {
+    await sendEvents(request, response, reply);
+    return;
+  }
   sendJson(response, 200, reply.body ?? chatCompletion(request, reply), reply.headers);
+}
+
+/** A streamed chat completion: role first, then the text piece by piece, the finish reason, usage if asked, `[DONE]`. */
+async function sendEvents(request: ReceivedRequest, response: ServerResponse, reply: Reply): Promise<void> {
+  const whole = chatCompletion(request, reply) as { choices: { finish_reason: string }[]; usage: unknown };
+  const text = reply.toolArguments ?? reply.content ?? "";
+  const pieces = reply.chunks ?? piecesOf(text, reply.chunkChars ?? 16);
+  const tools = reply.toolArguments !== undefined;
+  const name = request.body.tools?.[0]?.function.name ?? "reply";
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", ...reply.headers });
+  const send = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+    if (response.destroyed) return;
+    response.write(`data: ${JSON.stringify({ id: "chatcmpl-test", object: "chat.completion.chunk", created: 1_700_000_000, model: request.body.model, choices, ...extra })}\n\n`);
+    request.events++;
+  };
+  const delta = (content: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: content, finish_reason: finish, logprobs: null }];
+  send(delta(tools ? { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name, arguments: "" } }] } : { role: "assistant", content: "" }));
+  for (let index = 0; index < pieces.length; index++) {
+    if (reply.hangAfterChunks !== undefined && index >= reply.hangAfterChunks) return;
+    if (reply.chunkDelayMs) await pause(response, reply.chunkDelayMs);
+    if (response.destroyed) return;
+    const piece = pieces[index]!;
+    send(delta(tools ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece }));
+  }
+  if (reply.hangAfterChunks !== undefined && reply.hangAfterChunks >= pieces.length) return;
+  if (reply.refusal) send(delta({ refusal: reply.refusal }));
+  send(delta({}, whole.choices[0]!.finish_reason));
+  const options = request.body.stream_options as { include_usage?: boolean } | undefined;
+  if (options?.include_usage) send([], { usage: whole.usage });
+  if (!response.destroyed) response.end("data: [DONE]\n\n");
+}
+
+function piecesOf(text: string, size: number): string[] {
+  const pieces: string[] = [];
+  for (let index = 0; index < text.length; index += size) pieces.push(text.slice(index, index + size));
+  return pieces;
+}
+
+/** Waits `ms`, or less when the client goes away (no timer outlives the test). */
+function pause(response: ServerResponse, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      response.off("close", done);
+      resolve();
+    }
+    response.once("close", done);
+  });
 }
 
 /** A chat completion as OpenAI sends it, with made-up but consistent token counts. */
