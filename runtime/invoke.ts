@@ -223,6 +223,7 @@ async function askStreaming(
  * fallback of the call; a cache hit is not (it has the whole reply at once by design).
  */
 function noteStream(record: Attempt, stream: AttemptStream, completion: Completion, model: LanguageModel, info: CallInfo): void {
+  stream.close();
   record.chunks = stream.chunks;
   if (stream.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = stream.timeToFirstTokenMs;
   if (stream.chunks === 0 && completion.source !== "cache" && !info.fallbacks.some((fallback) => fallback.from === "stream")) {

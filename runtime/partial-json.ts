@@ -53,7 +53,10 @@ export class PartialJsonParser {
   /** Where the value string being read lives (so the partial shows it growing). */
   private stringHolder: Record<string, unknown> | unknown[] | undefined;
   private stringSlot: string | number = 0;
+  /** Length of the value string as last shown; -1 before it showed at all. */
+  private shownLength = -1;
   private hex = "";
+  private readonly keyNames = new Map<string, string>();
 
   /** True once the root value closed. */
   get done(): boolean {
@@ -91,13 +94,18 @@ export class PartialJsonParser {
           continue;
         }
         if (this.tokenIsKey) {
-          this.keys[this.keys.length - 1] = token;
+          // The same few keys repeat through a reply: one string per key name makes each
+          // store a fast one (a fresh slice would be looked up in V8's string table every time).
+          let key = this.keyNames.get(token);
+          if (key === undefined && this.keyNames.size < MAX_KEY_NAMES) this.keyNames.set(token, (key = token));
+          this.keys[this.keys.length - 1] = key ?? token;
           state = State.Colon;
         } else {
+          // Shown whole already at the end of the last piece: the closing quote changes nothing.
+          if (this.shownLength !== token.length) changed = true;
           this.putString(token);
           this.stringHolder = undefined;
           state = State.After;
-          changed = true;
         }
         continue;
       }
@@ -206,8 +214,11 @@ export class PartialJsonParser {
     this.token = token;
     // A value string cut by the piece's end shows as far as it arrived.
     if ((state === State.String || state === State.Escape || state === State.Unicode) && !this.tokenIsKey && this.stringHolder) {
-      this.putString(token);
-      changed = true;
+      if (this.shownLength !== token.length) {
+        this.putString(token);
+        this.shownLength = token.length;
+        changed = true;
+      }
     }
     return changed;
   }
@@ -226,6 +237,7 @@ export class PartialJsonParser {
     const top = this.stack[this.stack.length - 1];
     if (top === undefined) return State.Failed;
     this.tokenIsKey = false;
+    this.shownLength = -1;
     this.stringHolder = top;
     this.stringSlot = Array.isArray(top) ? top.length : this.keys[this.keys.length - 1]!;
     return State.String;
@@ -277,6 +289,9 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   else object[key] = value;
 }
 
+/** Distinct key names remembered per reply (records with generated keys stop there). */
+const MAX_KEY_NAMES = 1024;
+
 const NULL = Symbol("null");
 const LITERALS = new Map<string, unknown>([
   ["true", true],
@@ -288,6 +303,13 @@ const LITERALS = new Map<string, unknown>([
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 function numberOf(text: string): number | undefined {
+  // Most numbers are small whole ones: digits only, no leading zero.
+  const first = text.charCodeAt(0);
+  if (first >= 49 && first <= 57 && text.length < 16) {
+    let index = 1;
+    while (index < text.length && text.charCodeAt(index) >= 48 && text.charCodeAt(index) <= 57) index++;
+    if (index === text.length) return Number(text);
+  }
   return NUMBER.test(text) ? Number(text) : undefined;
 }
 

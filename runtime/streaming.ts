@@ -9,7 +9,7 @@ import type { CallSpec } from "./spec";
  * What a partial value of type `T` can hold while the reply streams: plain JSON data, every
  * property optional at every depth. Class instances are plain objects with their data fields
  * (no methods, no prototype), `Date`s are the ISO strings the model writes; only the final
- * value (`result`) is revived.
+ * value (`result`) is revived. Methods and promise-valued getters (stubs) are left out.
  */
 export type DeepPartial<T> = T extends Date
   ? string
@@ -20,7 +20,7 @@ export type DeepPartial<T> = T extends Date
       : T extends readonly (infer Item)[]
         ? DeepPartial<Item>[]
         : T extends object
-          ? { [Key in keyof T as T[Key] extends (...args: never[]) => unknown ? never : Key]?: DeepPartial<T[Key]> }
+          ? { [Key in keyof T as T[Key] extends ((...args: never[]) => unknown) | PromiseLike<unknown> ? never : Key]?: DeepPartial<T[Key]> }
           : T;
 
 /** Which stub call and attempt a partial belongs to. */
@@ -156,7 +156,10 @@ export class AttemptStream {
   timeToFirstTokenMs: number | undefined;
   /** Set when the text went over `maxReplyBytes`. */
   overLimit = false;
+  /** UTF-8 bytes so far, once counted (see `unsized`). */
   bytes = 0;
+  /** The pieces while their length alone keeps them under the limit. */
+  private unsized: string[] | undefined = [];
   /** The first characters of the text (for the attempt's record when over the limit). */
   head = "";
   chars = 0;
@@ -183,7 +186,15 @@ export class AttemptStream {
     if (this.overLimit || typeof delta !== "string" || !delta) return;
     if (this.chunks++ === 0) this.timeToFirstTokenMs = performance.now() - this.started;
     this.chars += delta.length;
-    this.bytes += Buffer.byteLength(delta);
+    // Bytes are counted only once the length alone cannot tell (a UTF-16 unit is 1 to 3 bytes):
+    // until then the pieces are only kept, then counted once, then each new one.
+    if (this.unsized) {
+      this.unsized.push(delta);
+      if (this.chars * 3 > this.maxReplyBytes) {
+        this.bytes = this.unsized.reduce((sum, piece) => sum + Buffer.byteLength(piece), 0);
+        this.unsized = undefined;
+      }
+    } else this.bytes += Buffer.byteLength(delta);
     if (this.head.length < HEAD_CHARS) this.head += delta.slice(0, HEAD_CHARS - this.head.length);
     if (this.bytes > this.maxReplyBytes) {
       this.overLimit = true;
@@ -199,13 +210,12 @@ export class AttemptStream {
    * the validated JSON as one last partial.
    */
   finish(text: string, accepted: boolean): void {
-    this.dispose();
     if (!accepted || (this.chunks > 0 && this.parser.done)) return;
     const parsed = parseReply(text);
     if (parsed.ok) this.emit(this.unwrap(parsed.value));
   }
 
-  /** Ends the attempt's signal subscription when the attempt failed. */
+  /** Ends the attempt's subscription to the call's signal, once the model answered or failed. */
   close(): void {
     this.dispose();
   }

@@ -58,7 +58,7 @@ export interface Reply {
   chunks?: string[];
   /** Streaming: characters per piece when `chunks` is not given. Default 16. */
   chunkChars?: number;
-  /** Streaming: wait this long before each piece, in milliseconds. Default 0. */
+  /** Streaming: piece i goes out (i + 1) times this many milliseconds after the first event (a steady pace, no drift). Default 0. */
   chunkDelayMs?: number;
   /** Streaming: send only this many pieces, then keep the connection open without a word (abort tests). */
   hangAfterChunks?: number;
@@ -174,9 +174,10 @@ async function sendEvents(request: ReceivedRequest, response: ServerResponse, re
   };
   const delta = (content: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: content, finish_reason: finish, logprobs: null }];
   send(delta(tools ? { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name, arguments: "" } }] } : { role: "assistant", content: "" }));
+  const start = performance.now();
   for (let index = 0; index < pieces.length; index++) {
     if (reply.hangAfterChunks !== undefined && index >= reply.hangAfterChunks) return;
-    if (reply.chunkDelayMs) await pause(response, reply.chunkDelayMs);
+    if (reply.chunkDelayMs) await pause(response, start + (index + 1) * reply.chunkDelayMs - performance.now());
     if (response.destroyed) return;
     const piece = pieces[index]!;
     send(delta(tools ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece }));
@@ -197,6 +198,7 @@ function piecesOf(text: string, size: number): string[] {
 
 /** Waits `ms`, or less when the client goes away (no timer outlives the test). */
 function pause(response: ServerResponse, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
