@@ -76,20 +76,21 @@ export class PartialJsonParser {
     // Locals, written back at the end: field access per character costs more than the parsing.
     let state = this.state;
     let token = this.token;
+    /** The next backslash at or after `index` (-1: none left); -2 until first searched. */
+    let backslash = -2;
     while (index < length) {
       if (state === State.String) {
-        // The fast path: most of a reply is string content without escapes.
-        let end = index;
-        let code = 0;
-        while (end < length) {
-          code = chunk.charCodeAt(end);
-          if (code === 34 || code === 92) break;
-          end++;
-        }
+        // The fast path: most of a reply is string content without escapes, found by native
+        // searches. The next backslash is searched once per piece and again only once passed.
+        if (backslash < index && backslash !== -1) backslash = chunk.indexOf("\\", index);
+        let end = chunk.indexOf('"', index);
+        if (end === -1) end = length;
+        const escaped = backslash !== -1 && backslash < end;
+        if (escaped) end = backslash;
         if (end > index) token = token === "" ? chunk.slice(index, end) : token + chunk.slice(index, end);
         if (end === length) break;
         index = end + 1;
-        if (code === 92) {
+        if (escaped) {
           state = State.Escape;
           continue;
         }

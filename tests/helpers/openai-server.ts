@@ -167,9 +167,14 @@ async function sendEvents(request: ReceivedRequest, response: ServerResponse, re
   const tools = reply.toolArguments !== undefined;
   const name = request.body.tools?.[0]?.function.name ?? "reply";
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", ...reply.headers });
+  // Unpaced, the events go out in one write (as a fast server's would arrive): the benchmark
+  // then measures the client's work per event, not this process writing to a socket per event.
+  const batched: string[] | undefined = reply.chunkDelayMs || reply.hangAfterChunks !== undefined ? undefined : [];
   const send = (choices: unknown[], extra: Record<string, unknown> = {}) => {
     if (response.destroyed) return;
-    response.write(`data: ${JSON.stringify({ id: "chatcmpl-test", object: "chat.completion.chunk", created: 1_700_000_000, model: request.body.model, choices, ...extra })}\n\n`);
+    const event = `data: ${JSON.stringify({ id: "chatcmpl-test", object: "chat.completion.chunk", created: 1_700_000_000, model: request.body.model, choices, ...extra })}\n\n`;
+    if (batched) batched.push(event);
+    else response.write(event);
     request.events++;
   };
   const delta = (content: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: content, finish_reason: finish, logprobs: null }];
@@ -187,7 +192,7 @@ async function sendEvents(request: ReceivedRequest, response: ServerResponse, re
   send(delta({}, whole.choices[0]!.finish_reason));
   const options = request.body.stream_options as { include_usage?: boolean } | undefined;
   if (options?.include_usage) send([], { usage: whole.usage });
-  if (!response.destroyed) response.end("data: [DONE]\n\n");
+  if (!response.destroyed) response.end(`${batched ? batched.join("") : ""}data: [DONE]\n\n`);
 }
 
 function piecesOf(text: string, size: number): string[] {
