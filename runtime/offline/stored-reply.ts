@@ -21,9 +21,10 @@ export interface StoredReply {
   nullMeansAbsent?: boolean;
   /**
    * A streamed reply (recordings only): the lengths of the pieces it came in, in characters, so
-   * a streamed replay hands them out the same way (and a UI test sees the same partials).
+   * a streamed replay hands them out the same way (and a UI test sees the same partials). Runs
+   * of equal lengths are written `length x count`: `"12x114,7"` is 114 pieces of 12, then 7.
    */
-  chunks?: number[];
+  chunks?: string;
 }
 
 export function toStoredReply(completion: Completion, options: { readable: boolean; usage: boolean; chunks?: number[] }): StoredReply {
@@ -38,7 +39,7 @@ export function toStoredReply(completion: Completion, options: { readable: boole
   if (completion.mode !== undefined) stored.mode = completion.mode;
   if (completion.nullMeansAbsent) stored.nullMeansAbsent = true;
   // Only when the pieces still add up to the stored text (redaction may have changed its length).
-  if (options.chunks?.length && options.chunks.reduce((sum, length) => sum + length, 0) === text.length) stored.chunks = options.chunks;
+  if (options.chunks?.length && options.chunks.reduce((sum, length) => sum + length, 0) === text.length) stored.chunks = encodeChunks(options.chunks);
   return stored;
 }
 
@@ -57,7 +58,7 @@ export function fromStoredReply(stored: StoredReply, source: "cache" | "replay")
  * one piece), with a turn of the event loop before each, so a consumer sees the partials.
  */
 export async function replayPieces(stored: StoredReply, text: string, onText: (delta: string) => void, signal: AbortSignal | undefined): Promise<void> {
-  const lengths = stored.chunks ?? [text.length];
+  const lengths = stored.chunks === undefined ? [text.length] : decodeChunks(stored.chunks);
   let offset = 0;
   for (const length of lengths) {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -65,6 +66,29 @@ export async function replayPieces(stored: StoredReply, text: string, onText: (d
     onText(text.slice(offset, (offset += length)));
   }
   if (offset < text.length) onText(text.slice(offset));
+}
+
+const CHUNKS = /^[1-9]\d*(x[1-9]\d*)?(,[1-9]\d*(x[1-9]\d*)?)*$/;
+
+/** `[12, 12, 12, 7]` -> `"12x3,7"`. */
+function encodeChunks(lengths: number[]): string {
+  const runs: string[] = [];
+  for (let index = 0; index < lengths.length; ) {
+    let end = index + 1;
+    while (end < lengths.length && lengths[end] === lengths[index]) end++;
+    runs.push(end - index > 1 ? `${lengths[index]}x${end - index}` : String(lengths[index]));
+    index = end;
+  }
+  return runs.join(",");
+}
+
+function decodeChunks(text: string): number[] {
+  const lengths: number[] = [];
+  for (const run of text.split(",")) {
+    const [length, count = "1"] = run.split("x");
+    for (let index = 0; index < Number(count); index++) lengths.push(Number(length));
+  }
+  return lengths;
 }
 
 /** The parsed value when `text` is exactly its compact JSON (a cheap first-character test skips prose). */
@@ -89,8 +113,8 @@ export function storedReplyProblem(value: unknown): string | undefined {
     if (reply[field] !== undefined && typeof reply[field] !== "string") return `"${field}" must be a string`;
   }
   if (reply.nullMeansAbsent !== undefined && typeof reply.nullMeansAbsent !== "boolean") return '"nullMeansAbsent" must be true or false';
-  if (reply.chunks !== undefined && !(Array.isArray(reply.chunks) && reply.chunks.every((length) => Number.isInteger(length) && length > 0))) {
-    return '"chunks" must be an array of piece lengths (whole numbers > 0)';
+  if (reply.chunks !== undefined && !(typeof reply.chunks === "string" && CHUNKS.test(reply.chunks))) {
+    return '"chunks" must be piece lengths such as "12x114,7" (114 pieces of 12 characters, then one of 7)';
   }
   if (reply.usage !== undefined) {
     const usage = reply.usage as Record<string, unknown> | null;

@@ -58,6 +58,11 @@ function lastTable(text: string): Row[] {
 
 const marks = (rows: Row[]) => Object.fromEntries(rows.filter((row) => row.mark).map((row) => [row.key, row.mark]));
 
+/** The lines that list the customers as they arrive: `   1. CUST-001  Aiko Tanaka, born 1990-03-14`. */
+function arrivals(customers: readonly (readonly [string, string, string])[]): string {
+  return customers.map(([key, name, born], index) => `  ${String(index + 1).padStart(2)}. ${key}  ${name}, born ${born}\n`).join("");
+}
+
 function expectRecordedCustomersWithAges(rows: Row[]): void {
   expect(rows.map((row) => [row.key, row.name, row.born])).toEqual(RECORDED_CUSTOMERS.map((customer) => [...customer]));
   // The recorded answers of the `age` stub: years since the birth year, as of 2022.
@@ -91,6 +96,8 @@ test("offline through a pipe (--offline wins over a configured key): recorded cu
   expect(out).toContain("OFFLINE: these are recorded answers (--offline); no model is asked.");
   for (const search of RECORDED_SEARCHES) expect(out).toContain(`  • ${search}\n`);
   expect(out).toContain("ages 10/10");
+  // The customers are listed one by one as they stream from the recording (it keeps the pieces), before the ages.
+  expect(out.slice(out.indexOf("Creating 10 mock customers…\n"), out.indexOf("ages 10/10"))).toBe(`Creating 10 mock customers…\n${arrivals(RECORDED_CUSTOMERS)}`);
 
   const [initial, afterOldest, afterTokyo] = out.split("search> ").map(lastTable);
   expectRecordedCustomersWithAges(initial!);
@@ -158,6 +165,7 @@ describe("in a real terminal (tmux)", () => {
     expect(first).toContain("Searches available offline:");
     for (const search of RECORDED_SEARCHES) expect(first).toContain(`• ${search}`);
     expect(first).toContain("ages 10/10 ██████████");
+    expect(first).toContain(arrivals(RECORDED_CUSTOMERS));
     expectRecordedCustomersWithAges(lastTable(first));
     // The prompt waits on the last line (capture-pane drops trailing spaces).
     expect(first.trimEnd().split("\n").pop()).toBe("search>");
@@ -187,18 +195,29 @@ describe("in a real terminal (tmux)", () => {
     expect(screen("offline")).toMatch(/^search> q\nBye\.\n\[exit status 0\]$/m);
   });
 
-  test("online: the progress line counts the ages as they arrive, in place; Ctrl-D quits", async () => {
-    // Each age arrives 250 ms after the previous one (by birth year), so the count is seen climbing.
+  test("online: customers listed row by row as they stream; the progress line counts the ages as they arrive, in place; Ctrl-D quits", async () => {
+    // Each age arrives 250 ms after the previous one (by birth year), so the count is seen climbing;
+    // the customer list streams in pieces of 12 characters every 25 ms (about 2 s in all).
     server = await startOpenAIServer((request) => {
       const reply = customerModel(request);
-      const born = /"birthdate":"(\d{4})/.exec(request.body.messages[0]!.content)?.[1];
-      return request.body.messages[0]!.content.startsWith("Return the current age") ? { ...reply, delayMs: 250 * (Number(born) - 1979) } : reply;
+      const prompt = request.body.messages[0]!.content;
+      if (prompt.startsWith("Create mock customers")) return { ...reply, chunkChars: 12, chunkDelayMs: 25 };
+      const born = /"birthdate":"(\d{4})/.exec(prompt)?.[1];
+      return prompt.startsWith("Return the current age") ? { ...reply, delayMs: 250 * (Number(born) - 1979) } : reply;
     });
     startProgram("online", { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "local-model" });
+    // Some customers listed, not all yet, and the one being written shown below them.
+    const listing = await waitForScreen("online", (text) => /^ {2}[ 1-9][1-9]\. c\d/m.test(text), "the first streamed customer");
+    expect(listing).not.toContain("10. c9");
+    expect(listing).not.toMatch(/^ages /m);
+    expect(server.requests[0]!.body.stream).toBe(true);
     const midway = await waitForScreen("online", (text) => /^ages [1-9]\/10 /m.test(text), "a partial age count");
     const count = Number(/^ages (\d)\/10 (█+)(░+)$/m.exec(midway)?.[1]);
     expect(/^ages (\d)\/10 (█+)(░+)$/m.exec(midway)?.slice(2).map((bar) => bar.length)).toEqual([count, 10 - count]);
     const done = await waitForScreen("online", (text) => text.includes("Quit with q"), "the table");
+    // Every customer listed once, in order (the line of the one being written was rewritten in place).
+    const listed = done.split("\n").filter((line) => /^ {2}[ 1]\d\. c\d/.test(line));
+    expect(listed).toEqual(Array.from({ length: 10 }, (_, index) => `  ${String(index + 1).padStart(2)}. c${index}  ${["Ada", "Bao", "Chidi", "Dara", "Emil"][index % 5]} ${["Okafor", "Lindqvist", "Tanaka", "Moreau", "Silva"][index % 5]}, born ${1980 + index}-0${(index % 9) + 1}-15`));
     // Rewritten in place: one progress line, at its final count.
     expect(done.match(/^ages /gm)).toEqual(["ages "]);
     expect(done).toContain("ages 10/10 ██████████");

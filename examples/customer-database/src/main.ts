@@ -7,7 +7,7 @@
  *   node examples/customer-database/dist/main.js --record    ask the endpoint, record a fresh session
  */
 import * as readline from "node:readline";
-import { LLMStrategyError, RecordingMissError } from "llm-strategy";
+import { LLMStrategyError, RecordingMissError, streamed, type DeepPartial } from "llm-strategy";
 import { MockCustomerDatabase, type Customer } from "./customer";
 import { customerTable, errorLine, paint, progress, terminalScreen, type AgeCell, type Screen } from "./screen";
 import { chooseSession, inSession, OfflineSetupError, recordedSearchFor, type Session } from "./session";
@@ -32,8 +32,7 @@ async function main(args: string[]): Promise<void> {
   banner(screen, session);
 
   const database = new MockCustomerDatabase();
-  screen.write("Creating 10 mock customers…\n");
-  await inSession(session, () => database.load());
+  database.customers = await createCustomers(screen, session, 10);
   const ages = await computeAges(screen, session, database.customers);
   screen.write(`\n${customerTable(screen, database.customers, ages)}\n`);
 
@@ -53,6 +52,28 @@ function banner(screen: Screen, session: Session): void {
   } else {
     screen.write(`Online: ${session.reason} (model ${process.env.OPENAI_MODEL ?? "gpt-4o-mini"}).\n`);
   }
+}
+
+/**
+ * The customers stream in: each is listed as soon as the model has written it whole (an item is
+ * whole once the next one has begun); on a terminal, the one being written shows below, in place.
+ */
+async function createCustomers(screen: Screen, session: Session, count: number): Promise<Customer[]> {
+  screen.write(`Creating ${count} mock customers…\n`);
+  const { partials, result } = streamed(() => MockCustomerDatabase.createMockCustomers(count), session.model ? { model: session.model } : {});
+  let listed = 0;
+  const clearLine = screen.interactive ? "\r\x1b[2K" : "";
+  const list = (customer: DeepPartial<Customer>) =>
+    screen.write(`${clearLine}  ${String(++listed).padStart(2)}. ${customer.key}  ${customer.firstName} ${customer.lastName}, born ${customer.birthdate}\n`);
+  for await (const partial of partials) {
+    while (listed < partial.length - 1) list(partial[listed]!);
+    const writing = partial[listed];
+    if (screen.interactive && writing) screen.write(`${clearLine}${paint.dim(screen, `  ${String(listed + 1).padStart(2)}. ${writing.key ?? ""}  ${writing.firstName ?? ""} ${writing.lastName ?? ""}…`)}`);
+  }
+  // Partials are plain data; the result is the validated list of Customer instances.
+  const customers = await result;
+  while (listed < customers.length) list(customers[listed]!);
+  return customers;
 }
 
 /** Every customer's `age` stub at once; the progress line counts the answers as they come. */

@@ -4,7 +4,7 @@
  * the prompt). It exists only to make the committed offline recording on a machine without a
  * model (`record-offline-session.ts`); re-record against a real model for real answers.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** The model name the stand-in answers to; it ends up in the recording as `openai:local-stand-in`. */
@@ -138,6 +138,39 @@ interface ChatRequest {
   model: string;
   messages: { role: string; content: string }[];
   tools?: { function: { name: string } }[];
+  stream?: boolean;
+}
+
+interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  choices: { message: { content: string | null; tool_calls?: { function: { name: string; arguments: string } }[] }; finish_reason: string }[];
+  usage: unknown;
+}
+
+/** Characters per streamed piece (about three tokens), and the pause before each, in milliseconds (a model writing). */
+const PIECE_CHARS = 12;
+const PIECE_MS = 15;
+
+/** The completion as server-sent events, piece by piece, as OpenAI streams a reply (usage last). */
+async function streamCompletion(response: ServerResponse, whole: Completion): Promise<void> {
+  const message = whole.choices[0]!.message;
+  const call = message.tool_calls?.[0];
+  const text = call ? call.function.arguments : (message.content ?? "");
+  const event = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id: whole.id, object: "chat.completion.chunk", created: whole.created, model: whole.model, choices, ...extra })}\n\n`;
+  const delta = (content: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: content, finish_reason: finish }];
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  response.write(event(delta(call ? { role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: call.function.name, arguments: "" } }] } : { role: "assistant", content: "" })));
+  for (let index = 0; index < text.length && !response.destroyed; index += PIECE_CHARS) {
+    await new Promise((resolve) => setTimeout(resolve, PIECE_MS));
+    const piece = text.slice(index, index + PIECE_CHARS);
+    response.write(event(delta(call ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece })));
+  }
+  if (response.destroyed) return;
+  response.write(event(delta({}, whole.choices[0]!.finish_reason)));
+  response.end(`${event([], { usage: whole.usage })}data: [DONE]\n\n`);
 }
 
 /** Starts the stand-in on 127.0.0.1 (a free port). `baseURL` ends in `/v1`, as OPENAI_BASE_URL wants. */
@@ -154,6 +187,10 @@ export async function startStandInModel(): Promise<{ baseURL: string; requests: 
         const chat = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
         state.requests++;
         body = completion(chat, JSON.stringify({ value: answer(chat.messages[0]!.content) }));
+        if (chat.stream) {
+          void streamCompletion(response, body as Completion);
+          return;
+        }
       } catch (error) {
         status = (error as { status?: number }).status ?? 400;
         body = { error: { message: (error as Error).message, type: "invalid_request_error" } };
