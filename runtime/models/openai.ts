@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 
+import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
@@ -59,7 +60,10 @@ export interface OpenAIOptions {
   maxRetries?: number;
   /** First backoff delay when the server gives no `retry-after`, in milliseconds; doubles per retry up to 8 s, with jitter. Default 500. */
   retryDelayMs?: number;
-  /** Timeout of each HTTP request, in milliseconds (retried as above). Default 600000 (10 minutes, as the SDK's). */
+  /**
+   * Timeout of each HTTP request, in milliseconds (retried as above); for a streamed reply, also
+   * the longest silence between two of its events. Default 600000 (10 minutes, as the SDK's).
+   */
   timeoutMs?: number;
   /**
    * Extra fields merged into every request body, for provider-specific parameters. Part of the
@@ -201,7 +205,33 @@ export class OpenAIModel implements LanguageModel {
     const onText = request.onText!;
     const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const started = performance.now();
-    const options = request.signal ? { signal: request.signal, maxRetries: 0, timeout: timeoutMs } : { maxRetries: 0, timeout: timeoutMs };
+    // The SDK's timeout ends with the response's headers; while the events come, `timeoutMs` is
+    // the longest silence between two of them, enforced here by aborting our own signal.
+    const linked = linkedController(request.signal ? [request.signal] : []);
+    const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
+    const options = { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs };
+    try {
+      return await this.readStream(mode, request, body, strict, sent, onText, options, started, idle);
+    } catch (error) {
+      if (idle.fired && !request.signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
+      throw error;
+    } finally {
+      idle.stop();
+      linked.dispose();
+    }
+  }
+
+  private async readStream(
+    mode: OpenAIMode,
+    request: CompletionRequest,
+    body: ChatCompletionCreateParamsNonStreaming,
+    strict: boolean,
+    sent: { any: boolean },
+    onText: (delta: string) => void,
+    options: { signal: AbortSignal; maxRetries: number; timeout: number },
+    started: number,
+    idle: IdleTimer,
+  ): Promise<Completion> {
     let stream: AsyncIterable<ChatCompletionChunk>;
     let response: Response;
     try {
@@ -209,9 +239,10 @@ export class OpenAIModel implements LanguageModel {
         .chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
         .withResponse());
     } catch (error) {
-      if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
+      if (!request.signal?.aborted && isTimeout(error, performance.now() - started, options.timeout)) throw new RequestTimedOut(options.timeout, error);
       throw error;
     }
+    idle.start();
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream")) {
       const completion = toCompletion((await response.json()) as ChatCompletion, mode, strict);
@@ -226,6 +257,7 @@ export class OpenAIModel implements LanguageModel {
     let finishReason: string | undefined;
     let usage: ChatCompletion["usage"] | undefined;
     for await (const chunk of stream) {
+      idle.start();
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices?.[0];
       if (!choice) continue;
@@ -252,6 +284,8 @@ export class OpenAIModel implements LanguageModel {
       if (delta?.refusal) refusal += delta.refusal;
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
+    // The SDK ends a stream quietly when its signal aborts: a cut reply must not pass for a whole one.
+    if (options.signal.aborted) throw new Error("The stream was aborted before it ended.", { cause: options.signal.reason });
     let text = content;
     if (mode === "tools") {
       if (toolIndex !== undefined) text = toolArguments;
@@ -452,6 +486,28 @@ function rejectsStreaming(error: unknown): boolean {
   if (status !== 400 && status !== 422 && status !== 501) return false;
   const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
   return /\bstream/i.test(text);
+}
+
+/** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
+class IdleTimer {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
+
+  start(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onIdle();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /** One HTTP request ran out of `timeoutMs`. */

@@ -188,6 +188,18 @@ describe("cancellation", () => {
     await eventually(() => server.requests[0]!.aborted, "the server to see the connection close");
   });
 
+  test("the model's timeoutMs is the longest silence between events: a stalled stream times out and its connection closes", async () => {
+    server.setHandler(inPieces({ hangAfterChunks: 2 }));
+    const stalled = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "stalling", mode: "json", timeoutMs: 300, maxRetries: 0 });
+    const started = performance.now();
+    const { result } = streamed(() => MockCustomerDatabase.createMockCustomers(3), { model: stalled });
+    const error = (await result.catch((caught: unknown) => caught)) as LLMTimeoutError;
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect(error.message).toContain("timed out after 300 ms, 1 time");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    await eventually(() => server.requests[0]!.aborted, "the server to see the connection close");
+  });
+
   test("leaving the loop early does not abort: the call completes", async () => {
     server.setHandler(inPieces({ chunkDelayMs: 1 }));
     const { partials, result } = streamed(() => MockCustomerDatabase.createMockCustomers(3), { model: model("json") });
