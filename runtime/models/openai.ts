@@ -84,6 +84,8 @@ const endpointModes = new Map<string, OpenAIMode>();
 const schemaModes = new Map<string, OpenAIMode>();
 /** Endpoints (`baseURL|model`) that rejected `stream: true`: streamed calls there ask for the whole reply. */
 const nonStreamingEndpoints = new Set<string>();
+/** Endpoints that stream but rejected `stream_options` (older servers): streamed there without usage. */
+const noStreamOptionsEndpoints = new Set<string>();
 
 /** A `LanguageModel` over any OpenAI-compatible chat completions endpoint, through the official SDK. */
 export class OpenAIModel implements LanguageModel {
@@ -174,6 +176,11 @@ export class OpenAIModel implements LanguageModel {
         if (request.onText) whole(request.onText, completion, mode, `${this.baseURL} rejected stream: true before`);
         return completion;
       } catch (error) {
+        if (streams && !sent.any && rejectsStreamOptions(error) && !noStreamOptionsEndpoints.has(endpoint)) {
+          noStreamOptionsEndpoints.add(endpoint);
+          retry--;
+          continue;
+        }
         if (streams && !sent.any && rejectsStreaming(error)) {
           nonStreamingEndpoints.add(endpoint);
           const completion = toCompletion(await this.post(body, request.signal), mode, strict);
@@ -236,7 +243,10 @@ export class OpenAIModel implements LanguageModel {
     let response: Response;
     try {
       ({ data: stream, response } = await this.sdk()
-        .chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
+        .chat.completions.create(
+          noStreamOptionsEndpoints.has(`${this.endpointURL}|${this.model}`) ? { ...body, stream: true } : { ...body, stream: true, stream_options: { include_usage: true } },
+          options,
+        )
         .withResponse());
     } catch (error) {
       if (!request.signal?.aborted && isTimeout(error, performance.now() - started, options.timeout)) throw new RequestTimedOut(options.timeout, error);
@@ -478,6 +488,13 @@ function usageOf(usage: NonNullable<ChatCompletion["usage"]>): Completion["usage
 function whole(onText: (delta: string) => void, completion: Completion, mode: OpenAIMode, reason: string): void {
   (completion.fallbacks ??= []).push({ from: `${mode} stream`, to: mode, reason });
   if (completion.text) onText(completion.text);
+}
+
+/** A 400/422 that names `stream_options`: the endpoint streams, but without usage. */
+function rejectsStreamOptions(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  if (status !== 400 && status !== 422) return false;
+  return /stream_options/i.test(`${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`);
 }
 
 /** A 400/422 that names `stream`: the endpoint cannot stream. */

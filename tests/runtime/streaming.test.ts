@@ -17,6 +17,7 @@ import {
   LLMTruncatedError,
   openAI,
   recording,
+  registerSecret,
   scriptedChunks,
   scriptedModel,
   streamed,
@@ -248,6 +249,27 @@ describe("endpoints and models that cannot stream", () => {
     expect(calls.map((info) => info.fallbacks.length)).toEqual([1, 1]);
   });
 
+  test("an endpoint rejecting stream_options streams without it (no usage), and is remembered", async () => {
+    const older = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "older-server", mode: "json" });
+    server.setHandler((request) =>
+      request.body.stream_options ? { status: 400, body: { error: { message: "Unrecognized request argument supplied: stream_options" } } } : { ...customerModel(request), chunkChars: 7 },
+    );
+    for (let round = 0; round < 2; round++) {
+      const seen: unknown[] = [];
+      await streamed(() => MockCustomerDatabase.createMockCustomers(2), { model: older, onPartial: (partial) => seen.push(partial) }).result;
+      expect(seen.length).toBeGreaterThan(5);
+    }
+    expect(server.requests.map((request) => [request.body.stream, request.body.stream_options !== undefined])).toEqual([
+      [true, true],
+      [true, false],
+      [true, false],
+    ]);
+    expect(calls.map((info) => [info.fallbacks.length, info.usage.totalTokens])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   test("a custom model without streaming still works: one final partial, a fallback", async () => {
     const plain: LanguageModel = {
       id: "custom",
@@ -302,6 +324,39 @@ describe("offline", () => {
     expect(replaySeen).toEqual(liveSeen);
     expect(iterated.length).toBeGreaterThan(5);
     expect(calls[1]!.attempts[0]).toMatchObject({ source: "replay", chunks: pieces });
+  });
+
+  test("a recorded piece list that does not parse makes the file an OfflineFileError, never overwritten", async () => {
+    const file = path.join(folder, "broken-chunks.json");
+    server.setHandler(inPieces({}));
+    await streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: recording(model("json"), { path: file, mode: "record" }) }).result;
+    const document = JSON.parse(fs.readFileSync(file, "utf8")) as { entries: { reply: { chunks?: unknown } }[] };
+    document.entries[0]!.reply.chunks = [7, 7];
+    const text = JSON.stringify(document, null, 2);
+    fs.writeFileSync(file, text);
+    const replay = streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: recording(model("json"), { path: file, mode: "replay" }) });
+    await expect(replay.result).rejects.toMatchObject({ name: "OfflineFileError", message: expect.stringContaining('"chunks" must be piece lengths such as "12x114,7"') });
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+  });
+
+  test("a secret in a streamed reply is not recorded; the replay still streams the redacted reply", async () => {
+    const secret = "sk-streamed-secret-0123456789";
+    registerSecret(secret);
+    const file = path.join(folder, "secret.json");
+    server.setHandler((request) => ({ ...replyJson(request, { value: [{ ...customerJson(0), address: `key ${secret}` }] }), chunkChars: 7 }));
+    await streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: recording(model("json"), { path: file, mode: "record" }) }).result;
+    const recorded = fs.readFileSync(file, "utf8");
+    expect(recorded).not.toContain(secret);
+    expect(recorded).toContain("[redacted]");
+    // The pieces' lengths no longer add up to the redacted text: none are kept, the replay is one piece.
+    expect(recorded).not.toContain('"chunks"');
+    const seen: unknown[] = [];
+    const replayed = await streamed(() => MockCustomerDatabase.createMockCustomers(1), {
+      model: recording(model("json"), { path: file, mode: "replay" }),
+      onPartial: (partial) => seen.push(structuredClone(partial)),
+    }).result;
+    expect(replayed[0]!.address).toBe("key [redacted]");
+    expect(seen).toEqual([[{ ...customerJson(0), address: "key [redacted]" }]]);
   });
 
   test("a cached() hit yields the whole value as one partial, without a fallback", async () => {
