@@ -115,7 +115,7 @@ export class PartialJsonParser {
         if (state === State.Number || state === State.Literal) {
           state = this.endToken(state === State.Number, token);
           if (state !== State.Failed) changed = true;
-        }
+        } else if (state === State.Escape || state === State.Unicode) state = State.Failed;
         index++;
         continue;
       }

@@ -97,6 +97,8 @@ test.each([
   ['{"a":1]', "a mismatched bracket"],
   ['{"a":"\\x"}', "an unknown escape"],
   ['{"a":"\\u12G4"}', "a bad unicode escape"],
+  ['{"a":"\\ n"}', "a space after a backslash"],
+  ['{"a":"\\u12 4"}', "a space in a unicode escape"],
   ["{'a':1}", "single quotes"],
 ])("%s fails (%s) and keeps what it had", (text) => {
   const { parser } = feedInPieces(text, 2);
