@@ -41,10 +41,10 @@ const RUNTIME_PACKAGES = [
   "json-schema-traverse",
   "jsonrepair",
   "llm-strategy",
-  "lru-cache",
   "openai",
   "require-from-string",
   "safe-stable-stringify",
+  "tiny-lru",
 ];
 
 let root: string;
