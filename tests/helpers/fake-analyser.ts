@@ -5,7 +5,7 @@
  */
 import * as ts from "typescript";
 import type { JsonSchema, Revival } from "../../runtime/spec";
-import type { AnalysedSpec, Analyser, AnalyserOptions, ClassReference, CreateAnalyser, Result, StubSite } from "../../transformer/analyse/types";
+import type { AnalysedSpec, Analyser, AnalyserOptions, ClassReference, CreateAnalyser, Instantiation, Result, StubSite } from "../../transformer/analyse/types";
 
 export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions, _sourceFile: ts.SourceFile): Analyser => {
   const checker = options.program.getTypeChecker();
@@ -47,15 +47,21 @@ export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions, _so
     return declaration ? { kind: "class", class: { declaration } } : undefined;
   }
 
-  function analyse(site: StubSite, signature: ts.Signature, typeArguments: string | undefined): Result<AnalysedSpec> {
+  const typesOf = (signature: ts.Signature): Pick<Instantiation, "parameters" | "returnType"> => ({
+    parameters: signature.getParameters().map((symbol) => ({ symbol, type: checker.getTypeOfSymbol(symbol) })),
+    returnType: signature.getReturnType(),
+  });
+
+  function analyse(site: StubSite, signature: Pick<Instantiation, "parameters" | "returnType">, typeArguments: string | undefined): Result<AnalysedSpec> {
     const used = new Set<string>();
     const properties: { [name: string]: JsonSchema } = {};
     const params: AnalysedSpec["params"] = [];
-    for (const parameter of signature.getParameters()) {
+    for (const { symbol: parameter, type } of signature.parameters) {
       params.push({ name: parameter.getName(), role: "input" });
-      properties[parameter.getName()] = schemaOf(checker.getTypeOfSymbol(parameter), used);
+      properties[parameter.getName()] = schemaOf(type, used);
     }
-    const promised = checker.getAwaitedType(signature.getReturnType()) ?? signature.getReturnType();
+    const returnType = signature.returnType;
+    const promised = checker.getAwaitedType(returnType) ?? returnType;
     const output = schemaOf(promised, used);
     const revival = revivalOf(promised);
     const plainObject = "$ref" in output || output["type"] === "object";
@@ -87,11 +93,14 @@ export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions, _so
     analyseDeclaration(site) {
       const signature = checker.getSignatureFromDeclaration(site.declaration)!;
       const generic = (site.declaration.typeParameters?.length ?? 0) > 0;
-      return analyse(site, signature, generic ? "constraints" : undefined);
+      return analyse(site, typesOf(signature), generic ? "constraints" : undefined);
     },
     analyseCall(site, signature, call) {
       const written = call.typeArguments ? `<${call.typeArguments.map((node) => node.getText()).join(", ")}>` : `<${checker.typeToString(checker.getAwaitedType(signature.getReturnType())!)}>`;
-      return analyse(site, signature, written);
+      return analyse(site, typesOf(signature), written);
+    },
+    analyseInstantiated(site, instantiation) {
+      return analyse(site, instantiation, instantiation.typeArguments);
     },
     definitions,
   };

@@ -98,6 +98,7 @@ test("prompt templates are readable multi-line literals and arrive byte for byte
     return {
       definitions: inner.definitions,
       analyseCall: inner.analyseCall,
+      analyseInstantiated: inner.analyseInstantiated,
       analyseDeclaration(site) {
         const result = inner.analyseDeclaration(site);
         return result.ok ? { ...result, value: { ...result.value, template: tricky, outputTypes: "type X = `a`;\nline2" } } : result;

@@ -19,7 +19,7 @@ import { RevivalPlanner } from "./revival";
 import { ParameterRoles } from "./roles";
 import { REF_PREFIX, SchemaFactory, typeKey } from "./schema";
 import { buildTemplate } from "./template";
-import type { AnalysedSpec, Analyser, AnalyserOptions, CreateAnalyser, HiddenFields, Problem, Result, StubSite } from "./types";
+import type { AnalysedSpec, Analyser, AnalyserOptions, CreateAnalyser, HiddenFields, Instantiation, Problem, Result, StubSite } from "./types";
 
 /** The property a non-object reply is wrapped in (`{ "value": T }`). */
 const WRAPPER = "value";
@@ -58,7 +58,9 @@ export const createAnalyser: CreateAnalyser = (options, sourceFile) => {
 
 /** How one analysis differs between a declaration and a call site. */
 interface Occasion {
-  signature: ts.Signature;
+  /** The parameters (without `this`) and their types on this occasion. */
+  parameters: { symbol: ts.Symbol; type: ts.Type }[];
+  returnType: ts.Type;
   receiverType?: ts.Type;
   typeArguments?: string;
   /** Where a problem with parameter `index` (or `this`/the return type when undefined) is reported. */
@@ -103,7 +105,7 @@ class FileAnalyser implements Analyser {
     const parameters = declaration.parameters.filter((p) => !(t.isIdentifier(p.name) && p.name.text === "this"));
     const returnNode = declaration.type && t.isTypeReferenceNode(declaration.type) && declaration.type.typeArguments?.[0];
     return this.analyse(site, {
-      signature,
+      ...signatureTypes(checker, signature),
       ...(site.receiverClass ? { receiverType: checker.getTypeAtLocation(site.receiverClass) } : {}),
       ...(isGeneric(t, site) ? { typeArguments: "constraints" } : {}),
       problemNode: (part) =>
@@ -121,13 +123,25 @@ class FileAnalyser implements Analyser {
     const receiverType = site.receiverClass ? this.receiverAtCall(site.receiverClass, call) : undefined;
     const argumentsAreParameters = checker.getResolvedSignature(call)?.declaration === site.declaration;
     return this.analyse(site, {
-      signature,
+      ...signatureTypes(checker, signature),
       ...(receiverType ? { receiverType } : {}),
       typeArguments: writtenTypeArguments(t, checker, signature, call, receiverType ? this.program.classify.typeArgumentsOf(receiverType) : []),
       // At a call of the stub itself, a parameter's problem points at its argument; at
       // `implement<I>()` (the call is not of the method) it points at the type argument.
       problemNode: (part) =>
         typeof part === "object" && argumentsAreParameters ? (call.arguments[part.parameter] ?? call) : argumentsAreParameters ? call : (call.typeArguments?.[0] ?? call),
+      atDeclaration: false,
+    });
+  }
+
+  analyseInstantiated(site: StubSite, instantiation: Instantiation, call: ts.CallExpression): Result<AnalysedSpec> {
+    return this.analyse(site, {
+      parameters: instantiation.parameters,
+      returnType: instantiation.returnType,
+      ...(instantiation.receiverType ? { receiverType: instantiation.receiverType } : {}),
+      typeArguments: instantiation.typeArguments,
+      // The call stands in a generic helper: its problems point at the call, inside the helper.
+      problemNode: (part) => (typeof part === "object" ? (call.arguments[part.parameter] ?? call) : call),
       atDeclaration: false,
     });
   }
@@ -147,8 +161,7 @@ class FileAnalyser implements Analyser {
     // Parameters: roles, and the inputs among them.
     const params: ParamSpec[] = [];
     const inputs: (Root & { symbol: ts.Symbol; optional: boolean })[] = [];
-    occasion.signature.getParameters().forEach((symbol, index) => {
-      const type = checker.getTypeOfSymbol(symbol);
+    occasion.parameters.forEach(({ symbol, type }, index) => {
       const role = roles.roleOf(type);
       params.push({ name: symbol.name, role });
       const node = occasion.problemNode({ parameter: index });
@@ -161,9 +174,9 @@ class FileAnalyser implements Analyser {
       inputs.push({ label, type, node, symbol, optional });
     });
 
-    const returned = this.promisedType(checker.getReturnTypeOfSignature(occasion.signature));
+    const returned = this.promisedType(occasion.returnType);
     if (!returned) {
-      const returnType = checker.typeToString(checker.getReturnTypeOfSignature(occasion.signature));
+      const returnType = checker.typeToString(occasion.returnType);
       problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
       return { ok: false, problems };
     }
@@ -344,6 +357,14 @@ class FileAnalyser implements Analyser {
     }
     return { kind: "LooseType", args: { stub, path, type }, node: root.node, ...(related ? { related } : {}) };
   }
+}
+
+/** A signature's parameter types (without a `this` parameter) and return type. */
+function signatureTypes(checker: ts.TypeChecker, signature: ts.Signature): Pick<Occasion, "parameters" | "returnType"> {
+  return {
+    parameters: signature.getParameters().map((symbol) => ({ symbol, type: checker.getTypeOfSymbol(symbol) })),
+    returnType: checker.getReturnTypeOfSignature(signature),
+  };
 }
 
 /** Generic stubs: type parameters of their own, or of the class or interface they belong to. */

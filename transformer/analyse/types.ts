@@ -67,6 +67,12 @@ export interface Analyser {
   analyseDeclaration(site: StubSite): Result<AnalysedSpec>;
   /** The spec of a generic stub at one call site, from the resolved (instantiated) signature. */
   analyseCall(site: StubSite, signature: ts.Signature, call: ts.CallExpression): Result<AnalysedSpec>;
+  /**
+   * The spec of a generic stub called inside a generic helper, with the helper's type parameters
+   * replaced by one caller's type arguments (find instantiates the types; the checker cannot
+   * resolve that call again with other types).
+   */
+  analyseInstantiated(site: StubSite, instantiation: Instantiation, call: ts.CallExpression): Result<AnalysedSpec>;
   /** Every named schema this file's specs refer to, by name. Deterministic for the same source. */
   readonly definitions: ReadonlyMap<string, JsonSchema>;
 }
@@ -80,6 +86,16 @@ export interface AnalyserOptions {
   projectDir: string;
   /** Produce `MissingJsDoc` and `LooseType` warnings. Off by default: any plugin diagnostic fails `tspc`. */
   warnings: boolean;
+}
+
+/** A stub's signature with concrete types, for `Analyser.analyseInstantiated`. */
+export interface Instantiation {
+  parameters: { symbol: ts.Symbol; type: ts.Type }[];
+  returnType: ts.Type;
+  /** The receiver's type, for instance methods and getters of a generic class. */
+  receiverType?: ts.Type;
+  /** The stub's type arguments as they read in this instantiation: `<EssayParams, string>`. */
+  typeArguments: string;
 }
 
 /** Implemented by `transformer/analyse/index.ts` as `export const createAnalyser: CreateAnalyser`. */
