@@ -21,7 +21,7 @@ import { parseReply } from "./parse";
 import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
-import { SPEC_VERSION, type CallSpec, type InterfaceSpec } from "./spec";
+import { SPEC_VERSION, type CallSpec, type HelperSpecialisation, type InterfaceSpec } from "./spec";
 import { dropNullsForAbsent } from "./strict-schema";
 import { AttemptStream } from "./streaming";
 import { startStubSpan, type StubSpan } from "./tracing/context";
@@ -438,17 +438,25 @@ function checkVersion(spec: { id: string; version: number }): void {
 // ---------------------------------------------------------------------------------------------
 // Generic stubs: call-site specialisations
 
-/** The specialisation set by `callSpecialized` for a declaration id, until its stub body reads it. */
-const pendingSpecialisations = new Map<string, CallSpec>();
+/** The specialisation set by `callSpecialized` for a declaration id, until its stub body (or helper entry) reads it. */
+const pendingSpecialisations = new Map<string, CallSpec | HelperSpecialisation>();
 const warnedFallbacks = new Set<string>();
 
 /**
- * What a compiled call site of a generic stub calls: makes the stub use `spec` (the schemas
- * of this call's type arguments) for exactly this call. The stub body's `invoke` runs
- * synchronously inside `fn.apply`, so the pending spec cannot leak to another call.
- * @param fn The stub as found on the receiver (so overrides and bound models still apply).
+ * What a compiled call site of a generic stub or generic helper calls: makes the stub use
+ * `spec` (the schemas of this call's type arguments), or the helper use `spec`'s table, for
+ * exactly this call. The stub body's `invoke` and the helper's `helperTypes` run synchronously
+ * inside `fn.apply`, so the pending spec cannot leak to another call. Without a spec (a helper
+ * called with no table of its own) the call is made as written.
+ * @param fn The callee as found on the receiver (so overrides and bound models still apply).
  */
-export function callSpecialized<R>(spec: CallSpec, receiver: unknown, fn: (...args: never[]) => R, args: readonly unknown[]): R {
+export function callSpecialized<R>(
+  spec: CallSpec | HelperSpecialisation | undefined,
+  receiver: unknown,
+  fn: (...args: never[]) => R,
+  args: readonly unknown[],
+): R {
+  if (!spec) return (fn as (...args: unknown[]) => R).apply(receiver, args as unknown[]);
   const previous = pendingSpecialisations.get(spec.id);
   pendingSpecialisations.set(spec.id, spec);
   try {
@@ -459,10 +467,40 @@ export function callSpecialized<R>(spec: CallSpec, receiver: unknown, fn: (...ar
   }
 }
 
+/** The table of a helper called without type arguments of its own: every dependent call falls back to its stub's constraints. */
+const UNRESOLVED: HelperSpecialisation = Object.freeze({ version: SPEC_VERSION, kind: "helper", id: "", typeArguments: "constraints", calls: Object.freeze({}) });
+
+/**
+ * What a compiled generic helper runs first: `const __llmStrategyTypes = __llmStrategy.helperTypes("src/x.ts:3 optimise");`.
+ * Returns the table its caller passed through `callSpecialized`. A call that passed none (a
+ * JavaScript caller, a call through a function value) gets an empty table, so the stubs it
+ * calls use their type parameters' constraints, and a warning (once per helper).
+ * @param id The helper's id, as in its tables.
+ */
+export function helperTypes(id: string): HelperSpecialisation {
+  const pending = pendingSpecialisations.get(id);
+  if (pending && "calls" in pending) {
+    pendingSpecialisations.delete(id);
+    checkVersion(pending);
+    return pending;
+  }
+  if (!warnedFallbacks.has(id)) {
+    warnedFallbacks.add(id);
+    process.emitWarning(
+      `${id} is a generic helper (it calls generic stubs with its own type parameters), but this call of it was not compiled ` +
+        `by the llm-strategy transformer with known type arguments (a JavaScript caller, or a call through a function value), ` +
+        `so the stubs it calls use their type parameters' constraints. Call it directly from TypeScript built with the ` +
+        `transformer. (Said once per helper.)`,
+      { code: "LLM_STRATEGY_GENERIC_FALLBACK" },
+    );
+  }
+  return UNRESOLVED;
+}
+
 function takeSpecialisation(declared: CallSpec): CallSpec {
   if (pendingSpecialisations.size) {
     const specialised = pendingSpecialisations.get(declared.id);
-    if (specialised) {
+    if (specialised && !("calls" in specialised)) {
       pendingSpecialisations.delete(declared.id);
       return specialised;
     }

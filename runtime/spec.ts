@@ -138,6 +138,30 @@ export interface CallSpec<Class = ClassThunk> {
   typeArguments?: string;
 }
 
+/**
+ * The type arguments of one call of a generic helper: a function, method or arrow that is not
+ * a stub itself but calls generic stubs (or other helpers) with its own type parameters. The
+ * transformer builds one per compiled call site (from the call's known type arguments) as a
+ * module-scope literal; the call passes it with `callSpecialized`, the helper takes it on entry
+ * (`helperTypes`) and each of its dependent calls passes on its entry of `calls`. The helper's
+ * body is compiled once; only this table differs per type.
+ */
+export interface HelperSpecialisation<Class = ClassThunk> {
+  version: number;
+  /** Always `"helper"` (a `CallSpec`'s kind never is). */
+  kind: "helper";
+  /** The helper's id, like a stub's: `src/optimise.ts:8 optimise`. */
+  id: string;
+  /** The helper's type arguments at this call, as written or inferred: `"<EssayParams, string, EssayHyper>"`. */
+  typeArguments: string;
+  /**
+   * Each call inside the helper whose types depend on the helper's type parameters, by the key
+   * the compiled helper reads (the callee's name, `_2` on a repeat): a stub's spec for these
+   * type arguments, or the table of the helper it calls (the same table for plain recursion).
+   */
+  calls: { [site: string]: CallSpec<Class> | HelperSpecialisation<Class> };
+}
+
 /** `implement<I>()`: one spec per method of interface `I`. */
 export interface InterfaceSpec<Class = ClassThunk> {
   version: number;

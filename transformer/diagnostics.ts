@@ -67,6 +67,14 @@ export const Diagnostics = {
     message: (a: { stub: string }) =>
       `${a.stub} has no declared return type; write it out (\`: Promise<T>\`) so the schema of the reply is explicit.`,
   },
+  UnresolvedTypeArguments: {
+    code: 1010,
+    category: "error",
+    message: (a: { callee: string; reason: string; tag: string }) =>
+      `${a.callee} is generic and sends schemas of its type parameters, but ${a.reason}: at run time its schemas would use the ` +
+      `type parameters' constraints (any JSON for unconstrained ones) instead of the caller's types. Call it directly where its ` +
+      `type arguments are known. To accept the constraints, declare its type parameters \`extends unknown\` or tag it \`@${a.tag}\`.`,
+  },
   MissingJsDoc: {
     code: 1101,
     category: "warning",

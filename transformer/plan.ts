@@ -24,6 +24,17 @@ export interface PlannedInterfaceConst {
   methods: { name: string; specConst: string }[];
 }
 
+/**
+ * The table of one generic helper for one list of type arguments (`HelperSpecialisation`):
+ * each dependent call's key -> the const of its spec or of the callee helper's table.
+ */
+export interface PlannedHelperTable {
+  constName: string;
+  id: string;
+  typeArguments: string;
+  calls: { key: string; constName: string }[];
+}
+
 /** One node of the source replaced by a runtime call. */
 export type Rewrite =
   /** A stub's `stub()` call -> `__llmStrategy.invoke(spec, this | void 0, [params])`. */
@@ -31,13 +42,19 @@ export type Rewrite =
   /** `implement<I>(model?)` -> `__llmStrategy.implementInterface(spec, model?)`. */
   | { kind: "implement"; node: ts.CallExpression; specConst: string }
   /** A call of a generic stub -> `__llmStrategy.callSpecialized(spec, receiver, fn, [args])`. */
-  | { kind: "specialise"; node: ts.CallExpression; specConst: string };
+  | { kind: "specialise"; node: ts.CallExpression; specConst: string }
+  /** A generic helper's body starts with `const <typesName> = __llmStrategy.helperTypes(id);` (an arrow's expression body becomes a block). */
+  | { kind: "helperEntry"; node: ts.FunctionLikeDeclaration; typesName: string; id: string }
+  /** A call inside a helper whose types depend on the helper's -> `callSpecialized(<typesName>.calls.<key>, receiver, fn, [args])`. */
+  | { kind: "dependent"; node: ts.CallExpression; typesName: string; key: string };
 
 export interface FilePlan {
   /** Named schemas the file's specs use, each written once as a const. */
   definitions: Map<string, JsonSchema>;
   specs: PlannedSpecConst[];
   interfaces: PlannedInterfaceConst[];
+  /** Helper tables, callees before callers (a table a cycle reaches early is assigned after all are declared). */
+  helperTables: PlannedHelperTable[];
   rewrites: Rewrite[];
 }
 

@@ -5,6 +5,8 @@ import type { TransformerContext } from "./context";
 import { emitFile } from "./emit/file";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
 import { specialisableCall } from "./find/generic-calls";
+import { findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
+import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
 import { lineOf, projectRelativePath } from "./find/names";
 import { isCompiledSource, scanProgram, type ProgramScan } from "./find/scan-program";
@@ -24,6 +26,7 @@ interface PlannedFile {
 export interface ProgramState {
   readonly context: TransformerContext;
   scan?: ProgramScan;
+  helpers?: HelperScan;
   readonly planned: Map<ts.SourceFile, PlannedFile>;
   readonly reported: Set<ts.SourceFile>;
   /** Problems already reported (an interface's method is checked at every `implement<I>()` call). */
@@ -87,7 +90,11 @@ function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {
 class FilePlanner {
   private readonly context: TransformerContext;
   private readonly scan: ProgramScan;
-  private readonly filePlan: FilePlan = { definitions: new Map(), specs: [], interfaces: [], rewrites: [] };
+  private readonly filePlan: FilePlan = { definitions: new Map(), specs: [], interfaces: [], helperTables: [], rewrites: [] };
+  /** Helper tables planned in this file, by helper and type arguments. */
+  private readonly helperTableByKey = new Map<string, string>();
+  private readonly typeNumbers = new WeakMap<ts.Type, number>();
+  private instantiateInstance: Instantiate | undefined;
   private readonly problems: Problem[] = [];
   private readonly manifest: ManifestRecord[] = [];
   private readonly constNames = new Set<string>();
@@ -132,7 +139,15 @@ class FilePlanner {
       }
       for (const call of findings.implementCalls) this.planImplement(call);
       if (this.scan.genericStubs.size > 0) {
-        for (const call of findings.calls) this.planSpecialisation(call);
+        const helpers = (this.state.helpers ??= findGenericHelpers(this.context, this.scan));
+        this.problems.push(...(helpers.problems.get(this.file) ?? []));
+        this.planHelperBodies(helpers);
+        for (const call of findings.calls) {
+          if (helpers.dependent.has(call)) continue;
+          const helperCall = helpers.helperCalls.get(call);
+          if (helperCall) this.planHelperCall(call, helperCall);
+          else this.planSpecialisation(call);
+        }
       }
     }
     for (const spec of this.filePlan.specs) {
@@ -259,6 +274,154 @@ class FilePlanner {
     this.filePlan.rewrites.push({ kind: "implement", node: call, specConst: constName });
   }
 
+  /**
+   * Each helper declared in this file reads its table on entry, and each of its dependent calls
+   * passes on its entry of that table: the body is compiled once, for every type.
+   */
+  private planHelperBodies(helpers: HelperScan): void {
+    const typesNames = new Map<GenericHelper, string>();
+    for (const helper of helpers.helpers.values()) {
+      if (helper.declaration.getSourceFile() !== this.file) continue;
+      const base = `${RUNTIME_NAMESPACE}Types_${helper.qualifiedName.slice(helper.qualifiedName.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_$]/g, "_")}`;
+      let typesName = base;
+      for (let n = 2; this.constNames.has(typesName); n++) typesName = `${base}_${n}`;
+      this.constNames.add(typesName);
+      typesNames.set(helper, typesName);
+      this.filePlan.rewrites.push({ kind: "helperEntry", node: helper.declaration, typesName, id: helper.id });
+    }
+    for (const [call, { owner, entry }] of helpers.dependent) {
+      const typesName = typesNames.get(owner);
+      if (typesName && call.getSourceFile() === this.file) this.filePlan.rewrites.push({ kind: "dependent", node: call, typesName, key: entry.key });
+    }
+  }
+
+  /** A helper called with known types: its table (and the tables and specs below it) as consts of this file. */
+  private planHelperCall(call: ts.CallExpression, resolved: ResolvedCall & { target: { kind: "helper" } }): void {
+    const helper = resolved.target.helper;
+    const targets = this.helperTypeArguments(helper, call, resolved.signature, (type) => type);
+    const constName = this.helperTable(helper, targets, call, 0);
+    if (constName) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst: constName });
+  }
+
+  /** The types that replace `helper.typeParameters` at a call: its own type arguments, then its receiver's class's, then the receiver's type. */
+  private helperTypeArguments(helper: GenericHelper, call: ts.CallExpression, signature: ts.Signature, mapTypes: (type: ts.Type) => ts.Type): ts.Type[] {
+    const { checker, ts: tsi } = this.context;
+    const targets = callTypeArguments(checker, signature, helper.ownCount, mapTypes);
+    if (helper.classDeclaration) {
+      const callee = call.expression;
+      const receiver = tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+      const classParameters = helper.typeParameters.length - helper.ownCount - 1;
+      const classArguments = receiver ? this.classArgumentsOf(receiver, helper.classDeclaration) : undefined;
+      for (let index = 0; index < classParameters; index++) {
+        const parameter = helper.typeParameters[helper.ownCount + index]!;
+        targets.push(classArguments?.[index] ?? checker.getBaseConstraintOfType(parameter) ?? checker.getUnknownType());
+      }
+      targets.push(receiver ?? checker.getUnknownType());
+    }
+    return targets;
+  }
+
+  /** `[EssayParams, string]` of a receiver typed `LLMOptimizer<EssayParams, string>`, a subclass of it, or a type parameter constrained to one. */
+  private classArgumentsOf(type: ts.Type, classDeclaration: ts.ClassLikeDeclaration, depth = 0): readonly ts.Type[] | undefined {
+    const { checker, ts: tsi } = this.context;
+    if (depth > 10) return undefined;
+    if (type.flags & tsi.TypeFlags.TypeParameter) {
+      const constraint = checker.getBaseConstraintOfType(type);
+      return constraint && constraint !== type ? this.classArgumentsOf(constraint, classDeclaration, depth + 1) : undefined;
+    }
+    if (!(type.flags & tsi.TypeFlags.Object)) return undefined;
+    const classSymbol = checker.getTypeAtLocation(classDeclaration).getSymbol();
+    const reference = (type as ts.ObjectType).objectFlags & tsi.ObjectFlags.Reference ? (type as ts.TypeReference) : undefined;
+    const target = (reference?.target ?? type) as ts.InterfaceType;
+    const parameters = target.typeParameters ?? [];
+    const argumentsOfType = reference ? checker.getTypeArguments(reference).slice(0, parameters.length) : [];
+    if (target.getSymbol() === classSymbol) return argumentsOfType;
+    if (!(target.objectFlags & (tsi.ObjectFlags.Class | tsi.ObjectFlags.Interface))) return undefined;
+    for (const base of checker.getBaseTypes(target)) {
+      const instantiated = parameters.length && argumentsOfType.length === parameters.length ? this.instantiate(base, parameters, argumentsOfType) : base;
+      const found = this.classArgumentsOf(instantiated, classDeclaration, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private instantiate(type: ts.Type, sources: readonly ts.TypeParameter[], targets: readonly ts.Type[]): ts.Type {
+    this.instantiateInstance ??= createInstantiator(this.context);
+    return this.instantiateInstance(type, sources, targets);
+  }
+
+  /**
+   * The const of `helper`'s table for `targets`, planning it (and everything it refers to) on
+   * first use. Plain recursion meets its own table; a recursion that keeps changing the types
+   * (`walk<T>` calling `walk<T[]>`) stops after `MAX_HELPER_DEPTH` levels with a diagnostic.
+   */
+  private helperTable(helper: GenericHelper, targets: ts.Type[], site: ts.CallExpression, depth: number): string | undefined {
+    const { checker } = this.context;
+    const key = `${helper.id}\u0000${targets.map((type) => this.typeNumber(type)).join(",")}`;
+    const known = this.helperTableByKey.get(key);
+    if (known) return known;
+    const shown = targets.slice(0, helper.typeParameters.length - (helper.classDeclaration ? 1 : 0));
+    const typeArguments = `<${shown.map((type) => checker.typeToString(type, undefined, this.context.ts.TypeFormatFlags.NoTruncation)).join(", ")}>`;
+    if (depth > MAX_HELPER_DEPTH) {
+      this.problems.push({
+        kind: "UnresolvedTypeArguments",
+        args: {
+          callee: helper.qualifiedName,
+          reason: `its calls nest more than ${MAX_HELPER_DEPTH} levels deep with ever new type arguments (${typeArguments}), so there is no finite set of specialisations`,
+          tag: "llmConstraintFallback",
+        },
+        node: site,
+      });
+      return undefined;
+    }
+    const base = `${RUNTIME_NAMESPACE}Helper_${helper.qualifiedName.replace(/[^A-Za-z0-9_$]/g, "_")}`;
+    let constName = base;
+    for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
+    this.constNames.add(constName);
+    this.helperTableByKey.set(key, constName);
+    const mapTypes = (type: ts.Type): ts.Type => this.instantiate(type, helper.typeParameters, targets);
+    const calls: { key: string; constName: string }[] = [];
+    for (const entry of helper.calls) {
+      const entryConst = entry.target.kind === "stub" ? this.dependentStubSpec(entry, mapTypes, site) : this.helperTable(entry.target.helper, this.helperTypeArguments(entry.target.helper, entry.call, entry.signature, mapTypes), site, depth + 1);
+      if (entryConst) calls.push({ key: entry.key, constName: entryConst });
+    }
+    this.filePlan.helperTables.push({ constName, id: helper.id, typeArguments, calls });
+    return constName;
+  }
+
+  /** The spec of a stub called inside a helper, with the helper's types replaced by `mapTypes`. */
+  private dependentStubSpec(entry: DependentCall, mapTypes: (type: ts.Type) => ts.Type, site: ts.CallExpression): string | undefined {
+    if (entry.target.kind !== "stub" || entry.target.stub.problems.length > 0) return undefined;
+    const { checker, ts: tsi } = this.context;
+    const stub = entry.target.stub;
+    const signature = entry.signature;
+    const callee = entry.call.expression;
+    const receiverType =
+      stub.site.receiverClass && (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+    const ownCount = stub.site.declaration.typeParameters?.length ?? 0;
+    const shown = ownCount > 0 ? callTypeArguments(checker, signature, ownCount, mapTypes) : receiverType && stub.site.receiverClass ? [...(this.classArgumentsOf(receiverType, stub.site.receiverClass) ?? [])] : [];
+    const result = this.analyser().analyseInstantiated(
+      stub.site,
+      {
+        parameters: signature.getParameters().map((symbol) => ({ symbol, type: mapTypes(checker.getTypeOfSymbol(symbol)) })),
+        returnType: mapTypes(checker.getReturnTypeOfSignature(signature)),
+        ...(receiverType ? { receiverType } : {}),
+        typeArguments: `<${shown.map((type) => checker.typeToString(type, undefined, tsi.TypeFormatFlags.NoTruncation)).join(", ")}>`,
+      },
+      entry.call,
+    );
+    return this.addSpec(stub.site.declaration, result, site, site);
+  }
+
+  private typeNumber(type: ts.Type): number {
+    let number = this.typeNumbers.get(type);
+    if (number === undefined) {
+      number = nextTypeNumber++;
+      this.typeNumbers.set(type, number);
+    }
+    return number;
+  }
+
   private planSpecialisation(call: ts.CallExpression): void {
     const found = specialisableCall(this.context, this.scan, call);
     // A generic stub with problems of its own is reported at its declaration, not at every call.
@@ -268,6 +431,16 @@ class FilePlanner {
     if (specConst) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst });
   }
 }
+
+/** The type arguments of a generic stub or helper at a call, with `mapTypes` applied (a helper's types replaced by its caller's). */
+function callTypeArguments(checker: ts.TypeChecker, signature: ts.Signature, count: number, mapTypes: (type: ts.Type) => ts.Type): ts.Type[] {
+  const inferred = checker.getTypeArgumentsForResolvedSignature(signature) ?? [];
+  return Array.from({ length: count }, (_, index) => mapTypes(inferred[index] ?? checker.getUnknownType()));
+}
+
+/** How many helper calls deep a chain of ever new type arguments may go (polymorphic recursion) before it is reported. */
+const MAX_HELPER_DEPTH = 16;
+let nextTypeNumber = 1;
 
 /** `Customer.age` of `src/customer.ts:12 Customer.age` (file names may hold spaces, qualified names too). */
 function qualifiedNameOfId(id: string): string {

@@ -1,7 +1,8 @@
 import type * as ts from "typescript";
 import type { ClassAccess } from "../find/class-references";
 import { definitionConstName, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
-import { literal, type LiteralValue } from "./literal";
+import { SPEC_VERSION } from "../../runtime/spec";
+import { literal, RawExpression, type LiteralValue } from "./literal";
 import { interfaceLiteral, specLiteral } from "./spec";
 
 /**
@@ -17,7 +18,7 @@ export function emitFile(
   plan: FilePlan,
   runtimeModule: string,
 ): ts.SourceFile {
-  if (plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0) return file;
+  if (plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0 && plan.helperTables.length === 0) return file;
   const f = tsi.factory;
   const runtime = (member: string): ts.Expression => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME_NAMESPACE), member);
 
@@ -31,6 +32,7 @@ export function emitFile(
   };
   for (const spec of plan.specs) used.add(spec.constName);
   for (const planned of plan.interfaces) used.add(planned.constName);
+  for (const planned of plan.helperTables) used.add(planned.constName);
 
   const definitionConsts = new Map<string, string>();
   for (const name of [...plan.definitions.keys()].sort()) definitionConsts.set(name, unique(definitionConstName(name)));
@@ -63,6 +65,7 @@ export function emitFile(
   );
   const specStatements = plan.specs.map((planned) => constStatement(planned.constName, specLiteral(tsi, planned.spec, references)));
   const interfaceStatements = plan.interfaces.map((planned) => constStatement(planned.constName, interfaceLiteral(tsi, planned)));
+  const helperStatements = helperTableStatements(tsi, plan, constStatement);
   const importStatement = (alias: string, specifier: string): ts.Statement =>
     f.createImportDeclaration(undefined, f.createImportClause(undefined, undefined, f.createNamespaceImport(f.createIdentifier(alias))), f.createStringLiteral(specifier));
   const added = [
@@ -71,6 +74,7 @@ export function emitFile(
     ...definitionStatements,
     ...specStatements,
     ...interfaceStatements,
+    ...helperStatements,
   ];
 
   const statements = rewriteStatements(tsi, transformation, file, plan.rewrites, runtime);
@@ -104,9 +108,10 @@ function rewriteStatements(
     if (!containsRewrite(node)) return node;
     const rewrite = byNode.get(node);
     if (!rewrite) return tsi.visitEachChild(node, visitor, transformation);
+    if (rewrite.kind === "helperEntry") return helperWithEntry(tsi, tsi.visitEachChild(rewrite.node, visitor, transformation), rewrite.typesName, rewrite.id, runtime);
     const call = rewrite.node;
     const args = call.arguments.map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
-    const spec = f.createIdentifier(rewrite.specConst);
+    const spec = f.createIdentifier("specConst" in rewrite ? rewrite.specConst : "");
     let replacement: ts.Expression;
     switch (rewrite.kind) {
       case "invoke":
@@ -122,11 +127,74 @@ function rewriteStatements(
       case "specialise":
         replacement = specialisedCall(tsi, transformation, call, visitor, spec, args, runtime);
         break;
+      case "dependent": {
+        const entry = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(rewrite.typesName), "calls"), rewrite.key);
+        replacement = specialisedCall(tsi, transformation, call, visitor, entry, args, runtime);
+        break;
+      }
     }
     tsi.setOriginalNode(replacement, call);
     return tsi.setTextRange(replacement, call);
   };
   return tsi.visitLexicalEnvironment(file.statements, visitor, transformation);
+}
+
+/**
+ * Helper tables as consts, callees first. A cycle (recursion) reaches a table before its const
+ * is declared: that entry is assigned once every table exists.
+ */
+function helperTableStatements(tsi: typeof ts, plan: FilePlan, constStatement: (name: string, initializer: ts.Expression) => ts.Statement): ts.Statement[] {
+  const f = tsi.factory;
+  const declared = new Set(plan.specs.map((spec) => spec.constName));
+  const statements: ts.Statement[] = [];
+  const later: ts.Statement[] = [];
+  for (const table of plan.helperTables) {
+    const entries: { [key: string]: LiteralValue } = {};
+    for (const call of table.calls) {
+      if (declared.has(call.constName)) {
+        entries[call.key] = new RawExpression(f.createIdentifier(call.constName));
+      } else {
+        const target = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(table.constName), "calls"), call.key);
+        later.push(f.createExpressionStatement(f.createAssignment(target, f.createIdentifier(call.constName))));
+      }
+    }
+    const value = { version: SPEC_VERSION, kind: "helper", id: table.id, typeArguments: table.typeArguments, calls: entries };
+    statements.push(constStatement(table.constName, literal(tsi, value)));
+    declared.add(table.constName);
+  }
+  return [...statements, ...later];
+}
+
+/**
+ * A helper whose first statement takes its table: `const __llmStrategyTypes_x = __llmStrategy.helperTypes("src/x.ts:3 x");`.
+ * It runs before anything in the body can `await`, so the table its caller passed is still pending.
+ */
+function helperWithEntry(tsi: typeof ts, visited: ts.Node, typesName: string, id: string, runtime: (member: string) => ts.Expression): ts.Node {
+  const f = tsi.factory;
+  const entry = f.createVariableStatement(
+    undefined,
+    f.createVariableDeclarationList([f.createVariableDeclaration(typesName, undefined, undefined, f.createCallExpression(runtime("helperTypes"), undefined, [f.createStringLiteral(id)]))], tsi.NodeFlags.Const),
+  );
+  const withEntry = (body: ts.ConciseBody): ts.Block => {
+    if (!tsi.isBlock(body)) return f.createBlock([entry, f.createReturnStatement(body)], true);
+    let at = 0;
+    // After a directive prologue ("use strict").
+    while (at < body.statements.length && tsi.isExpressionStatement(body.statements[at]!) && tsi.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
+    return f.updateBlock(body, [...body.statements.slice(0, at), entry, ...body.statements.slice(at)]);
+  };
+  if (tsi.isFunctionDeclaration(visited) && visited.body) {
+    return f.updateFunctionDeclaration(visited, visited.modifiers, visited.asteriskToken, visited.name, visited.typeParameters, visited.parameters, visited.type, withEntry(visited.body));
+  }
+  if (tsi.isFunctionExpression(visited)) {
+    return f.updateFunctionExpression(visited, visited.modifiers, visited.asteriskToken, visited.name, visited.typeParameters, visited.parameters, visited.type, withEntry(visited.body));
+  }
+  if (tsi.isArrowFunction(visited)) {
+    return f.updateArrowFunction(visited, visited.modifiers, visited.typeParameters, visited.parameters, visited.type, visited.equalsGreaterThanToken, withEntry(visited.body));
+  }
+  if (tsi.isMethodDeclaration(visited) && visited.body) {
+    return f.updateMethodDeclaration(visited, visited.modifiers, visited.asteriskToken, visited.name, visited.questionToken, visited.typeParameters, visited.parameters, visited.type, withEntry(visited.body));
+  }
+  return visited;
 }
 
 /**
