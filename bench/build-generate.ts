@@ -172,6 +172,73 @@ export function generateProject(parent: string, stubs: number): GeneratedProject
   return { dir, stubs };
 }
 
+/**
+ * Generic helpers over the shared types: `rank<T>` calls the generic stubs `choose`/`explain`
+ * with its own type parameter, `rankTwice<T>` calls `rank<T>` (two levels), the method
+ * `Ranker<T>.best` calls them through `this`.
+ */
+const HELPERS = `import { stub } from "llm-strategy";
+/** Choose the best item for a goal. */
+export function choose<T>(items: T[], goal: string): Promise<T> { return stub(); }
+/** Explain why an item fits a goal. */
+export function explain<T>(item: T, goal: string): Promise<string> { return stub(); }
+export async function rank<T>(items: T[], goal: string): Promise<{ best: T; why: string }> {
+  const best = await choose<T>(items, goal);
+  return { best, why: await explain(best, goal) };
+}
+export async function rankTwice<T>(items: T[], goals: [string, string]): Promise<T> {
+  const first = await rank(items, goals[0]);
+  return (await rank([first.best, ...items], goals[1])).best;
+}
+export class Ranker<T> {
+  constructor(public items: T[]) {}
+  /** Choose from this ranker's items. */
+  pickFor(goal: string): Promise<T> { return stub(); }
+  async best(goals: string[]): Promise<T[]> {
+    return Promise.all(goals.map((goal) => this.pickFor(goal)));
+  }
+}
+`;
+
+const HELPER_CALL_TYPES = ["Customer", "Order", "Address", "Page<Customer>", "Pair<Order, Address>"];
+const HELPER_CALLS_PER_FILE = 25;
+
+function helperCallFile(fileIndex: number, count: number): string {
+  const lines = [
+    `import { rank, rankTwice, Ranker } from "./helpers";`,
+    `import { Customer, Order, type Address, type Page, type Pair } from "./types";`,
+    ``,
+  ];
+  for (let i = 0; i < count; i++) {
+    const type = HELPER_CALL_TYPES[(fileIndex + i) % HELPER_CALL_TYPES.length]!;
+    const n = `${fileIndex}_${i}`;
+    switch (i % 3) {
+      case 0:
+        lines.push(`export const rank${n} = (items: ${type}[]) => rank(items, "goal ${n}");`);
+        break;
+      case 1:
+        lines.push(`export const rankTwice${n} = (items: ${type}[]) => rankTwice<${type}>(items, ["a", "b"]);`);
+        break;
+      case 2:
+        lines.push(`export const best${n} = (ranker: Ranker<${type}>) => ranker.best(["goal ${n}"]);`);
+        break;
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The `stubs`-stub project plus `helperCalls` call sites of generic helpers (each specialised for one of five types). */
+export function generateHelperProject(parent: string, stubs: number, helperCalls: number): GeneratedProject {
+  const base = generateProject(parent, stubs);
+  const dir = path.join(parent, `stubs-${stubs}-helpers-${helperCalls}`);
+  fs.cpSync(base.dir, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "src", "helpers.ts"), HELPERS);
+  for (let file = 0, written = 0; written < helperCalls; file++, written += HELPER_CALLS_PER_FILE) {
+    fs.writeFileSync(path.join(dir, "src", `helper-calls-${file}.ts`), helperCallFile(file, Math.min(HELPER_CALLS_PER_FILE, helperCalls - written)));
+  }
+  return { dir, stubs: stubs + 3 };
+}
+
 /** One stub whose return type is a chain of `depth` nested interfaces. */
 export function generateDeepChain(parent: string, depth: number): GeneratedProject {
   const dir = path.join(parent, `deep-${depth}`);

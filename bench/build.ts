@@ -20,13 +20,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { generateDeepChain, generateProject, ORDINARY_DECLARATIONS, type GeneratedProject } from "./build-generate";
+import { generateDeepChain, generateHelperProject, generateProject, ORDINARY_DECLARATIONS, type GeneratedProject } from "./build-generate";
 import { benchRoutes } from "./build-routes";
 
 const REPO = path.resolve(__dirname, "..");
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const STUB_COUNTS = [0, 50, 200, 800];
 const DEPTH = 200;
+/** Call sites of generic helpers added to the 200-stub project (each specialised: a table, and the specs below it). */
+const HELPER_CALLS = 200;
 
 interface Variant {
   name: string;
@@ -57,6 +59,7 @@ function main(): void {
     const projects: (GeneratedProject & { label: string })[] = [
       ...STUB_COUNTS.map((stubs) => ({ ...generateProject(root, stubs), label: `${stubs} stubs` })),
       { ...generateDeepChain(root, DEPTH), label: `deep ${DEPTH}` },
+      { ...generateHelperProject(root, 200, HELPER_CALLS), label: `200 stubs + ${HELPER_CALLS} helper calls` },
     ];
     console.log(`llm-strategy build benchmark: ${RUNS} runs per cell, interleaved; each project also has ${ORDINARY_DECLARATIONS} ordinary declarations (except the deep chain).`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`);
@@ -100,7 +103,7 @@ function main(): void {
       ...projects.map((project) => [project.label, kilobytes(jsSize(path.join(project.dir, "dist-plain"))), kilobytes(jsSize(path.join(project.dir, "dist-plugin")))]),
     ]);
 
-    const sizes = projects.filter((project) => project.label.endsWith("stubs")).map((project) => ({
+    const sizes = projects.filter((project) => project.label.endsWith(" stubs")).map((project) => ({
       stubs: project.stubs,
       added: jsSize(path.join(project.dir, "dist-plugin")) - jsSize(path.join(project.dir, "dist-plain")),
     }));
@@ -117,6 +120,19 @@ function main(): void {
     console.log("\nTargets:");
     console.log(`  tspc+plugin / tspc, 200 stubs: ${target("200 stubs", "1.30x")}`);
     console.log(`  tspc+plugin / tspc, 0 stubs:   ${target("0 stubs", "1.05x")}`);
+
+    const helpersLabel = `200 stubs + ${HELPER_CALLS} helper calls`;
+    const helpers = projects.find((project) => project.label === helpersLabel)!;
+    const added = (measure: keyof Timing): string => {
+      const plugin = median(helpersLabel, "tspc+plugin", measure) - median("200 stubs", "tspc+plugin", measure);
+      const plain = median(helpersLabel, "tspc", measure) - median("200 stubs", "tspc", measure);
+      return `${plugin.toFixed(0)} ms with the plugin, ${plain.toFixed(0)} ms without (${((plugin - plain) / HELPER_CALLS).toFixed(2)} ms per helper call for specialising)`;
+    };
+    console.log(`\nSpecialising generic helpers (${HELPER_CALLS} call sites of helpers two levels deep, over the 200-stub project):`);
+    console.log(`  wall: +${added("wall")}`);
+    console.log(`  CPU:  +${added("cpu")}`);
+    const helperJs = jsSize(path.join(helpers.dir, "dist-plugin")) - jsSize(path.join(projects.find((project) => project.label === "200 stubs")!.dir, "dist-plugin"));
+    console.log(`  JS:   +${kilobytes(helperJs)} (${(helperJs / HELPER_CALLS).toFixed(0)} bytes per helper call)`);
 
     console.log("\nWhich TypeScript typescript-json-schema gets (its own require(\"typescript\")):");
     for (const variant of variants.filter((candidate) => candidate.name.endsWith("+plugin"))) {
