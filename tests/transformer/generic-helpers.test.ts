@@ -221,13 +221,15 @@ describe("unresolved type parameters", () => {
   const stubs = `import { stub } from "llm-strategy";
 /** Echo the value. */
 export function echo<T>(value: T): Promise<T> { return stub(); }
+/** Make a value. */
+export function make<T>(): Promise<T> { return stub(); }
 `;
 
   test("a helper or generic stub used as a value, type parameters of a constructor, endless new types: LLM1010", () => {
     const result = compile({
       files: {
         "src/stubs.ts": stubs,
-        "src/use.ts": `import { echo } from "./stubs";
+        "src/use.ts": `import { echo, make } from "./stubs";
 export async function twice<T>(value: T): Promise<T> { return echo<T>(await echo<T>(value)); }
 export const viaValue = [1, 2].map(twice);
 export const stored = { echo };
@@ -238,6 +240,9 @@ export async function nest<T>(value: T, depth: number): Promise<unknown> {
   return depth > 0 ? nest<T[]>([value], depth - 1) : echo<T>(value);
 }
 export const deep = () => nest<string>("a", 2);
+export const made = () => make();
+export const written = () => make<string>();
+export const fromContext = (): Promise<number> => make();
 `,
       },
     });
@@ -249,12 +254,14 @@ export const deep = () => nest<string>("a", 2);
       ["LLM1010", 4, "echo"],
       ["LLM1010", 6, "echo<T>(value)"],
       ["LLM1010", 11, 'nest<string>("a", 2)'],
+      ["LLM1010", 12, "make()"],
     ]);
     const messages = diagnostics.map((diagnostic) => diagnostic.message);
     expect(messages[0]).toContain("twice is generic and sends schemas of its type parameters, but it is used as a value here");
     expect(messages[0]).toContain("declare its type parameters `extends unknown` or tag it `@llmConstraintFallback`");
     expect(messages[2]).toContain("type parameters of its class outside an instance method (a constructor");
     expect(messages[3]).toContain("more than 16 levels deep");
+    expect(messages[4]).toContain("its type argument `T` cannot be inferred at this call (it became `unknown`)");
   });
 
   test("opting in: `extends unknown` or @llmConstraintFallback; at run time the constraints are used, with one warning", async () => {

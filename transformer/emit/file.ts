@@ -111,23 +111,23 @@ function rewriteStatements(
     if (rewrite.kind === "helperEntry") return helperWithEntry(tsi, tsi.visitEachChild(rewrite.node, visitor, transformation), rewrite.typesName, rewrite.id, runtime);
     const call = rewrite.node;
     const args = call.arguments.map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
-    const spec = f.createIdentifier("specConst" in rewrite ? rewrite.specConst : "");
     let replacement: ts.Expression;
     switch (rewrite.kind) {
       case "invoke":
         replacement = f.createCallExpression(runtime("invoke"), undefined, [
-          spec,
+          f.createIdentifier(rewrite.specConst),
           rewrite.passesThis ? f.createThis() : f.createVoidZero(),
           f.createArrayLiteralExpression(rewrite.parameterNames.map((name) => f.createIdentifier(name))),
         ]);
         break;
       case "implement":
-        replacement = f.createCallExpression(runtime("implementInterface"), undefined, [spec, ...args]);
+        replacement = f.createCallExpression(runtime("implementInterface"), undefined, [f.createIdentifier(rewrite.specConst), ...args]);
         break;
       case "specialise":
-        replacement = specialisedCall(tsi, transformation, call, visitor, spec, args, runtime);
+        replacement = specialisedCall(tsi, transformation, call, visitor, f.createIdentifier(rewrite.specConst), args, runtime);
         break;
       case "dependent": {
+        // `__llmStrategyTypes_step.calls.reflect`: this call's entry in the table the helper took on entry.
         const entry = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(rewrite.typesName), "calls"), rewrite.key);
         replacement = specialisedCall(tsi, transformation, call, visitor, entry, args, runtime);
         break;

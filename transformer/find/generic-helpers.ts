@@ -140,8 +140,13 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
       result.dependent.set(call, { owner, entry });
     } else if (dependency.kind === "unresolvable") {
       if (!optedIn(declarationOf(target))) addProblem(call, nameOf(target), dependency.reason);
-    } else if (target.kind === "helper") {
-      result.helperCalls.set(call, { target, signature });
+    } else {
+      const notInferred = uninferredTypeParameter(call, declarationOf(target), signature);
+      if (notInferred && !optedIn(declarationOf(target))) {
+        addProblem(call, nameOf(target), `its type argument \`${notInferred}\` cannot be inferred at this call (it became \`unknown\`); write the type arguments out`);
+      } else if (target.kind === "helper") {
+        result.helperCalls.set(call, { target, signature });
+      }
     }
   }
 
@@ -302,6 +307,15 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
         for (const property of checker.getPropertiesOfType(type)) visit(checker.getTypeOfSymbol(property));
       }
     }
+  }
+
+  /** The name of an unconstrained type parameter the checker could only infer as `unknown` (nothing at the call says what it is). */
+  function uninferredTypeParameter(call: ts.CallExpression, declaration: ts.SignatureDeclaration, signature: ts.Signature): string | undefined {
+    if (call.typeArguments?.length) return undefined;
+    const inferred = checker.getTypeArgumentsForResolvedSignature(signature) ?? [];
+    const parameters = declaration.typeParameters ?? [];
+    const index = parameters.findIndex((parameter, at) => !parameter.constraint && inferred[at] !== undefined && (inferred[at]!.flags & tsi.TypeFlags.Unknown) !== 0);
+    return index >= 0 ? parameters[index]!.name.text : undefined;
   }
 
   function isInParameterList(call: ts.Node, declaration: HelperDeclaration): boolean {
