@@ -75,6 +75,14 @@ export const Diagnostics = {
       `type parameters' constraints (any JSON for unconstrained ones) instead of the caller's types. Call it directly where its ` +
       `type arguments are known. To accept the constraints, declare its type parameters \`extends unknown\` or tag it \`@${a.tag}\`.`,
   },
+  UndeclaredHyperparameter: {
+    code: 1011,
+    category: "error",
+    message: (a: { stub: string; names: string[] }) =>
+      `${a.stub}: its prompt uses ${a.names.map((name) => `{{hp:${name}}}`).join(", ")}, but no \`hyperparameter(...)\` call in the program ` +
+      `declares ${a.names.length === 1 ? "that name" : "those names"}, so every call would fail. Declare it at module scope with ` +
+      `\`hyperparameter("${a.names[0]}", defaultValue)\`, or fix the name.`,
+  },
   MissingJsDoc: {
     code: 1101,
     category: "warning",

@@ -195,6 +195,15 @@ class FilePlanner {
     }
     this.problems.push(...result.warnings);
     const analysed = result.value;
+    const undeclared = this.undeclaredHyperparameters(analysed.template + analysed.outputTypes);
+    if (undeclared.length > 0) {
+      this.problems.push({
+        kind: "UndeclaredHyperparameter",
+        args: { stub: qualifiedNameOfId(analysed.id), names: undeclared },
+        node: this.context.ts.getNameOfDeclaration(declaration) ?? declaration,
+      });
+      return undefined;
+    }
     const unreachable: Problem[] = [];
     const revive = analysed.revive ? this.resolveRevival(analysed.revive, analysed.id, problemNode, unreachable) : undefined;
     if (unreachable.length > 0) {
@@ -224,6 +233,14 @@ class FilePlanner {
       ...(callSite ? { callSite: `${projectRelativePath(this.context, this.file.fileName)}:${lineOf(callSite)}` } : {}),
     });
     return constName;
+  }
+
+  /** `{{hp:name}}` names of a prompt that no `hyperparameter("name", ...)` of the program declares. */
+  private undeclaredHyperparameters(text: string): string[] {
+    const declared = this.scan.hyperparameterNames;
+    if (!declared || !text.includes("{{hp:")) return [];
+    const names = [...text.matchAll(/\{\{hp:([^{}\s]+)\}\}/g)].map((match) => match[1]!);
+    return [...new Set(names)].filter((name) => !declared.has(name));
   }
 
   private resolveRevival(

@@ -156,6 +156,9 @@ describe("in prompts", () => {
 
 export const essayWords = hyperparameter("essay.words", 300, { description: "Length of the essay, in words" });
 export const essayTone = hyperparameter("essay.tone", "neutral");
+// A name computed at run time: the build cannot know every name, so \`loose\` below builds
+// (a build that knows them all reports LLM1011) and only the run-time check applies.
+export const essayStyle = hyperparameter(["essay", "style"].join("."), "plain");
 
 /** An essay. */
 export interface Essay {

@@ -3,7 +3,9 @@ import { isPackageRuntimeFile } from "../package-files";
 import type { TransformerContext } from "../context";
 
 /** The runtime functions whose calls the transformer rewrites. */
-export type RuntimeFunction = "stub" | "implement";
+export type RuntimeFunction = "stub" | "implement" | "hyperparameter";
+
+const NAMES = new Set<string>(["stub", "implement", "hyperparameter"]);
 
 /**
  * Recognises calls of the package's own `stub()` and `implement<I>()` by resolving the called
@@ -18,15 +20,15 @@ export function createRuntimeFunctionFinder(context: TransformerContext): (call:
   function classify(symbol: ts.Symbol): RuntimeFunction | undefined {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     const name = target.getName();
-    if (name !== "stub" && name !== "implement") return undefined;
+    if (!NAMES.has(name)) return undefined;
     const declaration = target.declarations?.find(ts.isFunctionDeclaration);
     if (!declaration || !isPackageRuntimeFile(declaration.getSourceFile().fileName)) return undefined;
-    return name;
+    return name as RuntimeFunction;
   }
 
   return (call) => {
-    // `stub()` takes no argument and `implement<I>(model?)` at most one: a cheap filter before asking the checker.
-    if (call.arguments.length > 1) return undefined;
+    // `stub()` takes no argument, `implement<I>(model?)` at most one, `hyperparameter(name, default, options?)` two or three: a cheap filter before asking the checker.
+    if (call.arguments.length > 3) return undefined;
     const callee = call.expression;
     const nameNode = ts.isIdentifier(callee)
       ? callee
@@ -37,7 +39,7 @@ export function createRuntimeFunctionFinder(context: TransformerContext): (call:
     const symbol = checker.getSymbolAtLocation(nameNode);
     if (!symbol) return undefined;
     // Without an alias the declared name must already be ours; skips the map for ordinary calls.
-    if (!(symbol.flags & ts.SymbolFlags.Alias) && symbol.getName() !== "stub" && symbol.getName() !== "implement") return undefined;
+    if (!(symbol.flags & ts.SymbolFlags.Alias) && !NAMES.has(symbol.getName())) return undefined;
     if (!bySymbol.has(symbol)) bySymbol.set(symbol, classify(symbol));
     return bySymbol.get(symbol);
   };

@@ -23,6 +23,12 @@ export interface ProgramScan {
   /** Their declared names: a cheap filter before resolving a call's signature. */
   genericStubNames: Set<string>;
   isPromiseType: (type: ts.Type) => boolean;
+  /**
+   * Names given to `hyperparameter(name, ...)` anywhere in the compiled sources, so a prompt's
+   * `{{hp:name}}` can be checked at build time; undefined when a name is not a string literal
+   * (then the set is not known, and the run-time check is the only one).
+   */
+  hyperparameterNames: Set<string> | undefined;
 }
 
 /** Files the transformer compiles: the Program's own sources, not declarations, libraries or node_modules. */
@@ -35,7 +41,7 @@ export function scanProgram(context: TransformerContext): ProgramScan {
   const runtimeFunctionOf = createRuntimeFunctionFinder(context);
   const chainQueryOf = createChainQueryFinder(context);
   const isPromiseType = createPromiseTypeTest(context);
-  const scan: ProgramScan = { files: new Map(), genericStubs: new Map(), genericStubNames: new Set(), isPromiseType };
+  const scan: ProgramScan = { files: new Map(), genericStubs: new Map(), genericStubNames: new Set(), isPromiseType, hyperparameterNames: new Set() };
 
   for (const file of program.getSourceFiles()) {
     if (!isCompiledSource(program, file)) continue;
@@ -53,6 +59,11 @@ export function scanProgram(context: TransformerContext): ProgramScan {
           scan.genericStubNames.add(CHAIN_QUERY_METHOD);
         }
         if (runtimeFunction === "implement") findings.implementCalls.push(node);
+        if (runtimeFunction === "hyperparameter") {
+          const name = node.arguments[0];
+          if (name && tsi.isStringLiteralLike(name)) scan.hyperparameterNames?.add(name.text);
+          else scan.hyperparameterNames = undefined;
+        }
         if (runtimeFunction === "stub") {
           const declaration = stubDeclarationOf(tsi, node);
           if (declaration) {
