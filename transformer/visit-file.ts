@@ -5,7 +5,7 @@ import type { TransformerContext } from "./context";
 import { emitFile } from "./emit/file";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
 import { specialisableCall } from "./find/generic-calls";
-import { findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
+import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
 import { lineOf, projectRelativePath } from "./find/names";
@@ -380,12 +380,14 @@ class FilePlanner {
     const shown = targets.slice(0, helper.typeParameters.length - (helper.classDeclaration ? 1 : 0));
     const typeArguments = `<${shown.map((type) => checker.typeToString(type, undefined, this.context.ts.TypeFormatFlags.NoTruncation)).join(", ")}>`;
     if (depth > MAX_HELPER_DEPTH) {
+      // Without a table of its own the call falls back to the constraints at run time (and warns): fine if the helper opted in.
+      if (this.state.helpers?.optedIn(helper.declaration)) return undefined;
       this.problems.push({
         kind: "UnresolvedTypeArguments",
         args: {
           callee: helper.qualifiedName,
           reason: `its calls nest more than ${MAX_HELPER_DEPTH} levels deep with ever new type arguments (${typeArguments}), so there is no finite set of specialisations`,
-          tag: "llmConstraintFallback",
+          tag: FALLBACK_TAG,
         },
         node: site,
       });
