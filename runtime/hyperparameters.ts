@@ -145,6 +145,40 @@ function read(declaration: Declaration): JsonValue {
 }
 
 /**
+ * The value a `withHyperparameters` scope sets for a hyperparameter, or undefined when none does
+ * (then nothing is recorded either). For settings that have their own default elsewhere, like
+ * `maxRepairs` (`configure`), so the hyperparameter overrides it only where it is set.
+ */
+export function scopedValue<T extends JsonValue>(parameter: Hyperparameter<T>): T | undefined {
+  const scope = currentScope();
+  if (!scope || !Object.prototype.hasOwnProperty.call(scope.values, parameter.name)) return undefined;
+  return parameter.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runtime's own tunables: the repair request's texts and the number of repairs
+
+/** `{{errors}}`: the bulleted list of what was wrong with the reply. */
+export const REPAIR_MESSAGE = hyperparameter("llm-strategy.repairMessage", "That reply is not valid:\n{{errors}}\nReply again with the corrected JSON only.", {
+  description: "The repair request sent after an invalid reply (with the reply itself). {{errors}} becomes the list of what was wrong.",
+});
+
+/** `{{replyLength}}`: the failed reply's length in characters; `{{errors}}` as above. */
+export const REPAIR_MESSAGE_OMITTED_REPLY = hyperparameter(
+  "llm-strategy.repairMessageOmittedReply",
+  "Your reply ({{replyLength}} characters, not repeated here) was not valid:\n{{errors}}\nReply again with the complete corrected JSON only.",
+  {
+    description:
+      "The repair request when the invalid reply is too long to send back. {{replyLength}} becomes its length in characters, {{errors}} the list of what was wrong.",
+  },
+);
+
+/** Overrides `configure({ maxRepairs })` where a scope sets it; `withCallOptions({ maxRepairs })` still wins. */
+export const MAX_REPAIRS = hyperparameter("llm-strategy.maxRepairs", 2, {
+  description: "Repair requests after an invalid reply, at most (a whole number >= 0). Where unset, configure({ maxRepairs }) applies.",
+});
+
+/**
  * Runs `fn` with hyperparameter values set; calls it makes (also later, through promises and
  * timers) read them. Scopes nest: an inner scope's values win, names it does not set keep the
  * outer values. Concurrent scopes do not see each other's values.

@@ -16,7 +16,7 @@ import {
   type Attempt,
 } from "./errors";
 import type { Completion, CompletionRequest, LanguageModel } from "./model";
-import { specWithHyperparameters } from "./hyperparameters";
+import { MAX_REPAIRS, scopedValue, specWithHyperparameters } from "./hyperparameters";
 import { parseReply } from "./parse";
 import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
@@ -98,7 +98,7 @@ async function completeValid(
   requestSpec: CallSpec,
   span: StubSpan | undefined,
 ): Promise<unknown> {
-  const maxRepairs = scope?.maxRepairs ?? currentSettings().maxRepairs;
+  const maxRepairs = scope?.maxRepairs ?? tunedMaxRepairs(spec) ?? currentSettings().maxRepairs;
   const maxReplyBytes = scope?.maxReplyBytes ?? currentSettings().maxReplyBytes;
   const replySchema = replySchemaOf(spec);
   // Compiled before the first request: a schema that cannot compile must not cost a model call.
@@ -152,6 +152,16 @@ async function completeValid(
     messages = repairMessages(prompt.messages, failedReply, checked.errors);
     messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, checked.errors);
   }
+}
+
+/** `llm-strategy.maxRepairs` where a `withHyperparameters` scope sets it (an optimizer tuning it). */
+function tunedMaxRepairs(spec: CallSpec): number | undefined {
+  const value = scopedValue(MAX_REPAIRS);
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError(`${spec.id}: the hyperparameter llm-strategy.maxRepairs must be a whole number >= 0, got ${value}.`, { stub: spec.id });
+  }
+  return value;
 }
 
 type Checked =

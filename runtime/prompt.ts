@@ -1,3 +1,4 @@
+import { REPAIR_MESSAGE, REPAIR_MESSAGE_OMITTED_REPLY } from "./hyperparameters";
 import { projectInput } from "./input-projection";
 import type { ChatMessage } from "./model";
 import type { CallSpec } from "./spec";
@@ -99,14 +100,19 @@ export function repairMessages(original: readonly ChatMessage[], failedReply: st
   return [...original, { role: "user", content: omittedReplyInstruction(failedReply.length, errors) }];
 }
 
-/** The one replaceable text of the repair request. */
+/** The one replaceable text of the repair request: the hyperparameter `llm-strategy.repairMessage`. */
 export function repairInstruction(errors: readonly string[]): string {
-  return `That reply is not valid:\n${bullets(errors)}\nReply again with the corrected JSON only.`;
+  return fillRepairText(REPAIR_MESSAGE.value, { errors: bullets(errors) });
 }
 
-/** The repair text when the failed reply itself is too long to send back. */
+/** The repair text when the failed reply itself is too long to send back: `llm-strategy.repairMessageOmittedReply`. */
 export function omittedReplyInstruction(replyLength: number, errors: readonly string[]): string {
-  return `Your reply (${replyLength} characters, not repeated here) was not valid:\n${bullets(errors)}\nReply again with the complete corrected JSON only.`;
+  return fillRepairText(REPAIR_MESSAGE_OMITTED_REPLY.value, { replyLength: String(replyLength), errors: bullets(errors) });
+}
+
+/** `{{name}}` -> value, every occurrence; values stay literal (no `$&` patterns), and are not searched again. */
+function fillRepairText(text: string, values: { [name: string]: string }): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(values, name) ? values[name]! : whole));
 }
 
 function bullets(errors: readonly string[]): string {
