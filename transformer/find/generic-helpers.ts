@@ -131,7 +131,8 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
       const owner = dependency.owner.helper!;
       const used = keysUsed.get(owner) ?? new Set<string>();
       keysUsed.set(owner, used);
-      const base = calleeName(call).replace(/[^A-Za-z0-9_$]/g, "_") || "call";
+      // An identifier, so the compiled helper reads it as `.calls.reflect`.
+      const base = calleeName(call).replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(?=\d)/, "_") || "call";
       let key = base;
       for (let n = 2; used.has(key); n++) key = `${base}_${n}`;
       used.add(key);
@@ -318,6 +319,15 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     return index >= 0 ? parameters[index]!.name.text : undefined;
   }
 
+  /** `reflect` of `this.reflect(run)`, `reflect(run)` and `this["reflect"](run)`. */
+  function calleeName(call: ts.CallExpression): string {
+    const callee = call.expression;
+    if (tsi.isIdentifier(callee)) return callee.text;
+    if (tsi.isPropertyAccessExpression(callee)) return callee.name.text;
+    if (tsi.isElementAccessExpression(callee) && tsi.isStringLiteralLike(callee.argumentExpression)) return callee.argumentExpression.text;
+    return "call";
+  }
+
   function isInParameterList(call: ts.Node, declaration: HelperDeclaration): boolean {
     return declaration.parameters.some((parameter) => parameter.pos <= call.pos && call.end <= parameter.end);
   }
@@ -386,12 +396,4 @@ function nameOf(target: CallTarget): string {
 
 function lastName(qualifiedName: string): string {
   return qualifiedName.slice(qualifiedName.lastIndexOf(".") + 1);
-}
-
-function calleeName(call: ts.CallExpression): string {
-  const callee = call.expression as ts.Expression & { name?: ts.Node; text?: string; argumentExpression?: ts.Expression };
-  if (callee.name && "text" in callee.name) return String((callee.name as ts.Identifier).text);
-  if (typeof callee.text === "string") return callee.text;
-  const key = callee.argumentExpression as (ts.Expression & { text?: string }) | undefined;
-  return typeof key?.text === "string" ? key.text : "call";
 }
