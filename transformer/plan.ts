@@ -58,6 +58,11 @@ export interface FilePlan {
   rewrites: Rewrite[];
 }
 
+/** Whether a plan leaves its file as it is: nothing to add, nothing to replace. */
+export function isEmptyPlan(plan: FilePlan): boolean {
+  return plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0 && plan.helperTables.length === 0;
+}
+
 /** Const names are prefixed so they cannot meet the user's names. */
 export const RUNTIME_NAMESPACE = "__llmStrategy";
 

@@ -12,7 +12,7 @@ import { lineOf, projectRelativePath } from "./find/names";
 import { isCompiledSource, scanProgram, type ProgramScan } from "./find/scan-program";
 import { jsDocParsingModeOf, lostJsDoc } from "./find/stub-sites";
 import { writeManifest, type ManifestRecord } from "./manifest";
-import { RUNTIME_NAMESPACE, type FilePlan, type PlannedCallSpec } from "./plan";
+import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type PlannedCallSpec } from "./plan";
 import { mapRevivalClasses } from "./revival-classes";
 
 /** A file's plan and everything it reports. */
@@ -74,7 +74,7 @@ export function visitFile(state: ProgramState, transformation: ts.Transformation
  */
 export function fileHasWork(state: ProgramState, file: ts.SourceFile): boolean {
   const { plan, problems } = planFile(state, file);
-  return problems.length > 0 || plan.rewrites.length > 0 || plan.specs.length > 0 || plan.interfaces.length > 0;
+  return problems.length > 0 || !isEmptyPlan(plan);
 }
 
 function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {

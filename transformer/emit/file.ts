@@ -1,6 +1,6 @@
 import type * as ts from "typescript";
 import type { ClassAccess } from "../find/class-references";
-import { definitionConstName, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
+import { definitionConstName, isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
 import { interfaceLiteral, specLiteral } from "./spec";
@@ -18,7 +18,7 @@ export function emitFile(
   plan: FilePlan,
   runtimeModule: string,
 ): ts.SourceFile {
-  if (plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0 && plan.helperTables.length === 0) return file;
+  if (isEmptyPlan(plan)) return file;
   const f = tsi.factory;
   const runtime = (member: string): ts.Expression => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME_NAMESPACE), member);
 
