@@ -28,27 +28,18 @@ export interface BuildResult {
 
 /** One build, like `tspc -p`: nothing is emitted when `noEmitOnError` is set and there are errors. */
 export function build(options: BuildOptions): BuildResult {
-  const project = loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+  const project = loadBuildProject(options);
   const { ts: tsi } = project.engine;
   const { parsed } = project;
-  const host = tsi.createCompilerHost(parsed.options);
-  const createProgram = parsed.options.incremental || parsed.options.composite ? tsi.createIncrementalProgram : undefined;
-  const builder = createProgram?.({
+  const createProgramOptions: ts.CreateProgramOptions = {
     rootNames: parsed.fileNames,
     options: parsed.options,
     configFileParsingDiagnostics: tsi.getConfigFileParsingDiagnostics(parsed),
     projectReferences: parsed.projectReferences,
-    host,
-  });
-  const program =
-    builder?.getProgram() ??
-    tsi.createProgram({
-      rootNames: parsed.fileNames,
-      options: parsed.options,
-      configFileParsingDiagnostics: tsi.getConfigFileParsingDiagnostics(parsed),
-      projectReferences: parsed.projectReferences,
-      host,
-    });
+    host: tsi.createCompilerHost(parsed.options),
+  };
+  const builder = parsed.options.incremental || parsed.options.composite ? tsi.createIncrementalProgram(createProgramOptions) : undefined;
+  const program = builder?.getProgram() ?? tsi.createProgram(createProgramOptions);
   const diagnostics = [...tsi.getPreEmitDiagnostics(program), ...typeScript7Diagnostics(project, program)];
   const added: ts.Diagnostic[] = [];
   const transformers = customTransformers(project, program, added);
@@ -63,7 +54,7 @@ export function build(options: BuildOptions): BuildResult {
  * Returns a function that stops watching.
  */
 export function watch(options: BuildOptions): { close(): void; typescript: BuildResult["typescript"] } {
-  const project = loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+  const project = loadBuildProject(options);
   const { ts: tsi } = project.engine;
   const host = tsi.createWatchCompilerHost(
     project.configPath,
@@ -98,6 +89,10 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   };
   const watcher = tsi.createWatchProgram(host);
   return { close: () => watcher.close(), typescript: { version: tsi.version, origin: project.engine.origin } };
+}
+
+function loadBuildProject(options: BuildOptions): Project {
+  return loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
 }
 
 /** What TypeScript 7 would report and the 5.9 engine does not (a project on TypeScript 7 only). */
