@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import type * as ts from "typescript";
 import type { TypeScriptEngine } from "./engine";
-import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7RootDirDiagnostic, typeScript7System } from "./typescript7";
+import { analysesTypeScript7, applyTypeScript7Defaults, isTsconfigFile, typeScript7RootDirDiagnostic, typeScript7System } from "./typescript7";
 import { formatDiagnostics, loadProject, type Project } from "./project";
 import { createTransformerFactory } from "./transform";
 
@@ -59,7 +59,8 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
   const host = tsi.createWatchCompilerHost(
     project.configPath,
     {},
-    analysesTypeScript7(project.engine) ? typeScript7System(tsi) : tsi.sys,
+    // The watch host reads the program's JSON modules and .tsbuildinfo through it as well.
+    analysesTypeScript7(project.engine) ? typeScript7System(tsi, isTsconfigFile([project.configPath, ...extendedConfigFiles(project)])) : tsi.sys,
     tsi.createEmitAndSemanticDiagnosticsBuilderProgram,
     () => undefined, // diagnostics are reported once per build, below
     (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),
@@ -93,6 +94,12 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
 
 function loadBuildProject(options: BuildOptions): Project {
   return loadProject({ cwd: options.cwd, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+}
+
+/** The files the project's tsconfig extends (as `tsc` found them when reading it). */
+function extendedConfigFiles(project: Project): readonly string[] {
+  const configFile = project.parsed.options["configFile"] as ts.TsConfigSourceFile | undefined;
+  return configFile?.extendedSourceFiles ?? [];
 }
 
 /** What TypeScript 7 would report and the 5.9 engine does not (a project on TypeScript 7 only). */

@@ -64,7 +64,8 @@ export function loadProject(settings: ProjectSettings): Project {
   const { ts: tsi } = engine;
   let unrecoverable: ts.Diagnostic | undefined;
   const parsed = tsi.getParsedCommandLineOfConfigFile(configPath, settings.compilerOptions ?? {}, {
-    ...(analysesTypeScript7(engine) ? typeScript7System(tsi) : tsi.sys),
+    // Reading a tsconfig reads only it and the files it extends: every .json here is a tsconfig.
+    ...(analysesTypeScript7(engine) ? typeScript7System(tsi, (file) => file.endsWith(".json")) : tsi.sys),
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => (unrecoverable = diagnostic),
   });
   if (!parsed) {

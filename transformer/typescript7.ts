@@ -111,15 +111,27 @@ export function adaptTypeScript7ConfigText(text: string): string {
   return text.replace(/("target"\s*:\s*")es2025"/gi, '$1es2024"').replace(/"es2025(\.[a-z0-9]+)?"/gi, (_match, part: string | undefined) => `"esnext${part ?? ""}"`);
 }
 
-/** `tsi.sys` reading tsconfig files (`.json`) through `adaptTypeScript7ConfigText`. */
-export function typeScript7System(tsi: typeof ts): ts.System {
+/**
+ * `tsi.sys` reading the files `isConfigFile` accepts through `adaptTypeScript7ConfigText`, and
+ * every other file (a JSON module the project imports, a `.tsbuildinfo`) as it is.
+ */
+export function typeScript7System(tsi: typeof ts, isConfigFile: (file: string) => boolean): ts.System {
   return {
     ...tsi.sys,
     readFile: (file, encoding) => {
       const text = tsi.sys.readFile(file, encoding);
-      return text !== undefined && file.endsWith(".json") ? adaptTypeScript7ConfigText(text) : text;
+      return text !== undefined && isConfigFile(file) ? adaptTypeScript7ConfigText(text) : text;
     },
   };
+}
+
+/**
+ * A test for tsconfig files: those named like one (`tsconfig.json`, `tsconfig.build.json`), and
+ * `configFiles` (a tsconfig and the files it extends, whatever their names).
+ */
+export function isTsconfigFile(configFiles: Iterable<string>): (file: string) => boolean {
+  const known = new Set([...configFiles].map((file) => path.resolve(file)));
+  return (file) => /(^|[\\/])tsconfig[^\\/]*\.json$/i.test(file) || known.has(path.resolve(file));
 }
 
 /** Whether `engine` analyses a TypeScript 7 project (so `applyTypeScript7Defaults` applies). */

@@ -3,9 +3,11 @@
  * filled in as 7.0 computes it, what it sets stays, and the result is a combination 5.9 accepts;
  * ES2025 names, which 5.9 does not know, are read as 5.9's nearest.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { adaptTypeScript7ConfigText, applyTypeScript7Defaults } from "../../transformer/typescript7";
+import { adaptTypeScript7ConfigText, applyTypeScript7Defaults, isTsconfigFile, typeScript7System } from "../../transformer/typescript7";
 
 const configDir = path.join(path.sep, "project");
 
@@ -86,4 +88,28 @@ test("a tsconfig with ES2025 target and libs reads as ES2024 and esnext libs on 
 test("a tsconfig without ES2025 names is left as it is", () => {
   const text = '{ "compilerOptions": { "target": "es2024", "lib": ["esnext"] } }';
   expect(adaptTypeScript7ConfigText(text)).toBe(text);
+});
+
+test("the watch system adapts the tsconfig and the files it extends, never a JSON module or other data", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-ts7-json-"));
+  try {
+    const files: Record<string, string> = {
+      "tsconfig.json": '{ "extends": "./configs/base.json", "compilerOptions": { "target": "es2025" } }',
+      "configs/base.json": '{ "compilerOptions": { "lib": ["es2025"] } }',
+      "tsconfig.build.json": '{ "compilerOptions": { "target": "es2025" } }',
+      "src/targets.json": '{ "target": "es2025", "lib": ["es2025"] }',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    const system = typeScript7System(ts, isTsconfigFile([path.join(dir, "tsconfig.json"), path.join(dir, "configs/base.json")]));
+    const read = (name: string) => system.readFile(path.join(dir, name).split(path.sep).join("/"));
+    expect(read("tsconfig.json")).toContain('"target": "es2024"');
+    expect(read("configs/base.json")).toContain('"esnext"');
+    expect(read("tsconfig.build.json")).toContain('"target": "es2024"');
+    expect(read("src/targets.json")).toBe(files["src/targets.json"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
