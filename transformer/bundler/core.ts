@@ -18,6 +18,13 @@ const TYPESCRIPT_MODULE = /\.[cm]?tsx?$/;
 
 /** One service per tsconfig and option set, shared by every plugin instance in the process (vite's environments, vitest's projects). */
 const services = new Map<string, ProjectService>();
+/** How many plugin instances use each service: the last one to let go of it disposes of it. */
+const holders = new Map<ProjectService, number>();
+
+/** How many project services the process holds (for tests: a finished build releases its own). @internal */
+export function projectServiceCount(): number {
+  return services.size;
+}
 
 export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | undefined, false> = createUnplugin<LlmStrategyPluginOptions | undefined, false>(
   (options = {}, meta) => {
@@ -40,9 +47,31 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
       const key = `${configPath}\u0000${JSON.stringify(pluginOptions)}`;
       let found = services.get(key);
       if (!found) services.set(key, (found = new ProjectService(configPath, pluginOptions)));
-      used.add(found);
+      if (!used.has(found)) {
+        used.add(found);
+        holders.set(found, (holders.get(found) ?? 0) + 1);
+      }
       return found;
     }
+
+    /** After a build that will not run again: lets go of this instance's services, disposing of those no other instance uses. */
+    function release(): void {
+      for (const known of used) {
+        const left = (holders.get(known) ?? 1) - 1;
+        if (left > 0) {
+          holders.set(known, left);
+          continue;
+        }
+        holders.delete(known);
+        for (const [key, service] of services) if (service === known) services.delete(key);
+        known.dispose();
+      }
+      used.clear();
+      serviceByFile.clear();
+      dependents.clear();
+    }
+    /** Builds started and not yet closed: vite builds its environments with one instance, and may overlap them. */
+    let openBuilds = 0;
 
     function serviceFor(file: string): ProjectService {
       let found = serviceByFile.get(file);
@@ -105,15 +134,22 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
       enforce: "pre",
       ...compileHooks,
       buildStart() {
+        openBuilds++;
         for (const known of used) known.refreshFromDisk();
       },
       watchChange(id, change) {
         const file = normalizePath(id);
         if (change.event !== "update") serviceByFile.clear();
-        for (const known of services.values()) known.fileChanged(file, change.event);
+        for (const known of used) known.fileChanged(file, change.event);
       },
       writeBundle() {
         for (const known of used) known.restoreManifest();
+      },
+      // Rollup and vite only (unplugin passes this hook on to them): a build that does not watch
+      // will not use its services again. In watch mode and vite's dev server they stay.
+      closeBundle(this: { meta?: { watchMode?: boolean } } | undefined) {
+        openBuilds = Math.max(0, openBuilds - 1);
+        if (openBuilds === 0 && !this?.meta?.watchMode) release();
       },
       vite: {
         configResolved(config: { root: string }) {

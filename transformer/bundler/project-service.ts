@@ -156,6 +156,11 @@ export class ProjectService {
     fs.writeFileSync(file, text);
   }
 
+  /** Frees the language service and what it holds; the service must not be used afterwards. */
+  dispose(): void {
+    this.service.dispose();
+  }
+
   private program(): ts.Program {
     const program = this.service.getProgram();
     if (!program) throw new Error(`llm-strategy: TypeScript built no Program for ${this.configPath}`);
