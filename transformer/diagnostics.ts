@@ -83,6 +83,12 @@ export const Diagnostics = {
       `declares ${a.names.length === 1 ? "that name" : "those names"}, so every call would fail. Declare it at module scope with ` +
       `\`hyperparameter("${a.names[0]}", defaultValue)\`, or fix the name.`,
   },
+  BuildToolsMissing: {
+    code: 1012,
+    category: "error",
+    // The reason (engine.ts's assertBuildTools) names the package and the install command.
+    message: (a: { reason: string }) => a.reason,
+  },
   MissingJsDoc: {
     code: 1101,
     category: "warning",

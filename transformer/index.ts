@@ -6,6 +6,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
+import { formatMessage, typeScriptCode } from "./diagnostics";
+import { TypeScriptEngineError } from "./engine";
 import { readPluginOptions } from "./options";
 import { createTransformerFactory } from "./transform";
 
@@ -25,11 +27,36 @@ export default function llmStrategyTransformer(
   config: Record<string, unknown> | undefined,
   extras: TransformerExtras,
 ): ts.TransformerFactory<ts.SourceFile> {
-  return createTransformerFactory(program, {
+  const factory = createTransformerFactory(program, {
     ts: extras.ts,
     options: readPluginOptions(config),
     addDiagnostic: (diagnostic) => void extras.addDiagnostic(diagnostic),
   });
+  // tspc prints an exception from a transformer as a crash with a stack trace. A missing
+  // build tool is the user's to fix, so it becomes one diagnostic line, once per Program.
+  let reported = false;
+  return (transformation) => {
+    const visit = factory(transformation);
+    return (file) => {
+      try {
+        return visit(file);
+      } catch (error) {
+        if (!(error instanceof TypeScriptEngineError)) throw error;
+        if (!reported) {
+          reported = true;
+          extras.addDiagnostic({
+            category: extras.ts.DiagnosticCategory.Error,
+            code: typeScriptCode("BuildToolsMissing"),
+            file: undefined,
+            start: undefined,
+            length: undefined,
+            messageText: formatMessage("BuildToolsMissing", { reason: error.message }),
+          });
+        }
+        return file;
+      }
+    };
+  };
 }
 
 /** For ts-jest's `astTransformers`. */

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { stringify } from "safe-stable-stringify";
 import { SPEC_VERSION, type JsonSchema } from "../runtime/spec";
 import type { HiddenFields } from "./analyse/types";
+import { assertBuildTools } from "./engine";
 import type { PlannedCallSpec } from "./plan";
 
 /** One spec as the manifest lists it, before token counting. */
@@ -105,6 +106,7 @@ export function serializeManifest(manifest: object): string {
 /** Writes the manifest, creating its folder; `manifestPath` is relative to `projectDir` unless absolute. */
 export function writeManifest(projectDir: string, manifestPath: string, records: ManifestRecord[]): string {
   // Loaded only when a manifest is asked for: the o200k tables take a while to load.
+  assertBuildTools(["gpt-tokenizer"]);
   const { countTokens } = require("gpt-tokenizer/encoding/o200k_base") as { countTokens(text: string): number };
   const target = path.resolve(projectDir, manifestPath);
   fs.mkdirSync(path.dirname(target), { recursive: true });

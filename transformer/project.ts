@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
-import { assertBuildTools, loadTypeScriptEngine, type TypeScriptEngine } from "./engine";
+import { loadTypeScriptEngine, type TypeScriptEngine } from "./engine";
 import { analysesTypeScript7, applyTypeScript7Defaults, typeScript7System } from "./typescript7";
 import { readPluginOptions, type PluginOptions } from "./options";
 
@@ -76,8 +76,6 @@ export function loadProject(settings: ProjectSettings): Project {
   const plugins = Array.isArray(parsed.options.plugins) ? (parsed.options.plugins as unknown[]) : [];
   const entry = plugins.find(isLlmStrategyPluginEntry) ?? {};
   const pluginOptions = readPluginOptions({ ...entry, ...definedOnly(settings.pluginOptions ?? {}) });
-  // Before the build starts, rather than as a "Cannot find module" in the middle of it.
-  assertBuildTools(["typescript-json-schema", ...(pluginOptions.manifest !== undefined ? ["gpt-tokenizer"] : [])]);
   return { engine, configPath, parsed, pluginOptions };
 }
 

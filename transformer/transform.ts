@@ -2,6 +2,7 @@ import Module from "node:module";
 import * as path from "node:path";
 import type * as ts from "typescript";
 import type { CreateAnalyser } from "./analyse/types";
+import { assertBuildTools } from "./engine";
 import { createContext, type DiagnosticSink } from "./context";
 import type { PluginOptions } from "./options";
 import { createProgramState, fileHasWork, visitFile, type ProgramState } from "./visit-file";
@@ -53,6 +54,7 @@ function programState(program: ts.Program, inputs: TransformerInputs): ProgramSt
 
 /** Requires the analyser (and with it typescript-json-schema) only when a file has stubs. */
 const loadAnalyser: CreateAnalyser = (options, sourceFile) => {
+  assertBuildTools(["typescript-json-schema"]);
   shareCompilerTypeScript(options.ts);
   const analyse = require("./analyse") as { createAnalyser: CreateAnalyser };
   return analyse.createAnalyser(options, sourceFile);

@@ -127,6 +127,21 @@ describe("npm install --omit=optional <package> in a fresh project", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^llm-strategy build: The project in .* has no TypeScript, .* typescript-json-schema is not installed: .*`npm install --include=optional`\.$/);
   });
+
+  test("tspc with the plugin there fails with one diagnostic line naming what to install, not a stack trace", () => {
+    // The repository's tspc (this install has no TypeScript); the plugin resolves from the project, without typescript-json-schema.
+    const project = path.join(dir, "tspc-project");
+    fs.mkdirSync(path.join(project, "src"), { recursive: true });
+    fs.writeFileSync(path.join(project, "src", "a.ts"), 'import { stub } from "llm-strategy";\n/** Say hello. */\nexport function hello(): Promise<string> {\n  return stub();\n}\n');
+    const plugins = [{ transform: "llm-strategy/transformer" }];
+    fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: true, types: [], rootDir: "src", outDir: "out", plugins }, include: ["src"] }));
+    const tspc = command(REPO_TSPC, ["-p", "."], project);
+    expect(tspc.status).not.toBe(0);
+    expect(tspc.output.trim().split("\n")).toEqual([
+      "error TS91012: LLM1012: typescript-json-schema is not installed: llm-strategy's build tools are optional dependencies, and this install left them out " +
+        "(npm --omit=optional, or a production install). Where you build, install them with `npm install --include=optional`.",
+    ]);
+  });
 });
 
 describe("npm ci --omit=dev --omit=optional of an app that builds with TypeScript 7", () => {
