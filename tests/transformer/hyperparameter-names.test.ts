@@ -41,3 +41,22 @@ export function writeEssay(topic: string): Promise<string> { return stub(); }
   expect(result.compilerErrors).toEqual([]);
   expect(result.diagnostics).toEqual([]);
 });
+
+test("a hyperparameter a package declares (its .d.ts under node_modules) is not reported: the build cannot see every name", () => {
+  const result = compile({
+    files: {
+      // A compiled library: its hyperparameter(...) call runs from its JavaScript, not from this Program.
+      "node_modules/essay-tuning/index.d.ts": `import type { Hyperparameter } from "llm-strategy";
+export declare const words: Hyperparameter<number>;
+`,
+      "src/essay.ts": `import { stub } from "llm-strategy";
+import { words } from "essay-tuning";
+export const tuned = words;
+/** Write an essay in about {{hp:essay.words}} words. */
+export function writeEssay(topic: string): Promise<string> { return stub(); }
+`,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+});

@@ -1,6 +1,7 @@
 import type * as ts from "typescript";
 import type { TransformerContext } from "../context";
 import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
+import { isPackageRuntimeFile } from "../package-files";
 import { createRuntimeFunctionFinder } from "./runtime-functions";
 import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
 
@@ -25,8 +26,9 @@ export interface ProgramScan {
   isPromiseType: (type: ts.Type) => boolean;
   /**
    * Names given to `hyperparameter(name, ...)` anywhere in the compiled sources, so a prompt's
-   * `{{hp:name}}` can be checked at build time; undefined when a name is not a string literal
-   * (then the set is not known, and the run-time check is the only one).
+   * `{{hp:name}}` can be checked at build time; undefined when the set is not known (then the
+   * run-time check is the only one): a name is not a string literal, or a file the build does
+   * not compile may declare some (see `mayDeclareHyperparameters`).
    */
   hyperparameterNames: Set<string> | undefined;
 }
@@ -36,12 +38,39 @@ export function isCompiledSource(program: ts.Program, file: ts.SourceFile): bool
   return !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !program.isSourceFileDefaultLibrary(file);
 }
 
+/**
+ * Whether code this build does not compile may declare hyperparameters: a referenced project
+ * (its sources are built on their own), or a declaration file (a package under node_modules, a
+ * project reference's output) that imports the runtime and mentions hyperparameters. Their
+ * `hyperparameter(...)` calls run, but are not in this Program, so the build cannot know every name.
+ */
+function mayDeclareHyperparameters(program: ts.Program, runtimeModules: readonly string[]): boolean {
+  if ((program.getProjectReferences() ?? []).length > 0) return true;
+  const importsRuntime = (text: string) => runtimeModules.some((name) => text.includes(`"${name}"`) || text.includes(`'${name}'`));
+  return program
+    .getSourceFiles()
+    .some(
+      (file) =>
+        !isCompiledSource(program, file) &&
+        !program.isSourceFileDefaultLibrary(file) &&
+        !isPackageRuntimeFile(file.fileName) &&
+        /hyperparameter/i.test(file.text) &&
+        importsRuntime(file.text),
+    );
+}
+
 export function scanProgram(context: TransformerContext): ProgramScan {
   const { ts: tsi, program } = context;
   const runtimeFunctionOf = createRuntimeFunctionFinder(context);
   const chainQueryOf = createChainQueryFinder(context);
   const isPromiseType = createPromiseTypeTest(context);
-  const scan: ProgramScan = { files: new Map(), genericStubs: new Map(), genericStubNames: new Set(), isPromiseType, hyperparameterNames: new Set() };
+  const scan: ProgramScan = {
+    files: new Map(),
+    genericStubs: new Map(),
+    genericStubNames: new Set(),
+    isPromiseType,
+    hyperparameterNames: mayDeclareHyperparameters(program, [...new Set(["llm-strategy", context.options.runtimeModule])]) ? undefined : new Set(),
+  };
 
   for (const file of program.getSourceFiles()) {
     if (!isCompiledSource(program, file)) continue;
