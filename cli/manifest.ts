@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { SPEC_VERSION } from "../runtime/spec";
 import type { ManifestEntry } from "../transformer/manifest";
 import { loadTypeScriptEngine } from "../transformer/engine";
-import { isLlmStrategyPluginEntry } from "../transformer/project";
+import { findTsconfig, isLlmStrategyPluginEntry, ProjectError } from "../transformer/project";
 
 /** One stub (or one generic specialisation of it) as the manifest lists it. */
 export type ManifestStub = ManifestEntry;
@@ -125,16 +125,19 @@ export function displayName(stub: Pick<ManifestStub, "id" | "typeArguments">): s
  * @param project `-p`: a tsconfig file or a folder holding `tsconfig.json`; default `tsconfig.json` in `cwd`.
  */
 export function manifestFromTsconfig(cwd: string, project?: string): string {
-  const given = path.resolve(cwd, project ?? ".");
-  const tsconfig = isDirectory(given) ? path.join(given, "tsconfig.json") : given;
-  const shown = relativeOrAbsolute(cwd, tsconfig);
-  if (!fs.existsSync(tsconfig)) {
+  let tsconfig: string;
+  try {
+    // Only the current folder by default (not upward as `llm-strategy build` looks): "."
+    tsconfig = findTsconfig(cwd, project ?? ".");
+  } catch (error) {
+    if (!(error instanceof ProjectError)) throw error;
     throw new ManifestError(
       project === undefined
         ? `no manifest given and no tsconfig.json in ${cwd}: give the manifest's path (llm-strategy prompts dist/llm-prompts.json) or the project's tsconfig (-p path/to/tsconfig.json).`
-        : `${tsconfig} does not exist.`,
+        : error.message,
     );
   }
+  const shown = relativeOrAbsolute(cwd, tsconfig);
   const plugins = readPlugins(tsconfig);
   const ours = plugins.filter(isLlmStrategyPluginEntry);
   const withManifest = (ours.length ? ours : plugins).filter((plugin) => plugin["manifest"] !== undefined);
@@ -169,14 +172,6 @@ function readPlugins(tsconfig: string): Record<string, unknown>[] {
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(tsconfig), undefined, tsconfig);
   const plugins = parsed.options.plugins as unknown;
   return Array.isArray(plugins) ? plugins.filter(isObject) : [];
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return fs.statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** A path as the user would type it from `cwd`, or absolute when it is outside. */

@@ -40,6 +40,11 @@ export function isLlmStrategyPluginEntry(entry: unknown): entry is Record<string
   return typeof transform === "string" && /llm-strategy[\\/](dist[\\/])?transformer|[\\/]transformer([\\/]index(\.js)?)?$/.test(transform);
 }
 
+/**
+ * The tsconfig to read: `tsconfig` (a tsconfig file, or a folder holding `tsconfig.json`,
+ * relative to `cwd`), else the nearest `tsconfig.json` from `cwd` up. Throws a `ProjectError`
+ * when it does not exist.
+ */
 export function findTsconfig(cwd: string, tsconfig?: string): string {
   if (tsconfig !== undefined) {
     const given = path.resolve(cwd, tsconfig);

@@ -87,7 +87,7 @@ export const llmStrategyUnplugin: UnpluginInstance<LlmStrategyPluginOptions | un
       if (candidate.includes(file)) return candidate;
       seen.add(candidate.configPath);
       for (const reference of candidate.references()) {
-        if (seen.has(reference) || !fs.existsSync(reference)) continue;
+        if (seen.has(reference)) continue;
         const found = includingReference(service(reference), file, seen);
         if (found) return found;
       }

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as ts from "typescript";
 import { isCompiledSource } from "../find/scan-program";
-import { loadProject, type Project } from "../project";
+import { findTsconfig, loadProject, ProjectError, type Project } from "../project";
 import { createTransformerFactory, transformerHasWork, type TransformerInputs } from "../transform";
 
 /** What emitting one file gave: JavaScript and its map, or nothing to do; the transformer's diagnostics. */
@@ -89,11 +89,16 @@ export class ProjectService {
     return this.rootNames.has(file);
   }
 
-  /** Referenced projects' tsconfig paths (a solution tsconfig lists its projects here). */
+  /** Referenced projects' tsconfig paths (a solution tsconfig lists its projects here); a reference whose tsconfig does not exist is left out. */
   references(): string[] {
-    return (this.project.parsed.projectReferences ?? []).map((reference) =>
-      fs.existsSync(reference.path) && fs.statSync(reference.path).isDirectory() ? path.join(reference.path, "tsconfig.json") : reference.path,
-    );
+    return (this.project.parsed.projectReferences ?? []).flatMap((reference) => {
+      try {
+        return [findTsconfig(path.dirname(this.configPath), reference.path)];
+      } catch (error) {
+        if (error instanceof ProjectError) return [];
+        throw error;
+      }
+    });
   }
 
   /**
