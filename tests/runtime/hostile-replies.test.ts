@@ -28,6 +28,10 @@ import {
 } from "../../runtime";
 import { lastUserText, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 
+// Replies of 4-10 MB go through the real SDK and server: a second on a quiet machine, several
+// under load, where jest's default 5 s cut one off and its call spilled into the next test.
+jest.setTimeout(60_000);
+
 class Address {
   street = "";
   city = "";

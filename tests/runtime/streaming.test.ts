@@ -32,6 +32,9 @@ import {
 import { replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 import { Customer, customerJson, customerModel, MockCustomerDatabase } from "./customer-specs";
 
+// Real HTTP streams with paced pieces: under heavy load they take far longer than jest's 5 s default.
+jest.setTimeout(60_000);
+
 let server: OpenAIServer;
 let before: ReturnType<typeof configure>;
 const calls: CallInfo[] = [];
