@@ -166,14 +166,16 @@ export class OpenAIModel implements LanguageModel {
     const { body, strict } = this.body(mode, request);
     const maxRetries = this.settings.maxRetries ?? 2;
     const endpoint = `${this.endpointURL}|${this.model}`;
-    const streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
+    let streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
+    /** Why this call asks for the whole reply: the endpoint's answer to `stream: true` in this call, if it gave one. */
+    let streamRejected: string | undefined;
     /** Whether text already went to the caller: a stream broken after that is not retried (its pieces would repeat). */
     const sent = { any: false };
     for (let retry = 0; ; retry++) {
       try {
         if (streams) return await this.sendStreaming(mode, request, body, strict, sent);
         const completion = toCompletion(await this.post(body, request.signal), mode, strict);
-        if (request.onText) whole(request.onText, completion, mode, `${this.baseURL} rejected stream: true before`);
+        if (request.onText) whole(request.onText, completion, mode, streamRejected ?? `${this.baseURL} rejected stream: true before`);
         return completion;
       } catch (error) {
         if (streams && !sent.any && rejectsStreamOptions(error) && !noStreamOptionsEndpoints.has(endpoint)) {
@@ -181,11 +183,13 @@ export class OpenAIModel implements LanguageModel {
           retry--;
           continue;
         }
+        // Asked again for the whole reply inside this loop, so that request gets the same retries.
         if (streams && !sent.any && rejectsStreaming(error)) {
           nonStreamingEndpoints.add(endpoint);
-          const completion = toCompletion(await this.post(body, request.signal), mode, strict);
-          whole(request.onText!, completion, mode, redactText((error as Error).message));
-          return completion;
+          streamRejected = redactText((error as Error).message);
+          streams = false;
+          retry--;
+          continue;
         }
         if (retry >= maxRetries || request.signal?.aborted || sent.any || !isRetryable(error)) {
           if (error instanceof RequestTimedOut) error.tries = retry + 1;
