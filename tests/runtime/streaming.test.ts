@@ -306,6 +306,26 @@ describe("endpoints and models that cannot stream", () => {
     await expect(result).resolves.toHaveLength(1);
     expect(calls[0]!.fallbacks).toEqual([expect.objectContaining({ from: "stream", to: "whole reply" })]);
   });
+  test("the final partial is the checked reply (nulls for absent fields dropped), a copy the hooks may change", async () => {
+    const strict: LanguageModel = {
+      id: "custom-strict",
+      options: {},
+      complete: async (): Promise<Completion> => ({ text: JSON.stringify({ value: [{ ...customerJson(0), nickname: null }] }), finishReason: "stop", nullMeansAbsent: true }),
+    };
+    const seen: unknown[] = [];
+    const { result } = streamed(() => MockCustomerDatabase.createMockCustomers(1), {
+      model: strict,
+      onPartial: (partial) => {
+        seen.push(structuredClone(partial));
+        (partial as { firstName: string }[])[0]!.firstName = "changed by a hook";
+      },
+    });
+    const customers = await result;
+    expect(seen).toEqual([[customerJson(0)]]);
+    expect(customers[0]).toBeInstanceOf(Customer);
+    expect(customers[0]!.firstName).toBe(customerJson(0).firstName);
+    expect("nickname" in customers[0]!).toBe(false);
+  });
 });
 
 describe("offline", () => {
