@@ -19,10 +19,10 @@
  * transformer emitted for them.
  */
 import type * as ts from "typescript";
-import { UNCOMPILED_MARKERS, type UncompiledMarker } from "../runtime/errors";
+import { UNCOMPILED_MARKERS, type UncompiledCall, type UncompiledMarker } from "../runtime/errors";
 
 /** Which runtime function a call left in the output calls. */
-export type UncompiledCall = "stub" | "implement";
+export type { UncompiledCall };
 
 /** One call of `stub()` / `implement<I>()` that the transformer did not rewrite. */
 export interface UncompiledStub {
@@ -54,7 +54,7 @@ export interface JsFileCheck {
 }
 
 const RUNTIME_MODULE = "llm-strategy";
-const CALLED = new Set<string>(["stub", "implement"]);
+const CALLED = new Set<string>(Object.values(UNCOMPILED_MARKERS));
 
 /**
  * Checks one JavaScript file. `ts` is any TypeScript with the compiler API (it only parses and

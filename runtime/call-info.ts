@@ -57,18 +57,25 @@ export function addUsage(sum: Usage, add: Usage | undefined): void {
  * Replaces known secrets in what a `CallInfo` keeps (inputs, messages, replies, errors, fallback
  * reasons) before anyone sees it. Objects the caller or a chat chain still uses (inputs,
  * messages) are copied when they change, never edited; attempts belong to the call and are
- * edited in place (so `LLMOutputError.attempts` is clean too). Free when no secret is registered.
+ * edited in place (so `LLMOutputError.attempts` is clean too). Traces take them from here.
+ * Free when no secret is registered, but for fallback reasons.
  */
 export function redactCallInfo(info: CallInfo): void {
+  // Reasons may quote a URL or header of a custom model's error, secrets registered or not.
+  for (const fallback of info.fallbacks) fallback.reason = redactText(fallback.reason);
   if (!hasKnownSecrets()) return;
   info.model = redactKnown(info.model);
   info.input = redactValue(info.input, { names: false });
-  if (info.messages.some((message) => redactKnown(message.content) !== message.content)) {
-    info.messages = info.messages.map((message) => ({ role: message.role, content: redactKnown(message.content) }));
-  }
+  // One scan: the copy is kept only when a message changed.
+  let changed = false;
+  const messages = info.messages.map((message) => {
+    const content = redactKnown(message.content);
+    changed ||= content !== message.content;
+    return { role: message.role, content };
+  });
+  if (changed) info.messages = messages;
   for (const attempt of info.attempts) {
     attempt.reply = redactKnown(attempt.reply);
     attempt.errors = attempt.errors.map(redactKnown);
   }
-  for (const fallback of info.fallbacks) fallback.reason = redactText(fallback.reason);
 }

@@ -35,6 +35,14 @@ export const UNCOMPILED_MARKERS = { "llm-strategy:stub": "stub", "llm-strategy:i
 /** A key of `UNCOMPILED_MARKERS`. */
 export type UncompiledMarker = keyof typeof UNCOMPILED_MARKERS;
 
+/** Which runtime function ran uncompiled: `stub` or `implement`. */
+export type UncompiledCall = (typeof UNCOMPILED_MARKERS)[UncompiledMarker];
+
+/** How messages name that function: `stub()` or `implement<I>()`. */
+export function uncompiledCallName(called: UncompiledCall): string {
+  return called === "stub" ? "stub()" : "implement<I>()";
+}
+
 /**
  * A `stub()` body ran: the file was compiled without the llm-strategy transformer, so the
  * stub was never rewritten into a model call. The message names the way to add the
@@ -43,7 +51,7 @@ export type UncompiledMarker = keyof typeof UNCOMPILED_MARKERS;
 export class StubNotCompiledError extends LLMStrategyError {
   override name = "StubNotCompiledError";
   /** Which runtime function ran: `stub()` or `implement<I>()`. */
-  readonly called: "stub" | "implement";
+  readonly called: UncompiledCall;
   constructor(
     /** The stub that ran, as far as the call stack tells (e.g. `Customer.age (src/customer.ts:12)`). */
     readonly where: string,
@@ -52,7 +60,7 @@ export class StubNotCompiledError extends LLMStrategyError {
   ) {
     const called = UNCOMPILED_MARKERS[marker];
     super(
-      `${where} was not compiled by the llm-strategy transformer, so its \`${called === "stub" ? "stub()" : "implement<I>()"}\` ran instead of calling a model. ` +
+      `${where} was not compiled by the llm-strategy transformer, so its \`${uncompiledCallName(called)}\` ran instead of calling a model. ` +
         `${howToCompile()} \`npx llm-strategy check <output folder>\` lists every stub a build left uncompiled.`,
       { stub: where },
     );

@@ -14,7 +14,8 @@ import type { CallSpec, JsonSchema } from "./spec";
  * loses something is copied, everything else is passed as it is.
  */
 export function projectInput(spec: CallSpec, input: Record<string, unknown>): Record<string, unknown> {
-  const context: Context = { definitions: spec.definitions ?? {}, resolved: resolvedFor(spec.definitions ?? {}), path: new Set() };
+  const definitions = spec.definitions ?? NO_DEFINITIONS;
+  const context: Context = { definitions, resolved: resolvedFor(definitions), path: new Set() };
   // The entries themselves (`this`, each input parameter) are the spec's own choice (`thisFields`,
   // `params`); the schema decides only what each of them carries.
   const properties = (spec.input.properties ?? {}) as { [name: string]: unknown };
@@ -37,6 +38,9 @@ interface Context {
 const OPEN: JsonSchema = Object.freeze({});
 const OPEN_ONLY: readonly JsonSchema[] = Object.freeze([OPEN]);
 const DEFINITIONS_PREFIX = "#/definitions/";
+
+/** One object for every spec without definitions, so their resolved schemas are kept across calls too. */
+const NO_DEFINITIONS: { readonly [name: string]: JsonSchema } = Object.freeze({});
 
 const resolvedByDefinitions = new WeakMap<object, WeakMap<object, readonly JsonSchema[]>>();
 

@@ -131,7 +131,7 @@ async function completeValid(
     const checked = pending instanceof Promise ? await pending : pending;
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
-    stream?.finish(completion.text, checked.ok);
+    stream?.finish(checked.ok, checked.ok ? checked.value : undefined);
     if (checked.ok) {
       if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
       const value = spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value;

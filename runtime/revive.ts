@@ -1,5 +1,6 @@
 import type { ValidateFunction } from "ajv";
 import { compileSchema } from "./ajv";
+import { RESERVED_KEYS } from "./error-lines";
 import type { CallSpec, JsonSchema, Revival, RevivalPlan } from "./spec";
 
 /**
@@ -79,7 +80,7 @@ function reviveProps(props: { [property: string]: Revival }, target: Record<stri
  * Keys whose assignment would do more than store a value: `__proto__` swaps the prototype.
  * (`constructor` and `prototype` only shadow, but are kept as data the same way.)
  */
-const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
+const RESERVED = new Set(RESERVED_KEYS);
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (RESERVED.has(key)) defineOwn(target, key, value);

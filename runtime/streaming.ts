@@ -1,6 +1,5 @@
 import { linkedController } from "./abort";
 import { withCallOptions, type CallOptions } from "./config";
-import { parseReply } from "./parse";
 import { PartialJsonParser } from "./partial-json";
 import { redactText } from "./redact";
 import type { CallSpec } from "./spec";
@@ -207,12 +206,13 @@ export class AttemptStream {
   /**
    * The attempt's reply was accepted (or came whole): a reply that did not stream, or whose
    * streamed text the incremental parser could not follow (prose, repaired JSON), ends with
-   * the validated JSON as one last partial.
+   * the validated JSON as one last partial. `value` is that JSON as the reply check parsed it;
+   * hooks get a copy, since the value itself is revived next.
    */
-  finish(text: string, accepted: boolean): void {
+  finish(accepted: boolean, value: unknown): void {
     if (!accepted || (this.chunks > 0 && this.parser.done)) return;
-    const parsed = parseReply(text);
-    if (parsed.ok) this.emit(this.unwrap(parsed.value));
+    const partial = this.unwrap(value);
+    if (partial !== undefined) this.emit(structuredClone(partial));
   }
 
   /** Ends the attempt's subscription to the call's signal, once the model answered or failed. */

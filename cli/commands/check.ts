@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { howToCompile } from "../../runtime/build-route";
+import { uncompiledCallName } from "../../runtime/errors";
 import { loadTypeScriptEngine, TypeScriptEngineError } from "../../transformer/engine";
 import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
 import { relativeOrAbsolute } from "../manifest";
 import { hasInlineSourceMap, SourcePlaces, type Place } from "../original-position";
-import { checkJavaScript, type UncompiledCall, type UncompiledStub } from "../uncompiled-stubs";
+import { checkJavaScript, type UncompiledStub } from "../uncompiled-stubs";
 
 const JS_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
 
@@ -69,7 +70,7 @@ export const checkCommand: CliCommand = {
  */
 function describeFindings(io: CliIO, places: SourcePlaces, file: string, text: string, uncompiled: readonly UncompiledStub[]): string[] {
   const placed = uncompiled.map(({ called, line, column, evalModule: module }) => {
-    const what = `${describe(called)} was not compiled`;
+    const what = `${uncompiledCallName(called)} was not compiled`;
     if (!module) {
       const js = show(io, { file, line: line + 1, column: column + 1 });
       const { place, unmapped } = places.original(file, text, line, column);
@@ -136,10 +137,6 @@ function isFile(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-function describe(called: UncompiledCall): string {
-  return called === "stub" ? "stub()" : "implement<I>()";
 }
 
 function show(io: CliIO, place: Omit<Place, "column"> & { column?: number }): string {

@@ -34,7 +34,11 @@ export interface OpenAIOptions {
    * `[redacted]` for the user info and key-like query values.
    */
   baseURL?: string;
-  /** An existing client; `apiKey`, `baseURL` then come from it (its key is redacted like `apiKey`). */
+  /**
+   * An existing client; `apiKey`, `baseURL` then come from it (its key is redacted like `apiKey`).
+   * It is used as it is, so `headers`, or credentials or a query in a `baseURL`, cannot go with
+   * it (a ConfigurationError): give those to the client (`defaultHeaders`, `defaultQuery`).
+   */
   client?: OpenAI;
   /**
    * HTTP headers sent with every request (e.g. `{ "api-key": "..." }` for Azure), after the SDK's
@@ -117,6 +121,14 @@ export class OpenAIModel implements LanguageModel {
     this.endpointURL = endpoint.url;
     this.defaultQuery = endpoint.query;
     this.defaultHeaders = endpoint.authorization || options.headers ? { ...options.headers, ...endpoint.authorization } : undefined;
+    // A given client is used as it is: nothing can add headers or query parameters to its requests.
+    if (options.client && (options.headers || this.defaultHeaders || this.defaultQuery || hasCredentialsOrQuery(options.baseURL))) {
+      const what = options.headers ? "headers" : "credentials or a query in baseURL";
+      throw new ConfigurationError(
+        `openAI: ${what} cannot be combined with client: the client's requests are sent as it was made, so they would be silently dropped. ` +
+          `Give them to the client instead (new OpenAI({ baseURL, defaultHeaders, defaultQuery })), or pass baseURL / headers without client.`,
+      );
+    }
     this.id = `openai:${this.model}`;
     // What changes replies, for cache and recording keys; no secrets, no host (the same model may be served from several).
     const keyed: Record<string, unknown> = {};
@@ -166,14 +178,16 @@ export class OpenAIModel implements LanguageModel {
     const { body, strict } = this.body(mode, request);
     const maxRetries = this.settings.maxRetries ?? 2;
     const endpoint = `${this.endpointURL}|${this.model}`;
-    const streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
+    let streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
+    /** Why this call asks for the whole reply: the endpoint's answer to `stream: true` in this call, if it gave one. */
+    let streamRejected: string | undefined;
     /** Whether text already went to the caller: a stream broken after that is not retried (its pieces would repeat). */
     const sent = { any: false };
     for (let retry = 0; ; retry++) {
       try {
         if (streams) return await this.sendStreaming(mode, request, body, strict, sent);
         const completion = toCompletion(await this.post(body, request.signal), mode, strict);
-        if (request.onText) whole(request.onText, completion, mode, `${this.baseURL} rejected stream: true before`);
+        if (request.onText) whole(request.onText, completion, mode, streamRejected ?? `${this.baseURL} rejected stream: true before`);
         return completion;
       } catch (error) {
         if (streams && !sent.any && rejectsStreamOptions(error) && !noStreamOptionsEndpoints.has(endpoint)) {
@@ -181,11 +195,13 @@ export class OpenAIModel implements LanguageModel {
           retry--;
           continue;
         }
+        // Asked again for the whole reply inside this loop, so that request gets the same retries.
         if (streams && !sent.any && rejectsStreaming(error)) {
           nonStreamingEndpoints.add(endpoint);
-          const completion = toCompletion(await this.post(body, request.signal), mode, strict);
-          whole(request.onText!, completion, mode, redactText((error as Error).message));
-          return completion;
+          streamRejected = redactText((error as Error).message);
+          streams = false;
+          retry--;
+          continue;
         }
         if (retry >= maxRetries || request.signal?.aborted || sent.any || !isRetryable(error)) {
           if (error instanceof RequestTimedOut) error.tries = retry + 1;
@@ -439,6 +455,17 @@ export function openAI(options: OpenAIOptions = {}): OpenAIModel {
  * path after a query string. So user info becomes a Basic authorization header (as curl sends
  * it) and the query becomes query parameters of every request.
  */
+/** Whether `rawURL` carries user info or a query (which `splitCredentials` would turn into headers and query parameters). */
+function hasCredentialsOrQuery(rawURL: string | undefined): boolean {
+  if (rawURL === undefined) return false;
+  try {
+    const url = new URL(rawURL);
+    return Boolean(url.username || url.password || url.search);
+  } catch {
+    return false;
+  }
+}
+
 function splitCredentials(rawURL: string): { url: string; query?: Record<string, string>; authorization?: { Authorization: string } } {
   let url: URL;
   try {

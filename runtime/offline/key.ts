@@ -96,9 +96,17 @@ export function canonical(value: unknown): unknown {
  * model put a secret there.
  */
 function redactOptions(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const known = redactedOptions.get(options);
+  if (known) return known;
   registerSecretsIn(options);
-  return redactValue(options as Record<string, unknown>);
+  const redacted = redactValue(options as Record<string, unknown>);
+  // Frozen options (`openAI()`'s, made once per model) cannot change: walked at the first lookup only.
+  // Secrets registered later are still replaced, in the key's text and the identity's copy.
+  if (Object.isFrozen(options)) redactedOptions.set(options, redacted);
+  return redacted;
 }
+
+const redactedOptions = new WeakMap<object, Record<string, unknown>>();
 
 function redactKnownJson(text: string | undefined): string | undefined {
   return text === undefined ? undefined : redactKnown(text);

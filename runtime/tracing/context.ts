@@ -380,7 +380,8 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
   if (info.model) json.model = info.model;
   if (info.mode !== undefined) json.mode = info.mode;
   json.usage = { ...info.usage };
-  if (info.fallbacks.length) json.fallbacks = info.fallbacks.map((fallback) => ({ ...fallback, reason: redactText(fallback.reason) }));
+  // `info` was redacted just before (redactCallInfo); the requests in `asks` were not.
+  if (info.fallbacks.length) json.fallbacks = info.fallbacks.map((fallback) => ({ ...fallback }));
   if (info.parseRepaired) json.parseRepaired = true;
 
   const sent = (index: number): ChatMessage[] => {
@@ -408,8 +409,8 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
     };
     if (capture) {
       if (index > 0 && ask) record.repair = sent(index).slice(first.length).map((message) => ({ role: message.role, content: redactKnown(message.content) }));
-      record.reply = redactKnown(attempt.reply);
-      if (attempt.errors.length) record.errors = attempt.errors.map(redactKnown);
+      record.reply = attempt.reply;
+      if (attempt.errors.length) record.errors = [...attempt.errors];
     }
     if (attempt.usage) record.usage = { ...attempt.usage };
     if (attempt.finishReason !== undefined) record.finishReason = attempt.finishReason;

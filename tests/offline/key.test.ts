@@ -55,6 +55,32 @@ test("the identity stores canonical JSON and no secret", () => {
   expect(identity.turns).toEqual([]);
 });
 
+test("a model's frozen options are walked for secrets at the first lookup only; options that can change, at every one", () => {
+  let reads = 0;
+  const counted = () => ({
+    get temperature() {
+      reads++;
+      return 0;
+    },
+  });
+  /** How often one more lookup reads the options. */
+  const readsOf = (lookup: () => unknown): number => {
+    const before = reads;
+    lookup();
+    return reads - before;
+  };
+  const frozen = model(Object.freeze(counted()));
+  const first = requestKey(frozen, request({ n: 1 }));
+  // Afterwards only serialised into the key (or the identity's copy): read once.
+  expect(readsOf(() => expect(requestKey(frozen, request({ n: 1 }))).toBe(first))).toBe(1);
+  expect(readsOf(() => requestKey(frozen, request({ n: 2 })))).toBe(1);
+  expect(readsOf(() => identify(frozen, request({ n: 3 })))).toBe(1);
+
+  const mutable = model(counted());
+  requestKey(mutable, request({ n: 1 }));
+  expect(readsOf(() => requestKey(mutable, request({ n: 1 })))).toBeGreaterThan(1);
+});
+
 test("stubName drops the line number only", () => {
   expect(stubName("src/customer.ts:12 Customer.age")).toBe("src/customer.ts Customer.age");
   expect(stubName("src/a b/c.ts:7 implement<Store>")).toBe("src/a b/c.ts implement<Store>");

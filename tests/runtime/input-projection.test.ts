@@ -105,3 +105,20 @@ test("a cyclic value is left for JSON.stringify to report as before; `__proto__`
   expect(Object.getPrototypeOf(projected)).toBe(Object.prototype);
   expect(JSON.stringify(projected)).toBe('{"__proto__":{"owner":"Ada","iban":"PT50"}}');
 });
+
+test("a spec without definitions resolves each schema once, not on every call", () => {
+  let reads = 0;
+  const card: JsonSchema = {
+    ...Card,
+    get anyOf() {
+      reads++;
+      return undefined;
+    },
+  };
+  // Hand-written specs may leave `definitions` out, which the runtime accepts.
+  const spec = { ...specWith({ card }), definitions: undefined } as unknown as CallSpec;
+  for (let call = 0; call < 3; call++) {
+    expect(projectInput(spec, { card: { last4: "4242", cvv: "123" } })).toEqual({ card: { last4: "4242" } });
+  }
+  expect(reads).toBe(1);
+});

@@ -347,6 +347,29 @@ describe("configuration", () => {
     expect(server.requests[1]!.body.model).toBe("m2");
   });
 
+  test("headers, or credentials or a query in baseURL, with a client are refused: the client would drop them", async () => {
+    const OpenAI = (await import("openai")).default;
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: "client-key" });
+    for (const options of [
+      { client, headers: { "x-team": "search" } },
+      { client, baseURL: server.baseURL.replace("http://", "http://user:s3cret-pw@") },
+      { client, baseURL: `${server.baseURL}?api-version=2024-06-01` },
+      { client: new OpenAI({ baseURL: `${server.baseURL}?api-version=2024-06-01`, apiKey: "client-key" }) },
+    ]) {
+      let error: unknown;
+      try {
+        openAI(options);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ name: "ConfigurationError" });
+      expect((error as Error).message).toContain("cannot be combined with client");
+      expect((error as Error).message).toContain("defaultHeaders, defaultQuery");
+      expect((error as Error).message).not.toContain("s3cret-pw");
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
   test("bad options are refused when the model is made", () => {
     expect(() => openAI({ maxConcurrency: 0 })).toThrow("maxConcurrency must be at least 1, got 0");
     expect(() => openAI({ maxRetries: 1.5 })).toThrow("maxRetries must be a whole number >= 0, got 1.5");

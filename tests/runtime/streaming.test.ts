@@ -252,6 +252,31 @@ describe("endpoints and models that cannot stream", () => {
     expect(calls.map((info) => info.fallbacks.length)).toEqual([1, 1]);
   });
 
+  test("the whole-reply request after a rejected stream gets the same retries: a 503, then the reply", async () => {
+    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-busy", mode: "json", maxRetries: 2, retryDelayMs: 1 });
+    let whole = 0;
+    server.setHandler((request) => {
+      if (request.body.stream) return { status: 400, body: { error: { message: "stream is not supported by this model", type: "invalid_request_error" } } };
+      return whole++ === 0 ? { status: 503, body: { error: { message: "overloaded" } } } : customerModel(request);
+    });
+    const { partials, result } = streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: rejecting });
+    expect(await collect(partials)).toHaveLength(1);
+    await expect(result).resolves.toHaveLength(1);
+    expect(server.requests.map((request) => request.body.stream === true)).toEqual([true, false, false]);
+    expect(calls[0]!.fallbacks).toEqual([expect.objectContaining({ from: "json stream", to: "json", reason: expect.stringContaining("stream is not supported") })]);
+  });
+
+  test("the whole-reply request after a rejected stream times out like any other: retried, tries counted", async () => {
+    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-hanging", mode: "json", timeoutMs: 100, maxRetries: 1, retryDelayMs: 1 });
+    server.setHandler((request) =>
+      request.body.stream ? { status: 400, body: { error: { message: "stream is not supported by this model", type: "invalid_request_error" } } } : { hang: true },
+    );
+    const error = await streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: rejecting }).result.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect((error as Error).message).toContain("timed out after 100 ms, 2 times");
+    expect(server.requests.map((request) => request.body.stream === true)).toEqual([true, false, false]);
+  });
+
   test("an endpoint rejecting stream_options streams without it (no usage), and is remembered", async () => {
     const older = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "older-server", mode: "json" });
     server.setHandler((request) =>
@@ -283,6 +308,26 @@ describe("endpoints and models that cannot stream", () => {
     expect(await collect(partials)).toEqual([[customerJson(0)]]);
     await expect(result).resolves.toHaveLength(1);
     expect(calls[0]!.fallbacks).toEqual([expect.objectContaining({ from: "stream", to: "whole reply" })]);
+  });
+  test("the final partial is the checked reply (nulls for absent fields dropped), a copy the hooks may change", async () => {
+    const strict: LanguageModel = {
+      id: "custom-strict",
+      options: {},
+      complete: async (): Promise<Completion> => ({ text: JSON.stringify({ value: [{ ...customerJson(0), nickname: null }] }), finishReason: "stop", nullMeansAbsent: true }),
+    };
+    const seen: unknown[] = [];
+    const { result } = streamed(() => MockCustomerDatabase.createMockCustomers(1), {
+      model: strict,
+      onPartial: (partial) => {
+        seen.push(structuredClone(partial));
+        (partial as { firstName: string }[])[0]!.firstName = "changed by a hook";
+      },
+    });
+    const customers = await result;
+    expect(seen).toEqual([[customerJson(0)]]);
+    expect(customers[0]).toBeInstanceOf(Customer);
+    expect(customers[0]!.firstName).toBe(customerJson(0).firstName);
+    expect("nickname" in customers[0]!).toBe(false);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   withCallOptions,
   withHyperparameters,
   withTrace,
+  type CallInfo,
   type SpanJson,
   type TraceJson,
 } from "../../runtime";
@@ -89,6 +90,16 @@ describe("span tree", () => {
     expect(second!.repair![1]!.content).toContain('missing required property "firstName"');
     expect(second!.startTime).toBeGreaterThanOrEqual(first!.startTime + first!.durationMs);
     expect(span.durationMs).toBeGreaterThanOrEqual(first!.durationMs + second!.durationMs);
+  });
+
+  test("a custom model's fallback reason quoting credentials is redacted in the span and in CallInfo alike", async () => {
+    const reason = "https://bot:pw-4711@proxy.example/v1?api_key=k-4711 answered 400 to Authorization: Bearer tok-4711-abcdefghijkl";
+    const model = completionModel(() => ({ text: '{"value": 42}', mode: "json", fallbacks: [{ from: "structured", to: "json", reason }] }));
+    const calls: CallInfo[] = [];
+    const { trace } = await withTrace(() => withCallOptions({ model, onCall: (info) => calls.push(info) }, () => customer().age));
+    const [spanReason] = byName(trace, "Customer.age").fallbacks!.map((fallback) => fallback.reason);
+    expect(spanReason).toBe("https://[redacted]@proxy.example/v1?api_key=[redacted] answered 400 to Authorization: Bearer [redacted]");
+    expect(calls[0]!.fallbacks[0]!.reason).toBe(spanReason);
   });
 
   test("cache hits are marked in the attempts", async () => {
