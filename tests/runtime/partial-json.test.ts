@@ -3,6 +3,7 @@
  * `JSON.parse` gives, and every value on the way is a prefix of the next.
  */
 import { PartialJsonParser } from "../../runtime/partial-json";
+import { isPrefix } from "../helpers/partial-prefix";
 
 const SAMPLE = JSON.stringify({
   value: [
@@ -13,20 +14,6 @@ const SAMPLE = JSON.stringify({
   ],
   __proto__: { own: "property" },
 });
-
-/** Whether `prefix` is a state a parser can show on its way to `whole`. */
-function isPrefix(prefix: unknown, whole: unknown): boolean {
-  if (typeof prefix === "string") return typeof whole === "string" && whole.startsWith(prefix);
-  if (Array.isArray(prefix)) {
-    if (!Array.isArray(whole) || prefix.length > whole.length) return false;
-    return prefix.every((item, index) => (index < prefix.length - 1 ? JSON.stringify(item) === JSON.stringify(whole[index]) : isPrefix(item, whole[index])));
-  }
-  if (typeof prefix === "object" && prefix !== null) {
-    if (typeof whole !== "object" || whole === null || Array.isArray(whole)) return false;
-    return Object.keys(prefix).every((key) => Object.prototype.hasOwnProperty.call(whole, key) && isPrefix((prefix as Record<string, unknown>)[key], (whole as Record<string, unknown>)[key]));
-  }
-  return prefix === whole;
-}
 
 function feedInPieces(text: string, size: number): { parser: PartialJsonParser; states: string[] } {
   const parser = new PartialJsonParser();

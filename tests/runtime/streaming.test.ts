@@ -31,6 +31,7 @@ import {
 } from "../../runtime";
 import { replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 import { Customer, customerJson, customerModel, MockCustomerDatabase } from "./customer-specs";
+import { isPrefix } from "../helpers/partial-prefix";
 
 // Real HTTP streams with paced pieces: under heavy load they take far longer than jest's 5 s default.
 jest.setTimeout(60_000);
@@ -65,21 +66,6 @@ async function collect<T>(partials: AsyncIterable<T>): Promise<T[]> {
   const seen: T[] = [];
   for await (const partial of partials) seen.push(structuredClone(partial));
   return seen;
-}
-
-/** `prefix` could be what a parser had read of `whole` so far: strings begin it, arrays and objects hold prefixes of its parts. */
-function isPrefix(prefix: unknown, whole: unknown): boolean {
-  if (typeof prefix === "string") return typeof whole === "string" && whole.startsWith(prefix);
-  if (Array.isArray(prefix)) {
-    if (!Array.isArray(whole) || prefix.length > whole.length) return false;
-    // Every item but the last is complete.
-    return prefix.every((item, index) => (index < prefix.length - 1 ? JSON.stringify(item) === JSON.stringify(whole[index]) : isPrefix(item, whole[index])));
-  }
-  if (typeof prefix === "object" && prefix !== null) {
-    if (typeof whole !== "object" || whole === null || Array.isArray(whole)) return false;
-    return Object.entries(prefix).every(([key, value]) => key in whole && isPrefix(value, (whole as Record<string, unknown>)[key]));
-  }
-  return prefix === whole;
 }
 
 /** Resolves once `check` holds; polls the server's state (generous deadline, for a loaded machine). */
