@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SPEC_VERSION } from "../runtime/spec";
+import { qualifiedNameOfSpecId, SPEC_VERSION } from "../runtime/spec";
 import type { ManifestEntry } from "../transformer/manifest";
 import { loadTypeScriptEngine } from "../transformer/engine";
 import { findTsconfig, isLlmStrategyPluginEntry, ProjectError } from "../transformer/project";
@@ -106,11 +106,8 @@ function describe(value: unknown): string {
 }
 
 /** The qualified name in a stub's id (`src/a.ts:12 Customer.age` -> `Customer.age`): its identity across line moves. */
-export function qualifiedName(stub: Pick<ManifestStub, "id" | "file" | "line">): string {
-  const prefix = `${stub.file}:${stub.line} `;
-  if (stub.id.startsWith(prefix)) return stub.id.slice(prefix.length);
-  const space = stub.id.indexOf(" ");
-  return space < 0 ? stub.id : stub.id.slice(space + 1);
+export function qualifiedName(stub: Pick<ManifestStub, "id">): string {
+  return qualifiedNameOfSpecId(stub.id);
 }
 
 /** `src/a.ts:12 echo <number>`: the id, and the type arguments of a specialisation (`(constraints)` for a generic's fallback). */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "./errors";
-import type { CallSpec } from "./spec";
+import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, type CallSpec } from "./spec";
 import { noteHyperparameterRead } from "./tracing/context";
 
 /**
@@ -340,8 +340,7 @@ const MAX_VARIANTS = 32;
 
 /** `prompt:src/essay.ts Essay.write` for `src/essay.ts:12 Essay.write`. */
 export function promptHyperparameterName(specId: string): string {
-  const match = /^(.*):\d+ (.*)$/s.exec(specId);
-  return PROMPT_PREFIX + (match ? `${match[1]} ${match[2]}` : specId);
+  return PROMPT_PREFIX + specIdWithoutLine(specId);
 }
 
 /**
@@ -383,13 +382,13 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   let variant = info.variants.get(key);
   if (!variant) {
     const byName = new Map(info.placeholders.map((name, index) => [name, values[index]!]));
-    const fill = (text: string) => text.replace(PLACEHOLDER, (whole, name: string) => (byName.has(name) ? neutralise(formatValue(byName.get(name)!)) : whole));
-    const template = doc === undefined ? spec.template : neutralise(doc) + spec.template.slice(spec.doc!.length);
+    const fill = (text: string) => text.replace(PLACEHOLDER, (whole, name: string) => (byName.has(name) ? neutralisePlaceholders(formatValue(byName.get(name)!)) : whole));
+    const template = doc === undefined ? spec.template : neutralisePlaceholders(doc) + spec.template.slice(spec.doc!.length);
     variant = {
       ...spec,
       template: fill(template),
       outputTypes: fill(spec.outputTypes),
-      ...(doc !== undefined ? { doc: neutralise(doc) } : {}),
+      ...(doc !== undefined ? { doc: neutralisePlaceholders(doc) } : {}),
       hash: createHash("sha256").update(`${spec.hash}\n${key}`).digest("hex").slice(0, 16),
     };
     if (info.variants.size >= MAX_VARIANTS) info.variants.delete(info.variants.keys().next().value!);
@@ -402,7 +401,7 @@ function promptDeclaration(spec: CallSpec): Declaration {
   const name = promptHyperparameterName(spec.id);
   let declaration = declarations.get(name);
   if (!declaration) {
-    declaration = { name, default: spec.doc!, type: "string", description: `The doc text (prompt) of the stub ${spec.id.replace(/^.*:\d+ /s, "")}.` };
+    declaration = { name, default: spec.doc!, type: "string", description: `The doc text (prompt) of the stub ${qualifiedNameOfSpecId(spec.id)}.` };
     declarations.set(name, declaration);
   }
   return declaration;
@@ -411,11 +410,6 @@ function promptDeclaration(spec: CallSpec): Declaration {
 /** Values go into prompts as text: strings as they are, anything else as compact JSON. */
 function formatValue(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** A value must not become one of the runtime's own placeholders. */
-function neutralise(text: string): string {
-  return text.replace(/\{\{(input|outputTypes)\}\}/g, "{{ $1 }}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,61 @@ export const SPEC_VERSION = 1;
  */
 export const CHAIN_QUERY_ID = "llm-strategy ChatChain.structuredQuery";
 
+/** The parts of a stub's id (`CallSpec.id`): `src/customer.ts:12 Customer.age`. */
+export interface SpecIdParts {
+  /** Project-relative source path with forward slashes (`src/customer.ts`). */
+  file: string;
+  /** 1-based line of the declaration's name. */
+  line: number;
+  /** Qualified name (`Customer.age`); a computed member name may hold spaces and `:12 ` too. */
+  name: string;
+}
+
+/** `src/customer.ts:12 Customer.age`: the one way ids are written. */
+export function formatSpecId(parts: SpecIdParts): string {
+  return `${parts.file}:${parts.line} ${parts.name}`;
+}
+
+/**
+ * The parts of an id written by `formatSpecId`; `undefined` for an id without a line (the
+ * runtime's own specs, such as `CHAIN_QUERY_ID`). The file ends at the *first* `:<line> `:
+ * paths may hold spaces, and a qualified name may hold anything a computed member name
+ * allows, `:3 ` included, so splitting at a later one would make the line part of the name.
+ */
+export function parseSpecId(id: string): SpecIdParts | undefined {
+  const match = /^(.*?):(\d+) /s.exec(id);
+  if (!match) return undefined;
+  return { file: match[1]!, line: Number(match[2]), name: id.slice(match[0].length) };
+}
+
+/**
+ * The name a stub is known by across line moves: `src/customer.ts Customer.age` for
+ * `src/customer.ts:12 Customer.age`; an id without a line is its own name.
+ */
+export function specIdWithoutLine(id: string): string {
+  const parts = parseSpecId(id);
+  return parts ? `${parts.file} ${parts.name}` : id;
+}
+
+/** The prefix of the ids of the runtime's own specs, which have no source line. */
+const RUNTIME_ID_PREFIX = "llm-strategy ";
+
+/** `Customer.age` for `src/customer.ts:12 Customer.age`, `ChatChain.structuredQuery` for `CHAIN_QUERY_ID`. */
+export function qualifiedNameOfSpecId(id: string): string {
+  const parts = parseSpecId(id);
+  if (parts) return parts.name;
+  return id.startsWith(RUNTIME_ID_PREFIX) ? id.slice(RUNTIME_ID_PREFIX.length) : id;
+}
+
+/**
+ * The runtime fills the first `{{input}}` and `{{outputTypes}}` it finds; a user's text that
+ * happens to contain one (a doc comment about templates, a hyperparameter's value) must not be
+ * taken for ours.
+ */
+export function neutralisePlaceholders(text: string): string {
+  return text.replace(/\{\{(input|outputTypes)\}\}/g, "{{ $1 }}");
+}
+
 /** A JSON Schema (draft-07, as ajv and OpenAI read it). `$ref`s point at `#/definitions/<name>`. */
 export type JsonSchema = { [keyword: string]: unknown };
 

@@ -1,5 +1,5 @@
 import type * as ts from "typescript";
-import type { RevivalPlan } from "../runtime/spec";
+import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { emitFile } from "./emit/file";
@@ -199,7 +199,7 @@ class FilePlanner {
     if (undeclared.length > 0) {
       this.problems.push({
         kind: "UndeclaredHyperparameter",
-        args: { stub: qualifiedNameOfId(analysed.id), names: undeclared },
+        args: { stub: qualifiedNameOfSpecId(analysed.id), names: undeclared },
         node: this.context.ts.getNameOfDeclaration(declaration) ?? declaration,
       });
       return undefined;
@@ -215,7 +215,7 @@ class FilePlanner {
     const key = specKey(spec);
     let constName = this.specConstByKey.get(key);
     if (!constName) {
-      const base = `${RUNTIME_NAMESPACE}Spec_${qualifiedNameOfId(spec.id).replace(/[^A-Za-z0-9_$]/g, "_")}`;
+      const base = `${RUNTIME_NAMESPACE}Spec_${qualifiedNameOfSpecId(spec.id).replace(/[^A-Za-z0-9_$]/g, "_")}`;
       constName = base;
       for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
       this.constNames.add(constName);
@@ -257,7 +257,7 @@ class FilePlanner {
         reported.add(reference.declaration);
         unreachable.push({
           kind: "ClassNotReachable",
-          args: { stub: qualifiedNameOfId(stub), className: reference.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
+          args: { stub: qualifiedNameOfSpecId(stub), className: reference.declaration.name?.text ?? "(anonymous class)", reason: resolution.reason },
           node: problemNode,
           related: [{ node: reference.declaration.name ?? reference.declaration, message: "The class is declared here." }],
         });
@@ -460,11 +460,6 @@ function callTypeArguments(checker: ts.TypeChecker, signature: ts.Signature, cou
 /** How many helper calls deep a chain of ever new type arguments may go (polymorphic recursion) before it is reported. */
 const MAX_HELPER_DEPTH = 16;
 let nextTypeNumber = 1;
-
-/** `Customer.age` of `src/customer.ts:12 Customer.age` (file names may hold spaces, qualified names too). */
-function qualifiedNameOfId(id: string): string {
-  return id.replace(/^.*?:\d+ /, "");
-}
 
 /** Equal specs (same content, same classes) share one const within a file. */
 function specKey(spec: PlannedCallSpec): string {

@@ -6,6 +6,7 @@ import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
+import { qualifiedNameOfSpecId } from "../spec";
 import { toStrictSchema } from "../strict-schema";
 
 /**
@@ -641,7 +642,7 @@ const schemaNames = new Map<string, string>();
 function schemaName(specId: string): string {
   let name = schemaNames.get(specId);
   if (name === undefined) {
-    const qualified = specId.slice(specId.lastIndexOf(" ") + 1);
+    const qualified = qualifiedNameOfSpecId(specId);
     name = qualified.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
     schemaNames.set(specId, name);
   }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ChatMessage, CompletionRequest, LanguageModel } from "../model";
 import { redactKnown, redactValue, registerSecretsIn } from "../redact";
+import { specIdWithoutLine } from "../spec";
 
 /**
  * What identifies one request for `recording()` and `cached()`: the same identity asks the
@@ -80,8 +81,7 @@ export function requestKey(model: LanguageModel, request: CompletionRequest): st
  * so a moved stub still replays; this name finds a stub's older recordings for messages and pruning.
  */
 export function stubName(id: string): string {
-  const match = /^(.*):\d+ (.*)$/s.exec(id);
-  return match ? `${match[1]} ${match[2]}` : id;
+  return specIdWithoutLine(id);
 }
 
 /** A value as JSON would carry it, keys sorted: Dates become ISO strings, `undefined` properties disappear. */

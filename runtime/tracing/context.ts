@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CallInfo } from "../call-info";
 import type { ChatMessage, CompletionRequest, LanguageModel } from "../model";
-import type { CallSpec } from "../spec";
+import { qualifiedNameOfSpecId, type CallSpec } from "../spec";
 import { TRACE_FORMAT, TRACE_VERSION, type AttemptJson, type SpanJson, type TraceJson, type TraceValue } from "./format";
 import { activeTracer, configureOpenTelemetry, otelCapturesContent, parentContext, SPAN_KIND, STATUS_ERROR, type OtelAttribute, type OtelSpan } from "./otel";
 import { redactKnown, redactText } from "../redact";
@@ -368,7 +368,7 @@ export function startStubSpan(spec: CallSpec): StubSpan | undefined {
 
 /** `Customer.age`, `reflect<EssayParams, Essay>`, `ChatChain.structuredQuery<Plan>`. */
 function displayName(spec: CallSpec): string {
-  const name = spec.id.replace(/^.*?:\d+ /s, "").replace(/^llm-strategy /, "");
+  const name = qualifiedNameOfSpecId(spec.id);
   return spec.typeArguments && spec.typeArguments !== "constraints" ? name + spec.typeArguments : name;
 }
 

@@ -12,7 +12,7 @@
  *     Input: {{input}}
  *     Reply with JSON of type { value: Customer[] }
  */
-import type { CallSpec, JsonSchema } from "../../runtime/spec";
+import { neutralisePlaceholders, type CallSpec, type JsonSchema } from "../../runtime/spec";
 import { propertyKey, renderMemberComment, renderMemberType, renderType } from "./render-types";
 
 export interface TemplateParts {
@@ -76,12 +76,4 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
 function answerType(parts: Pick<TemplateParts, "output" | "wrapper">): string {
   const type = renderType(parts.output, "");
   return parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${type} }` : type;
-}
-
-/**
- * The runtime fills the first `{{input}}` and `{{outputTypes}}` it finds; a user's text that
- * happens to contain one (a doc comment about templates) must not be taken for ours.
- */
-export function neutralisePlaceholders(text: string): string {
-  return text.replace(/\{\{(input|outputTypes)\}\}/g, "{{ $1 }}");
 }

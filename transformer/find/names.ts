@@ -1,4 +1,5 @@
 import type * as ts from "typescript";
+import { formatSpecId } from "../../runtime/spec";
 import type { TransformerContext } from "../context";
 
 /** The file's path relative to the project folder, with forward slashes (`src/customer.ts`). */
@@ -23,7 +24,7 @@ export function lineOf(node: ts.Node): number {
 /** `src/customer.ts:12 Customer.age`: the project-relative file, the line of the declaration's name, its qualified name. */
 export function stubId(context: TransformerContext, declaration: ts.SignatureDeclaration, qualifiedName: string): string {
   const anchor = context.ts.getNameOfDeclaration(declaration) ?? declaration;
-  return `${projectRelativePath(context, declaration.getSourceFile().fileName)}:${lineOf(anchor)} ${qualifiedName}`;
+  return formatSpecId({ file: projectRelativePath(context, declaration.getSourceFile().fileName), line: lineOf(anchor), name: qualifiedName });
 }
 
 /**
