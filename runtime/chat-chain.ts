@@ -1,10 +1,8 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import type { CallInfo } from "./call-info";
+import { chainConversation, runInConversation, type Conversation } from "./conversation";
 import { ConfigurationError } from "./errors";
 import { invoke } from "./invoke";
 import type { ChatMessage, LanguageModel } from "./model";
-import type { RenderedPrompt } from "./prompt";
 import { CHAIN_QUERY_ID, SPEC_VERSION, type CallSpec, type JsonSchema } from "./spec";
 import { chainSpan } from "./tracing/context";
 
@@ -14,65 +12,6 @@ import { chainSpan } from "./tracing/context";
  * and cached like stub calls. Inside a chain (`continueWith`), stub calls continue its
  * conversation: the chain's messages come before the stub's prompt.
  */
-
-/** The conversation stub calls continue, while a chain operation runs. */
-export interface Conversation {
-  readonly chain: ChatChain;
-  /** The chain's messages, then each exchange accepted so far in this operation. */
-  readonly messages: ChatMessage[];
-  readonly model: LanguageModel | undefined;
-  /** A question the next prompt is appended to (one user message, not two in a row). */
-  pendingUser?: string;
-}
-
-const conversations = new AsyncLocalStorage<Conversation>();
-/** Until a chain first runs an operation, no context holds a conversation: stub calls skip the lookup. */
-let conversationsEverStarted = false;
-
-/** The conversation of the current async context, if a chain operation is running. */
-export function currentConversation(): Conversation | undefined {
-  return conversationsEverStarted ? conversations.getStore() : undefined;
-}
-
-/** Modes in which the model was given the schema through the provider (and so the prompt without output types). */
-const SCHEMA_SENT_MODES = new Set(["structured", "tools"]);
-
-/**
- * The prompt of a stub call inside a conversation: the conversation's messages first; a pending
- * question and the stub's prompt become one user message.
- */
-export function continueConversation(conversation: Conversation | undefined, prompt: RenderedPrompt): RenderedPrompt {
-  if (!conversation) return prompt;
-  const prefix = conversation.messages.slice();
-  const continued = (messages: ChatMessage[]): ChatMessage[] => {
-    const [first, ...rest] = messages;
-    const opening = conversation.pendingUser === undefined ? first! : { role: "user" as const, content: `${conversation.pendingUser}\n\n${first!.content}` };
-    return [...prefix, opening, ...rest];
-  };
-  const messages = continued(prompt.messages);
-  return { messages, messagesIfSchemaSent: prompt.messagesIfSchemaSent === prompt.messages ? messages : continued(prompt.messagesIfSchemaSent) };
-}
-
-/**
- * The spec a request inside a conversation is made with: its `hash` also covers the messages
- * before the prompt (and a pending question), because caches and recordings key on the hash,
- * the inputs and the turns after the first message; two conversations that differ only before
- * the prompt must not share a cached reply. Schemas are the spec's own.
- */
-export function conversationSpec(conversation: Conversation | undefined, spec: CallSpec): CallSpec {
-  if (!conversation) return spec;
-  const context = JSON.stringify([conversation.messages, conversation.pendingUser ?? null]);
-  return { ...spec, hash: createHash("sha256").update(`${spec.hash}\n${context}`).digest("hex").slice(0, 16) };
-}
-
-/** After an accepted reply: the prompt as sent and the reply join the conversation. */
-export function recordExchange(conversation: Conversation | undefined, prompt: RenderedPrompt, info: CallInfo): void {
-  if (!conversation) return;
-  const sent = info.mode !== undefined && SCHEMA_SENT_MODES.has(info.mode) ? prompt.messagesIfSchemaSent : prompt.messages;
-  const reply = info.attempts[info.attempts.length - 1]?.reply;
-  if (reply === undefined) return;
-  conversation.messages.push(sent[sent.length - 1]!, { role: "assistant", content: reply });
-}
 
 let nextChainId = 1;
 
@@ -131,7 +70,7 @@ export class ChatChain {
       async (): Promise<[string, ChatChain]> => {
         const conversation = this.conversation();
         const asking: Conversation = { chain: this, messages: conversation.messages.slice(), model: this.model, pendingUser: question };
-        const reply = await conversations.run(asking, () => invoke<string>(CHAT_REPLY_SPEC, this, []));
+        const reply = await runInConversation(asking, () => invoke<string>(CHAT_REPLY_SPEC, this, []));
         // The history keeps the question and the reply as said, not the JSON envelope they travelled in.
         conversation.messages.push({ role: "user", content: question }, { role: "assistant", content: reply });
         return [reply, new ChatChain(this.model, conversation.messages)];
@@ -156,7 +95,7 @@ export class ChatChain {
       { question },
       false,
       // `invoke` runs before the first await: it reads the call site's specialisation synchronously.
-      () => conversations.run(this.conversation(), () => invoke<T>(CHAIN_QUERY_SPEC, this, [question])),
+      () => runInConversation(this.conversation(), () => invoke<T>(CHAIN_QUERY_SPEC, this, [question])),
     );
   }
 
@@ -175,7 +114,7 @@ export class ChatChain {
       true,
       async (): Promise<[T, ChatChain]> => {
         const conversation = this.conversation();
-        const value = await conversations.run(conversation, fn);
+        const value = await runInConversation(conversation, fn);
         const next = conversation.messages.length === this.messages.length ? this : new ChatChain(this.model, conversation.messages);
         return [value, next];
       },
@@ -184,10 +123,7 @@ export class ChatChain {
 
   /** Inside `continueWith` of this same chain, its running conversation; else a new one. */
   private conversation(): Conversation {
-    conversationsEverStarted = true;
-    const current = conversations.getStore();
-    if (current?.chain === this && current.pendingUser === undefined) return current;
-    return { chain: this, messages: [...this.messages], model: this.model };
+    return chainConversation(this, this.messages, this.model);
   }
 
   toJSON(): { id: number; model?: string; messages: readonly ChatMessage[] } {

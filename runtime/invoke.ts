@@ -1,6 +1,6 @@
 import { linkedController, raceAbort } from "./abort";
 import { addUsage, redactCallInfo, zeroUsage, type CallInfo } from "./call-info";
-import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./chat-chain";
+import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./conversation";
 import { currentScope, currentSettings, type CallScope } from "./config";
 import { bindModel, boundModelOf } from "./decorator";
 import {

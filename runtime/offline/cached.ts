@@ -3,7 +3,7 @@ import { ConfigurationError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactKnown, redactText } from "../redact";
 import { OfflineFileError } from "./errors";
-import { RECORDING_MARK } from "./index";
+import { RECORDING_MARK } from "./constants";
 import { requestKey } from "./key";
 import { MemoryReplyStore, type ReplyStore } from "./reply-store";
 import { SqliteReplyStore } from "./sqlite-store";

@@ -10,12 +10,7 @@ import type { RecordingModel, RecordingOptions } from "./recording";
 export { OfflineFileError, RecordingMissError, RecordingWriteError, type RecordingMissReason } from "./errors";
 export type { CachedModel, CacheOptions, CacheStats } from "./cached";
 export type { RecordingModel, RecordingOptions, RecordingMode } from "./recording";
-
-/** Marks the models `recording()` makes (with their mode as value), so `cached()` can tell it wraps one. */
-export const RECORDING_MARK: unique symbol = Symbol("llm-strategy.recording");
-
-/** The environment variable that overrides `RecordingOptions.mode`: `record`, `replay` or `auto`. */
-export const RECORDING_MODE_ENV = "LLM_STRATEGY_RECORDING";
+export { RECORDING_MODE_ENV } from "./constants";
 
 /**
  * Records the requests of real stub calls and their replies to a JSON file, and replays them

@@ -1,7 +1,7 @@
 import { ConfigurationError, LLMAbortError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel } from "../model";
 import { RecordingMissError, type RecordingMissReason } from "./errors";
-import { RECORDING_MARK, RECORDING_MODE_ENV } from "./index";
+import { RECORDING_MARK, RECORDING_MODE_ENV } from "./constants";
 import { canonicalJson, identify, requestKey, type RequestIdentity } from "./key";
 import { recordingFile, stubKey, type RecordedEntry, type RecordingFile } from "./recording-file";
 import { fromStoredReply, replayPieces, toStoredReply } from "./stored-reply";
