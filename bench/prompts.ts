@@ -1,7 +1,8 @@
 /**
  * Prompt size: the requests our stubs make for the seed's customer tasks, counted with the
- * o200k tokenizer the same way as the reference requests in /work/shared/reference/README.md
- * (message text + the `response_format` JSON), and the ratio to every reference row.
+ * o200k tokenizer the same way as the reference requests of TypeChat, the raw openai SDK and the
+ * Python original were counted (message text + the `response_format` JSON; their totals are in
+ * `REFERENCES`), and the ratio to every reference row.
  *
  * The specs come from the real analyser over `tests/transformer/analyse-fixtures/customer.ts`;
  * the requests from the runtime's own functions (`renderPrompt`, `replySchemaOf`,
@@ -24,7 +25,7 @@ import { findStubs } from "../tests/transformer/analyse/stub-walker";
 const REPO_ROOT = path.resolve(__dirname, "..");
 const FIXTURE = path.join(REPO_ROOT, "tests", "transformer", "analyse-fixtures", "customer.ts");
 
-/** Token totals of the reference requests (README table). */
+/** Token totals of the reference requests, counted once from what each library sent for the same task. */
 const REFERENCES = {
   typeChatCreate: { label: "TypeChat create 3", tokens: 153 },
   openaiStrictCreate: { label: "openai strict create 3", tokens: 155 },
@@ -90,7 +91,7 @@ function main(): void {
     types: ["node"],
   });
   const source = program.getSourceFile(FIXTURE)!;
-  const analyser = createAnalyser({ ts, program, projectDir: REPO_ROOT, warnings: false }, source);
+  const analyser = createAnalyser({ ts, program, projectDir: REPO_ROOT, warnings: false });
   const specs = new Map<string, CallSpec>();
   for (const site of findStubs(source, REPO_ROOT)) {
     const result = analyser.analyseDeclaration(site);

@@ -7,7 +7,7 @@
  * 2. Cold start: a child process that imports the package and makes its first stub call vs one
  *    that imports the SDK and makes the same first request (target <= 1.3x); plus ajv's
  *    compile cost at a spec's first call (is build-time precompilation worth it?).
- * 3. Tokens (o200k, message text + response_format/tools JSON, as in /work/shared/reference):
+ * 3. Tokens (o200k, message text + response_format/tools JSON, counted as `bench/prompts.ts` does):
  *    a repair request vs the first request (target <= 1.5x), with the specs the real analyser
  *    builds for the seed's customer example.
  *
@@ -278,7 +278,7 @@ function analysedSpecs(): Map<string, CallSpec> | string {
     const fixture = path.join(REPO, "tests", "transformer", "analyse-fixtures", "customer.ts");
     const program = ts.createProgram([fixture], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, noEmit: true, skipLibCheck: true, types: ["node"] });
     const source = program.getSourceFile(fixture)!;
-    const analyser = createAnalyser({ ts, program, projectDir: REPO, warnings: false }, source);
+    const analyser = createAnalyser({ ts, program, projectDir: REPO, warnings: false });
     const specs = new Map<string, CallSpec>();
     for (const site of findStubs(source, REPO)) {
       const result = analyser.analyseDeclaration(site);

@@ -24,7 +24,7 @@ export function compactJson(value: unknown): string {
 }
 
 /** Two-space JSON with keys sorted: the same value always prints the same lines. */
-export function prettyJson(value: unknown): string {
+function prettyJson(value: unknown): string {
   return stringify(value, null, 2) ?? "null";
 }
 

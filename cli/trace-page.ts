@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { TraceJson } from "../runtime/tracing/format";
 
 /** Where the viewer is: `viewer/` next to `cli/` in the repository, `dist/viewer/` next to `dist/cli/` once built. */
-export function viewerPath(): string {
+function viewerPath(): string {
   return path.resolve(__dirname, "..", "viewer", "trace-viewer.html");
 }
 

@@ -38,7 +38,7 @@ export function howToCompile(env: NodeJS.ProcessEnv = process.env, cwd: string =
  * cannot be read. The package.json is read as text, not resolved through `require`: bundlers
  * rewrite `require.resolve`, and TypeScript 7's package may not export its package.json.
  */
-export function projectTypeScriptVersion(cwd: string): string | undefined {
+function projectTypeScriptVersion(cwd: string): string | undefined {
   try {
     for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
       const file = path.join(dir, "node_modules", "typescript", "package.json");

@@ -9,9 +9,9 @@ import type { JsonSchema } from "./spec";
  */
 
 /** At most this many error lines go back to the model (then a count): enough to fix, bounded in size. */
-export const MAX_ERROR_LINES = 10;
+const MAX_ERROR_LINES = 10;
 /** Longest error line, in characters (paths and quoted data are excerpts well within it). */
-export const MAX_LINE = 600;
+const MAX_LINE = 600;
 /** Errors described in detail; later invalid values are only counted. */
 const DETAIL_BUDGET = 1000;
 const MAX_PREVIEW = 60;

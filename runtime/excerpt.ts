@@ -5,7 +5,7 @@
  */
 
 /** Longest key or string quoted whole; longer ones are cut and say their length. */
-export const MAX_QUOTED = 40;
+const MAX_QUOTED = 40;
 
 /**
  * `text` as a JSON string literal, cut after `max` characters:

@@ -50,7 +50,7 @@ export interface HyperparameterFile {
 export const HYPERPARAMETERS_FORMAT = "llm-strategy.hyperparameters";
 
 /** Names of stub doc texts: `prompt:` and the stub's id without its line (`prompt:src/essay.ts Essay.write`). */
-export const PROMPT_PREFIX = "prompt:";
+const PROMPT_PREFIX = "prompt:";
 
 /** `{{hp:name}}` in a stub's doc text (or any text rendered into its template) is replaced by the value. */
 const PLACEHOLDER = /\{\{hp:([^{}\s]+)\}\}/g;
@@ -339,7 +339,7 @@ const bySpec = new WeakMap<CallSpec, SpecHyperparameters>();
 const MAX_VARIANTS = 32;
 
 /** `prompt:src/essay.ts Essay.write` for `src/essay.ts:12 Essay.write`. */
-export function promptHyperparameterName(specId: string): string {
+function promptHyperparameterName(specId: string): string {
   return PROMPT_PREFIX + specIdWithoutLine(specId);
 }
 

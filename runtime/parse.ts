@@ -6,7 +6,7 @@
  */
 
 /** Replies up to this length (1 Mi characters) are repaired with jsonrepair when they are near-JSON. */
-export const MAX_JSONREPAIR_CHARS = 1024 * 1024;
+const MAX_JSONREPAIR_CHARS = 1024 * 1024;
 
 export type ParseResult =
   | { ok: true; value: unknown; repairs: string[] }

@@ -101,12 +101,12 @@ export function repairMessages(original: readonly ChatMessage[], failedReply: st
 }
 
 /** The one replaceable text of the repair request: the hyperparameter `llm-strategy.repairMessage`. */
-export function repairInstruction(errors: readonly string[]): string {
+function repairInstruction(errors: readonly string[]): string {
   return fillRepairText(REPAIR_MESSAGE.value, { errors: bullets(errors) });
 }
 
 /** The repair text when the failed reply itself is too long to send back: `llm-strategy.repairMessageOmittedReply`. */
-export function omittedReplyInstruction(replyLength: number, errors: readonly string[]): string {
+function omittedReplyInstruction(replyLength: number, errors: readonly string[]): string {
   return fillRepairText(REPAIR_MESSAGE_OMITTED_REPLY.value, { replyLength: String(replyLength), errors: bullets(errors) });
 }
 

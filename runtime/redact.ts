@@ -20,7 +20,7 @@ export const REDACTED = "[redacted]";
  * and prompts. Real keys are far longer. A short value is still redacted where its name marks it
  * (options, headers, URLs).
  */
-export const MIN_SECRET_LENGTH = 12;
+const MIN_SECRET_LENGTH = 12;
 
 /** Ends of normalised names (lower case, no `-`, `_`, `.`, spaces) that mark a secret: `openaiApiKey`, `x-api-key`, `client_secret`, `githubToken`. */
 const SECRET_NAME_END =

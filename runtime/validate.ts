@@ -22,7 +22,7 @@ export { readablePath } from "./error-lines";
  * Replies may nest arrays and objects this deep, no deeper: every recursive walk over reply
  * data (ajv on a recursive type, revival) then stays far from the stack's limit.
  */
-export const MAX_REPLY_DEPTH = 256;
+const MAX_REPLY_DEPTH = 256;
 /** A value of at most this many nodes (arrays, objects, primitives) is checked by one ajv call. */
 const LIGHT_NODES = 2000;
 /** Work between two chances for the event loop to run, in milliseconds. */

@@ -57,7 +57,7 @@ function projectDirOf(program: ts.Program): string {
 }
 
 /** A problem as TypeScript prints it: `file.ts(line,col): error TS91001: LLM1001: ...`. */
-export function toDiagnostic(tsInstance: typeof ts, problem: Problem): ts.Diagnostic {
+function toDiagnostic(tsInstance: typeof ts, problem: Problem): ts.Diagnostic {
   const entry = Diagnostics[problem.kind];
   const category =
     entry.category === "error" ? tsInstance.DiagnosticCategory.Error : tsInstance.DiagnosticCategory.Warning;

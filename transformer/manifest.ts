@@ -44,14 +44,14 @@ export interface ManifestEntry {
 }
 
 /** What `tokens` counts, written into the manifest so a reader need not look it up. */
-export const TOKENS_COUNTED =
+const TOKENS_COUNTED =
   "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
   "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
   "structured: the user message without output types plus the reply schema (compact JSON, keys sorted) sent as structured output or tool parameters. " +
   "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
 
 /** Builds the manifest document: entries sorted by id, type arguments and hash; identical specialisations merged. */
-export function buildManifest(records: ManifestRecord[], countTokens: (text: string) => number): object {
+function buildManifest(records: ManifestRecord[], countTokens: (text: string) => number): object {
   const entries = new Map<string, ManifestEntry>();
   for (const record of records) {
     const { spec } = record;
@@ -99,7 +99,7 @@ function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => nu
 }
 
 /** Same records, same bytes: keys sorted, two-space indentation, a final newline. */
-export function serializeManifest(manifest: object): string {
+function serializeManifest(manifest: object): string {
   return `${stringify(manifest, null, 2)}\n`;
 }
 

@@ -53,11 +53,11 @@ function programState(program: ts.Program, inputs: TransformerInputs): ProgramSt
 }
 
 /** Requires the analyser (and with it typescript-json-schema) only when a file has stubs. */
-const loadAnalyser: CreateAnalyser = (options, sourceFile) => {
+const loadAnalyser: CreateAnalyser = (options) => {
   assertBuildTools(["typescript-json-schema"]);
   shareCompilerTypeScript(options.ts);
   const analyse = require("./analyse") as { createAnalyser: CreateAnalyser };
-  return analyse.createAnalyser(options, sourceFile);
+  return analyse.createAnalyser(options);
 };
 
 /**

@@ -161,10 +161,7 @@ class FilePlanner {
   }
 
   private analyser(): Analyser {
-    this.analyserInstance ??= this.context.createAnalyser(
-      { ts: this.context.ts, program: this.context.program, projectDir: this.context.projectDir, warnings: this.context.options.warnings },
-      this.file,
-    );
+    this.analyserInstance ??= this.context.createAnalyser({ ts: this.context.ts, program: this.context.program, projectDir: this.context.projectDir, warnings: this.context.options.warnings });
     return this.analyserInstance;
   }
 

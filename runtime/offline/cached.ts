@@ -10,11 +10,11 @@ import { SqliteReplyStore } from "./sqlite-store";
 import { fromStoredReply, toStoredReply } from "./stored-reply";
 
 /** Default `maxEntries` of an in-memory cache. */
-export const DEFAULT_MEMORY_ENTRIES = 1_000;
+const DEFAULT_MEMORY_ENTRIES = 1_000;
 /** Default `maxEntries` of an SQLite cache (a few hundred MB at most for large replies; ~1 MB per 1,000 small ones). */
-export const DEFAULT_DISK_ENTRIES = 100_000;
+const DEFAULT_DISK_ENTRIES = 100_000;
 /** Default `busyTimeoutMs`. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
 export interface CacheOptions {
   /**

@@ -4,12 +4,12 @@ import * as os from "node:os";
 import { RecordingWriteError } from "./errors";
 
 /** How long a writer waits for another process's lock, in milliseconds, before it fails. */
-export const LOCK_WAIT_MS = 60_000;
+const LOCK_WAIT_MS = 60_000;
 /**
  * A lock older than this is taken over even when its holder seems alive (a holder on another
  * host, a reused process id): one write holds it for milliseconds, so it was abandoned.
  */
-export const LOCK_STALE_MS = 30_000;
+const LOCK_STALE_MS = 30_000;
 
 /** What a lock file says about its holder. */
 interface Holder {

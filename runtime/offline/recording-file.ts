@@ -8,7 +8,7 @@ import { canonicalJson, keyOf, stubName, type RequestIdentity } from "./key";
 import { storedReplyProblem, type StoredReply } from "./stored-reply";
 
 /** Version of the recording file format, the value of its `llmStrategyRecording` field. */
-export const RECORDING_FORMAT = 1;
+const RECORDING_FORMAT = 1;
 
 /**
  * One recorded request and its reply, as written in the file. The lookup key is not stored:
@@ -211,7 +211,7 @@ const FIX =
   "or delete it and record again with LLM_STRATEGY_RECORDING=record.";
 
 /** The file's entries by key, or undefined when there is no file. Throws `OfflineFileError` for anything unreadable. */
-export function readRecordingFile(file: string): { entries: Map<string, RecordedEntry>; state: FileState } | undefined {
+function readRecordingFile(file: string): { entries: Map<string, RecordedEntry>; state: FileState } | undefined {
   let text: string;
   let state: FileState;
   try {

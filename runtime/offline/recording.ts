@@ -114,7 +114,7 @@ export function recording(model: LanguageModel, options: RecordingOptions): Reco
 }
 
 /** The environment variable's mode, else the option's, else `"auto"`. */
-export function recordingMode(option: RecordingMode | undefined): RecordingMode {
+function recordingMode(option: RecordingMode | undefined): RecordingMode {
   const fromEnv = process.env[RECORDING_MODE_ENV];
   if (fromEnv !== undefined && fromEnv !== "") {
     if (!isMode(fromEnv)) throw new ConfigurationError(`${RECORDING_MODE_ENV}=${fromEnv} is not a recording mode: use record, replay or auto.`);

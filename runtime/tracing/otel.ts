@@ -86,12 +86,6 @@ function load(): OtelApi | null {
   }
 }
 
-/** Forgets what was loaded (tests register and unregister providers). */
-export function resetOpenTelemetryForTests(): void {
-  api = undefined;
-  tracerFor = undefined;
-}
-
 /** The package's version, for the tracer's instrumentation scope (read once a provider is found). */
 function packageVersion(): string {
   // `runtime/tracing/` in the repository, `dist/runtime/tracing/` once built.

@@ -7,7 +7,7 @@ import * as ts from "typescript";
 import type { JsonSchema, Revival } from "../../runtime/spec";
 import type { AnalysedSpec, Analyser, AnalyserOptions, ClassReference, CreateAnalyser, Instantiation, Result, StubSite } from "../../transformer/analyse/types";
 
-export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions, _sourceFile: ts.SourceFile): Analyser => {
+export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions): Analyser => {
   const checker = options.program.getTypeChecker();
   const definitions = new Map<string, JsonSchema>();
 

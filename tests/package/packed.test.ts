@@ -86,7 +86,8 @@ test("the tarball holds the built runtime, transformer, CLI and trace viewer, RE
   expect(packedFiles).toContain("dist/viewer/trace-viewer.html");
   const unexpected = packedFiles.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/(runtime|transformer|cli|viewer)\/.+)$/.test(file));
   expect(unexpected).toEqual([]);
-  // The installed transformer must find the root package.json's "tsp" settings (trap 9).
+  // ts-patch reads the "tsp" settings from the package.json nearest the transformer file: a
+  // nested one under dist/ would hide the root's, and JSDoc parsing would silently stay off.
   expect(packedFiles.filter((file) => file.startsWith("dist/") && file.endsWith("package.json"))).toEqual([]);
 });
 

@@ -93,8 +93,8 @@ export const search = implement<Search>();
 
 test("prompt templates are readable multi-line literals and arrive byte for byte", async () => {
   const tricky = "Line one with `backticks`, ${notAPlaceholder} and a \\ backslash.\r\nLine two: émigré \u2028 done.\n{{input}}\n{{outputTypes}}";
-  const trickyAnalyser: CreateAnalyser = (options, file) => {
-    const inner = createFakeAnalyser(options, file);
+  const trickyAnalyser: CreateAnalyser = (options) => {
+    const inner = createFakeAnalyser(options);
     return {
       definitions: inner.definitions,
       analyseCall: inner.analyseCall,

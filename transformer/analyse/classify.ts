@@ -52,7 +52,7 @@ const NOT_JSON_LIBRARY_TYPES: ReadonlyMap<string, string> = new Map([
 export type PropertyRole = "data" | "method" | "accessor" | "hidden";
 
 /** The JSDoc tag that keeps a public field out of the prompt's types, the schemas and the input sent. */
-export const HIDDEN_TAG = "llmHidden";
+const HIDDEN_TAG = "llmHidden";
 
 /** Why a field is never sent to the model nor asked of it. */
 export type HiddenReason = "private" | "protected" | "#private" | `@${typeof HIDDEN_TAG}`;

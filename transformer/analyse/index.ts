@@ -47,13 +47,13 @@ class ProgramAnalysis {
 
 const programs = new WeakMap<ts.Program, ProgramAnalysis>();
 
-export const createAnalyser: CreateAnalyser = (options, sourceFile) => {
+export const createAnalyser: CreateAnalyser = (options) => {
   let program = programs.get(options.program);
   if (!program) {
     program = new ProgramAnalysis(options);
     programs.set(options.program, program);
   }
-  return new FileAnalyser(program, options, sourceFile);
+  return new FileAnalyser(program, options);
 };
 
 /** How one analysis differs between a declaration and a call site. */
@@ -84,7 +84,6 @@ class FileAnalyser implements Analyser {
   constructor(
     private readonly program: ProgramAnalysis,
     private readonly options: AnalyserOptions,
-    _sourceFile: ts.SourceFile,
   ) {
     this.names = new FileNames(program.namer);
     this.files = new FileDefinitions(program.schemas, this.names);

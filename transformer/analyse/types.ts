@@ -99,4 +99,4 @@ export interface Instantiation {
 }
 
 /** Implemented by `transformer/analyse/index.ts` as `export const createAnalyser: CreateAnalyser`. */
-export type CreateAnalyser = (options: AnalyserOptions, sourceFile: ts.SourceFile) => Analyser;
+export type CreateAnalyser = (options: AnalyserOptions) => Analyser;

@@ -253,7 +253,7 @@ export class ProjectService {
  * bundler-style, so node16/nodenext resolution becomes `bundler`), no declarations, no
  * incremental state, nothing written (the emit goes to a callback).
  */
-export function bundlerCompilerOptions(tsi: typeof ts, options: ts.CompilerOptions): ts.CompilerOptions {
+function bundlerCompilerOptions(tsi: typeof ts, options: ts.CompilerOptions): ts.CompilerOptions {
   const changed: ts.CompilerOptions = {
     ...options,
     module: tsi.ModuleKind.Preserve,

@@ -64,13 +64,13 @@ function propertyName(tsi: typeof ts, key: string): ts.PropertyName {
 }
 
 /** A string literal, or a template literal when the text spans lines. */
-export function stringLiteral(tsi: typeof ts, text: string): ts.Expression {
+function stringLiteral(tsi: typeof ts, text: string): ts.Expression {
   const node = text.includes("\n") ? templateLiteral(tsi, text) : tsi.factory.createStringLiteral(text);
   return tsi.setEmitFlags(node, tsi.EmitFlags.NoAsciiEscaping);
 }
 
 /** A multi-line template literal whose raw text reads like the string: only `\`, backticks, `${` and CR are escaped. */
-export function templateLiteral(tsi: typeof ts, text: string): ts.NoSubstitutionTemplateLiteral {
+function templateLiteral(tsi: typeof ts, text: string): ts.NoSubstitutionTemplateLiteral {
   const raw = text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${").replace(/\r/g, "\\r");
   return tsi.factory.createNoSubstitutionTemplateLiteral(text, raw);
 }

@@ -7,7 +7,7 @@ import type { TransformerContext } from "../context";
  * `() => Customer` for a module-scope class of the same file, or `() => ns.Customer` through a
  * namespace import the transformer adds. It never reuses the user's own import binding: TypeScript
  * elides imports used only as types, and under CommonJS it renames the bindings it keeps
- * (`customer_1.Customer`), which a synthesized identifier would miss (trap 13).
+ * (`customer_1.Customer`), which a synthesized identifier would miss.
  */
 export type ClassAccess = { kind: "local"; name: string } | { kind: "module"; specifier: string; exportName: string };
 
@@ -95,7 +95,7 @@ function displayPath(context: TransformerContext, file: ts.SourceFile): string {
  * with the output extension (`.js`, `.mjs`, `.cjs`) where Node's ESM resolution needs one (ESM
  * files under `node16`/`nodenext`) or the file already writes extensions, else without.
  */
-export function relativeSpecifier(context: TransformerContext, from: ts.SourceFile, to: ts.SourceFile): string {
+function relativeSpecifier(context: TransformerContext, from: ts.SourceFile, to: ts.SourceFile): string {
   const { ts: tsi } = context;
   const fromPath = from.fileName.replace(/\\/g, "/");
   const toPath = to.fileName.replace(/\\/g, "/");

@@ -1,7 +1,7 @@
 /**
- * The seed's customer database as the README declares it, with the same JSDoc as the TypeChat and
- * raw-openai reference requests (`/work/shared/reference/`). Used by the analysis tests and by
- * `bench/prompts.ts`; never run.
+ * The seed's customer database as the README declares it, with the same JSDoc as the TypeChat,
+ * raw-openai and Python requests whose token counts `bench/prompts.ts` compares against. Used by
+ * the analysis tests and by `bench/prompts.ts`; never run.
  */
 import { stub } from "../../../runtime";
 

@@ -51,7 +51,7 @@ export function other(basket: Basket): Promise<Customer> { return stub(); }
 /** Every spec of a file plus its definitions, as bytes (class declarations by name). */
 function snapshot(test: TestProgram, fileName: string): { bytes: string; analyser: Analyser } {
   const source = test.file(fileName);
-  const analyser = createAnalyser({ ts, program: test.program, projectDir: PROJECT_DIR, warnings: false }, source);
+  const analyser = createAnalyser({ ts, program: test.program, projectDir: PROJECT_DIR, warnings: false });
   const specs = findStubs(source, PROJECT_DIR).map((site) => ok(analyser.analyseDeclaration(site)));
   const bytes = JSON.stringify({ specs, definitions: [...analyser.definitions] }, (key, value: unknown) =>
     key === "declaration" ? `class ${(value as ts.ClassDeclaration).name?.text}` : value,

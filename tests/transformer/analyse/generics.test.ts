@@ -117,9 +117,10 @@ export const broken = implement<Repository<() => void>>();
 `;
 
 const program = createTestProgram({ "optimizer.ts": OPTIMIZER, "essay.ts": ESSAY });
-const analyserFor = (file: string) => createAnalyser({ ts, program: program.program, projectDir: PROJECT_DIR, warnings: true }, program.file(file));
+/** One analyser per file, as the transformer makes them. */
+const fileAnalyser = () => createAnalyser({ ts, program: program.program, projectDir: PROJECT_DIR, warnings: true });
 const sites = new Map<string, StubSite>(findStubs(program.file("optimizer.ts"), PROJECT_DIR).map((site) => [site.qualifiedName, site]));
-const declarations = analyserFor("optimizer.ts");
+const declarations = fileAnalyser();
 const suggestSite = sites.get("LLMOptimizer.suggestNextOptimizationStep")!;
 
 const callsOf = (name: string): ts.CallExpression[] => {
@@ -131,7 +132,7 @@ const callsOf = (name: string): ts.CallExpression[] => {
   visit(program.file("essay.ts"));
   return found;
 };
-const callSites = analyserFor("essay.ts");
+const callSites = fileAnalyser();
 const [inferredCall, explicitCall] = callsOf("suggestNextOptimizationStep");
 const atCall = (site: StubSite, call: ts.CallExpression): AnalysedSpec => ok(callSites.analyseCall(site, program.checker.getResolvedSignature(call)!, call));
 

@@ -85,7 +85,7 @@ export function analyseFile(
   options: { warnings?: boolean } = {},
 ): { analyser: Analyser; results: Map<string, Result<AnalysedSpec>>; stubs: Map<string, StubSite> } {
   const source = test.file(fileName);
-  const analyser = createAnalyser({ ts, program: test.program, projectDir: PROJECT_DIR, warnings: options.warnings ?? false }, source);
+  const analyser = createAnalyser({ ts, program: test.program, projectDir: PROJECT_DIR, warnings: options.warnings ?? false });
   const results = new Map<string, Result<AnalysedSpec>>();
   const stubs = new Map<string, StubSite>();
   for (const site of findStubs(source, PROJECT_DIR)) {
