@@ -1,6 +1,6 @@
 /**
  * The ts-patch plugin: `"plugins": [{ "transform": "llm-strategy/transformer" }]` in a tsconfig,
- * built with `tspc`. Wiring only; the work happens in `visit-file.ts`.
+ * built with `tspc`. Wiring only; the work happens in `transform.ts` (per file: `plan-file.ts`, then `emit/`).
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";

@@ -49,6 +49,8 @@ export type Rewrite =
   | { kind: "dependent"; node: ts.CallExpression; typesName: string; key: string };
 
 export interface FilePlan {
+  /** The names of the consts above, taken from the names emit also takes its own from. */
+  names: EmittedNames;
   /** Named schemas the file's specs use, each written once as a const. */
   definitions: Map<string, JsonSchema>;
   specs: PlannedSpecConst[];
@@ -63,9 +65,36 @@ export function isEmptyPlan(plan: FilePlan): boolean {
   return plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0 && plan.helperTables.length === 0;
 }
 
-/** Const names are prefixed so they cannot meet the user's names. */
+/** The runtime's namespace import in emitted code; every name the transformer adds starts with it, so none can meet the user's names. */
 export const RUNTIME_NAMESPACE = "__llmStrategy";
 
-export function definitionConstName(name: string): string {
-  return `${RUNTIME_NAMESPACE}Def_${name.replace(/[^A-Za-z0-9_$]/g, "_")}`;
+/** What a name the transformer adds holds: `__llmStrategySpec_Customer_age`, `__llmStrategy_customer` (a module import). */
+export type EmittedNameKind = "Spec" | "Interface" | "Types" | "Helper" | "Def" | "";
+
+/**
+ * The names the transformer adds to one file (consts and imports): `RUNTIME_NAMESPACE`, the
+ * kind, and the readable part with what an identifier cannot hold replaced; `_2`, `_3`, ... on a
+ * repeat. The planner takes the names of specs and tables, emit those of definitions and
+ * imports from a `copy()`, so emitting a file again writes the same names.
+ */
+export class EmittedNames {
+  private constructor(private readonly used: Set<string>) {}
+
+  static create(): EmittedNames {
+    return new EmittedNames(new Set());
+  }
+
+  /** A new name, unique in this file: `take("Spec", "Customer.age")` is `__llmStrategySpec_Customer_age`. */
+  take(kind: EmittedNameKind, readable: string): string {
+    const wanted = `${RUNTIME_NAMESPACE}${kind}_${readable.replace(/[^A-Za-z0-9_$]/g, "_")}`;
+    let name = wanted;
+    for (let n = 2; this.used.has(name); n++) name = `${wanted}_${n}`;
+    this.used.add(name);
+    return name;
+  }
+
+  /** Further names, unique among these and each other, without changing these. */
+  copy(): EmittedNames {
+    return new EmittedNames(new Set(this.used));
+  }
 }

@@ -5,7 +5,11 @@ import type { CreateAnalyser } from "./analyse/types";
 import { assertBuildTools } from "./engine";
 import { createContext, type DiagnosticSink } from "./context";
 import type { PluginOptions } from "./options";
-import { createProgramState, fileHasWork, visitFile, type ProgramState } from "./visit-file";
+import { emitFile } from "./emit/file";
+import { isCompiledSource } from "./find/scan-program";
+import { writeManifest, type ManifestRecord } from "./manifest";
+import { isEmptyPlan } from "./plan";
+import { createProgramState, planFile, type ProgramState } from "./plan-file";
 
 export interface TransformerInputs {
   /** The compiler's own TypeScript instance. */
@@ -22,15 +26,46 @@ export interface TransformerInputs {
  */
 export function createTransformerFactory(program: ts.Program, inputs: TransformerInputs): ts.TransformerFactory<ts.SourceFile> {
   const state = programState(program, inputs);
-  return (transformation) => (file) => visitFile(state, transformation, file);
+  return (transformation) => (file) => transformFile(state, transformation, file);
 }
 
 /**
- * Whether the transformer has anything to do in `file` (see `fileHasWork`). Shares the Program's
- * state with `createTransformerFactory`, so the plan made here is the one emitted.
+ * Whether emitting `file` with the transformer changes or reports anything (a stub, an
+ * `implement<I>()` call, a generic stub's call site, a problem). The bundler plugins leave every
+ * other file to the bundler's own TypeScript handling. Shares the Program's state with
+ * `createTransformerFactory`, so the plan made here is the one emitted.
  */
 export function transformerHasWork(program: ts.Program, inputs: TransformerInputs, file: ts.SourceFile): boolean {
-  return fileHasWork(programState(program, inputs), file);
+  const { plan, problems } = planFile(programState(program, inputs), file);
+  return problems.length > 0 || !isEmptyPlan(plan);
+}
+
+/**
+ * Transforms one file: plan it (find + analyse), report its problems once, emit. A stub with
+ * problems keeps its `stub()` body (the build fails on the diagnostics anyway).
+ */
+function transformFile(state: ProgramState, transformation: ts.TransformationContext, file: ts.SourceFile): ts.SourceFile {
+  const { context } = state;
+  if (context.options.manifest !== undefined && !state.manifestWritten) {
+    state.manifestWritten = true;
+    // The manifest covers the whole Program, also when only some files are emitted.
+    const records: ManifestRecord[] = [];
+    for (const source of context.program.getSourceFiles()) {
+      if (isCompiledSource(context.program, source)) records.push(...planFile(state, source).manifest);
+    }
+    writeManifest(context.projectDir, context.options.manifest, records);
+  }
+  const planned = planFile(state, file);
+  if (!state.reported.has(file)) {
+    state.reported.add(file);
+    for (const problem of planned.problems) {
+      const key = `${problem.node.getSourceFile().fileName}:${problem.node.pos}:${problem.node.end}:${problem.kind}:${JSON.stringify(problem.args)}`;
+      if (state.reportedProblems.has(key)) continue;
+      state.reportedProblems.add(key);
+      context.report(problem);
+    }
+  }
+  return emitFile(context.ts, transformation, file, planned.plan, context.options.runtimeModule);
 }
 
 const states = new WeakMap<ts.Program, ProgramState>();

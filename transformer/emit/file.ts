@@ -1,6 +1,6 @@
 import type * as ts from "typescript";
 import type { ClassAccess } from "../find/class-references";
-import { definitionConstName, isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
+import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
 import { interfaceLiteral, specLiteral } from "./spec";
@@ -22,28 +22,16 @@ export function emitFile(
   const f = tsi.factory;
   const runtime = (member: string): ts.Expression => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME_NAMESPACE), member);
 
-  // Names of added consts and imports: prefixed, and unique within the file.
-  const used = new Set<string>();
-  const unique = (wanted: string): string => {
-    let name = wanted;
-    for (let n = 2; used.has(name); n++) name = `${wanted}_${n}`;
-    used.add(name);
-    return name;
-  };
-  for (const spec of plan.specs) used.add(spec.constName);
-  for (const planned of plan.interfaces) used.add(planned.constName);
-  for (const planned of plan.helperTables) used.add(planned.constName);
-
+  const names = plan.names.copy();
   const definitionConsts = new Map<string, string>();
-  for (const name of [...plan.definitions.keys()].sort()) definitionConsts.set(name, unique(definitionConstName(name)));
+  for (const name of [...plan.definitions.keys()].sort()) definitionConsts.set(name, names.take("Def", name));
 
   const moduleImports = new Map<string, string>();
   const classExpression = (access: ClassAccess): ts.Expression => {
     if (access.kind === "local") return f.createIdentifier(access.name);
     let alias = moduleImports.get(access.specifier);
     if (!alias) {
-      const base = access.specifier.replace(/\.[cm]?[jt]sx?$/, "").replace(/.*\//, "").replace(/[^A-Za-z0-9_$]/g, "_");
-      alias = unique(`${RUNTIME_NAMESPACE}_${base || "module"}`);
+      alias = names.take("", access.specifier.replace(/\.[cm]?[jt]sx?$/, "").replace(/.*\//, "") || "module");
       moduleImports.set(access.specifier, alias);
     }
     return f.createPropertyAccessExpression(f.createIdentifier(alias), access.exportName);

@@ -1,22 +1,25 @@
+/**
+ * The file planner: find and analyse turn one file into the plain data emit writes (`FilePlan`),
+ * the problems to report and its entries of the manifest; made once per file and Program.
+ */
 import type * as ts from "typescript";
 import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
-import { emitFile } from "./emit/file";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
 import { specialisableCall } from "./find/generic-calls";
 import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
 import { lineOf, projectRelativePath } from "./find/names";
-import { isCompiledSource, scanProgram, type ProgramScan } from "./find/scan-program";
+import { scanProgram, type ProgramScan } from "./find/scan-program";
 import { jsDocParsingModeOf, lostJsDoc } from "./find/stub-sites";
-import { writeManifest, type ManifestRecord } from "./manifest";
-import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type PlannedCallSpec } from "./plan";
+import type { ManifestRecord } from "./manifest";
+import { EmittedNames, type FilePlan, type PlannedCallSpec } from "./plan";
 import { mapRevivalClasses } from "./revival-classes";
 
 /** A file's plan and everything it reports. */
-interface PlannedFile {
+export interface PlannedFile {
   plan: FilePlan;
   problems: Problem[];
   manifest: ManifestRecord[];
@@ -39,45 +42,8 @@ export function createProgramState(context: TransformerContext): ProgramState {
   return { context, planned: new Map(), reported: new Set(), reportedProblems: new Set(), jsDocParsingReported: false, manifestWritten: false };
 }
 
-/**
- * Transforms one file: plan it (find + analyse), report its problems once, emit. A stub with
- * problems keeps its `stub()` body (the build fails on the diagnostics anyway).
- */
-export function visitFile(state: ProgramState, transformation: ts.TransformationContext, file: ts.SourceFile): ts.SourceFile {
-  const { context } = state;
-  if (context.options.manifest !== undefined && !state.manifestWritten) {
-    state.manifestWritten = true;
-    // The manifest covers the whole Program, also when only some files are emitted.
-    const records: ManifestRecord[] = [];
-    for (const source of context.program.getSourceFiles()) {
-      if (isCompiledSource(context.program, source)) records.push(...planFile(state, source).manifest);
-    }
-    writeManifest(context.projectDir, context.options.manifest, records);
-  }
-  const planned = planFile(state, file);
-  if (!state.reported.has(file)) {
-    state.reported.add(file);
-    for (const problem of planned.problems) {
-      const key = `${problem.node.getSourceFile().fileName}:${problem.node.pos}:${problem.node.end}:${problem.kind}:${JSON.stringify(problem.args)}`;
-      if (state.reportedProblems.has(key)) continue;
-      state.reportedProblems.add(key);
-      context.report(problem);
-    }
-  }
-  return emitFile(context.ts, transformation, file, planned.plan, context.options.runtimeModule);
-}
-
-/**
- * Whether emitting `file` with the transformer changes or reports anything (a stub, an
- * `implement<I>()` call, a generic stub's call site, a problem), from the same plan `visitFile`
- * emits. The bundler plugins leave every other file to the bundler's own TypeScript handling.
- */
-export function fileHasWork(state: ProgramState, file: ts.SourceFile): boolean {
-  const { plan, problems } = planFile(state, file);
-  return problems.length > 0 || !isEmptyPlan(plan);
-}
-
-function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {
+/** The plan of `file` (find + analyse), made once per Program. */
+export function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {
   let planned = state.planned.get(file);
   if (!planned) {
     planned = new FilePlanner(state, file).plan();
@@ -90,14 +56,13 @@ function planFile(state: ProgramState, file: ts.SourceFile): PlannedFile {
 class FilePlanner {
   private readonly context: TransformerContext;
   private readonly scan: ProgramScan;
-  private readonly filePlan: FilePlan = { definitions: new Map(), specs: [], interfaces: [], helperTables: [], rewrites: [] };
+  private readonly filePlan: FilePlan = { names: EmittedNames.create(), definitions: new Map(), specs: [], interfaces: [], helperTables: [], rewrites: [] };
   /** Helper tables planned in this file, by helper and type arguments. */
   private readonly helperTableByKey = new Map<string, string>();
   private readonly typeNumbers = new WeakMap<ts.Type, number>();
   private instantiateInstance: Instantiate | undefined;
   private readonly problems: Problem[] = [];
   private readonly manifest: ManifestRecord[] = [];
-  private readonly constNames = new Set<string>();
   /** Specs already planned in this file, by content, so equal specialisations share one const. */
   private readonly specConstByKey = new Map<string, string>();
   private analyserInstance: Analyser | undefined;
@@ -212,10 +177,7 @@ class FilePlanner {
     const key = specKey(spec);
     let constName = this.specConstByKey.get(key);
     if (!constName) {
-      const base = `${RUNTIME_NAMESPACE}Spec_${qualifiedNameOfSpecId(spec.id).replace(/[^A-Za-z0-9_$]/g, "_")}`;
-      constName = base;
-      for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
-      this.constNames.add(constName);
+      constName = this.filePlan.names.take("Spec", qualifiedNameOfSpecId(spec.id));
       this.specConstByKey.set(key, constName);
       this.filePlan.specs.push({ constName, spec });
     }
@@ -280,10 +242,7 @@ class FilePlanner {
       else failed = true;
     }
     if (failed) return;
-    const base = `${RUNTIME_NAMESPACE}Interface_${found.name.replace(/[^A-Za-z0-9_$]/g, "_")}`;
-    let constName = base;
-    for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
-    this.constNames.add(constName);
+    const constName = this.filePlan.names.take("Interface", found.name);
     this.filePlan.interfaces.push({ constName, id: found.id, name: found.name, methods });
     this.filePlan.rewrites.push({ kind: "implement", node: call, specConst: constName });
   }
@@ -296,10 +255,7 @@ class FilePlanner {
     const typesNames = new Map<GenericHelper, string>();
     for (const helper of helpers.helpers.values()) {
       if (helper.declaration.getSourceFile() !== this.file) continue;
-      const base = `${RUNTIME_NAMESPACE}Types_${helper.qualifiedName.slice(helper.qualifiedName.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_$]/g, "_")}`;
-      let typesName = base;
-      for (let n = 2; this.constNames.has(typesName); n++) typesName = `${base}_${n}`;
-      this.constNames.add(typesName);
+      const typesName = this.filePlan.names.take("Types", helper.qualifiedName.slice(helper.qualifiedName.lastIndexOf(".") + 1));
       typesNames.set(helper, typesName);
       this.filePlan.rewrites.push({ kind: "helperEntry", node: helper.declaration, typesName, id: helper.id });
     }
@@ -390,10 +346,7 @@ class FilePlanner {
       });
       return undefined;
     }
-    const base = `${RUNTIME_NAMESPACE}Helper_${helper.qualifiedName.replace(/[^A-Za-z0-9_$]/g, "_")}`;
-    let constName = base;
-    for (let n = 2; this.constNames.has(constName); n++) constName = `${base}_${n}`;
-    this.constNames.add(constName);
+    const constName = this.filePlan.names.take("Helper", helper.qualifiedName);
     this.helperTableByKey.set(key, constName);
     const mapTypes = (type: ts.Type): ts.Type => this.instantiate(type, helper.typeParameters, targets);
     const calls: { key: string; constName: string }[] = [];
