@@ -33,7 +33,7 @@ export interface BatchRunSettings {
 interface Pending {
   endpoint: BatchEndpoint;
   request: CompletionRequest;
-  /** The request's key (as recordings key it): finds its line again in a job file. */
+  /** The request's key (as recordings key it): finds its line again in a job file. Empty without a job file. */
   key: string;
   settle(outcome: { completion: Completion } | { error: unknown }): void;
 }
@@ -151,7 +151,8 @@ export class BatchRun {
       const pending: Pending = {
         endpoint,
         request,
-        key: requestKey(endpoint.model, request),
+        // Only a job file needs it (hashing every request costs a little).
+        key: this.jobFile ? requestKey(endpoint.model, request) : "",
         settle: (outcome) => {
           // A line answers once; a call aborted meanwhile ignores its line's late reply.
           if (settled) return;
@@ -332,12 +333,18 @@ export class BatchRun {
     this.running.set(state.id, endpoint);
     let results: Map<string, LineResult>;
     try {
+      // A batch from a job file is looked at at once (it may have finished long ago).
+      if (resumed) state = await api.retrieve(state.id, this.stop.signal);
       state = await pollUntilDone(api, state, { intervalMs: this.settings.pollIntervalMs, maxIntervalMs: this.settings.maxPollIntervalMs }, this.stop.signal, () => {});
       results = await readResults(api, state, this.stop.signal);
     } catch (error) {
       if (this.halted) {
         this.settleAll(lines, this.halted);
         this.jobFile?.drop(state.id, lines.map((line) => line.customId));
+      } else if (resumed && (error as { status?: unknown }).status === 404) {
+        // The provider no longer knows the batch of the job file: its lines go out anew.
+        this.jobFile?.drop(state.id, lines.map((line) => line.customId));
+        return lines;
       } else {
         // The batch may still run at the provider: the job file keeps it, so a rerun picks it up.
         const id = state.id;

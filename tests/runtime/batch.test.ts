@@ -313,3 +313,21 @@ test("resumable: a process killed (SIGKILL) after creating its batch; the rerun 
   expect(target.count("POST", "/v1/files")).toBe(1);
   expect(target.count("POST", "/v1/chat/completions")).toBe(0);
 });
+
+test("jobFile: a rerun after the job finished pays for nothing new; a batch the provider no longer knows is sent again", async () => {
+  const target = await start();
+  const people = customers(8);
+  const jobFile = path.join(folder, "jobs.json");
+  const run = () => batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
+  expect(await run()).toEqual(people.map(expectedAge));
+  expect(await run()).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(1);
+  expect(target.count("POST", "/v1/files")).toBe(1);
+
+  target.batches.clear();
+  expect(await run()).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(2);
+  const saved = JSON.parse(fs.readFileSync(jobFile, "utf8")) as { format: string; jobs: { id: string; lines: Record<string, string> }[] };
+  expect(saved.format).toBe("llm-strategy-batch-jobs");
+  expect(saved.jobs.map((job) => [job.id, Object.keys(job.lines).length])).toEqual([[[...target.batches.keys()][0], 8]]);
+});
