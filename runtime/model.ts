@@ -155,6 +155,12 @@ export interface BatchLine {
   body: Record<string, unknown>;
   /** The completion from the line's response body (a status 200 reply). */
   read(body: unknown): Completion;
+  /**
+   * Called with a line's error reply: a fallback when the request should go again, asked
+   * another way (the endpoint rejected how this line asked for JSON); then the next round holds
+   * it, and its `CallInfo.fallbacks` shows the fallback. Default: the call fails with the error.
+   */
+  retry?(error: { status?: number; message: string; body?: unknown }): ModeFallback | undefined;
 }
 
 /** A provider batch's state, as `BatchApi` reports it. */

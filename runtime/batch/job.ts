@@ -5,7 +5,7 @@ import type { BatchApi, BatchState } from "../model";
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 
 /** The outcome of one line, from the batch's output or error file. */
-export type LineResult = { ok: true; body: unknown } | { ok: false; status?: number; code?: string; message: string };
+export type LineResult = { ok: true; body: unknown } | { ok: false; status?: number; code?: string; message: string; body?: unknown };
 
 /**
  * Polls until the batch is done: every `intervalMs` at first, 1.5 times longer after each poll
@@ -69,6 +69,7 @@ function parseLine(text: string): { customId: string; result: LineResult } | und
   if (!line.error && status === 200) return { customId: line.custom_id, result: { ok: true, body: line.response!.body } };
   const bodyError = (line.response?.body as { error?: { message?: string; code?: string | null; type?: string } } | undefined)?.error;
   const result: LineResult = { ok: false, message: line.error?.message ?? bodyError?.message ?? `status ${status ?? "none"}` };
+  if (line.response?.body !== undefined) result.body = line.response.body;
   const code = line.error?.code ?? bodyError?.code ?? bodyError?.type;
   if (code) result.code = code;
   if (typeof status === "number") result.status = status;

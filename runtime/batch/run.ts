@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from "../errors";
-import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel } from "../model";
+import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
 import { lineError, neverRan, pollUntilDone, readResults, type LineResult } from "./job";
@@ -36,6 +36,8 @@ interface Pending {
   /** The request's key (as recordings key it): finds its line again in a job file. Empty without a job file. */
   key: string;
   settle(outcome: { completion: Completion } | { error: unknown }): void;
+  /** Ways of asking the endpoint rejected before (each sent the request again in the next round). */
+  fallbacks?: ModeFallback[];
 }
 
 /** A pending request written as a line of an input file. */
@@ -362,6 +364,7 @@ export class BatchRun {
         try {
           const completion = item.line.read(result.body);
           completion.batch = { id: state.id, round };
+          if (item.pending.fallbacks) completion.fallbacks = [...item.pending.fallbacks, ...(completion.fallbacks ?? [])];
           item.pending.settle({ completion });
           continue;
         } catch (error) {
@@ -369,6 +372,8 @@ export class BatchRun {
         }
       } else if (resumed && (state.status === "failed" || neverRan(result))) {
         again.push(item);
+      } else if (result && !result.ok && item.line.retry && this.retried(item, result)) {
+        // Asked another way in the next round.
       } else {
         item.pending.settle({ error: lineError(result, state, item.pending.request.spec.id, endpoint.key) });
       }
@@ -376,6 +381,19 @@ export class BatchRun {
     }
     this.jobFile?.drop(state.id, failed);
     return again;
+  }
+
+  /** The line's error says the endpoint rejected how it asked: the request waits for the next round, asked the next way. */
+  private retried(item: Line, result: Extract<LineResult, { ok: false }>): boolean {
+    const error: { status?: number; message: string; body?: unknown } = { message: result.message };
+    if (result.status !== undefined) error.status = result.status;
+    if (result.body !== undefined) error.body = result.body;
+    const fallback = item.line.retry!(error);
+    if (!fallback) return false;
+    (item.pending.fallbacks ??= []).push(fallback);
+    this.queue.push(item.pending);
+    this.check();
+    return true;
   }
 
   /** The endpoint has no batch API: these requests, and later ones to it in this batch, are sent directly. */

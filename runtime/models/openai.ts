@@ -175,7 +175,20 @@ export class OpenAIModel implements LanguageModel {
     const endpoint = `${this.endpointURL}|${this.model}`;
     const mode = this.settings.mode ?? schemaModes.get(`${endpoint}|${request.spec.hash}`) ?? endpointModes.get(endpoint) ?? "structured";
     const { body, strict } = this.body(mode, request);
-    return { url: "/v1/chat/completions", body: body as unknown as Record<string, unknown>, read: (reply) => toCompletion(reply as ChatCompletion, mode, strict) };
+    return {
+      url: "/v1/chat/completions",
+      body: body as unknown as Record<string, unknown>,
+      read: (reply) => toCompletion(reply as ChatCompletion, mode, strict),
+      // As `completeDirect` falls back, learning per endpoint (or per schema) for the lines to come.
+      retry: (error) => {
+        const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
+        if (this.settings.mode || !next || !rejectsMode({ status: error.status, message: error.message, error: error.body })) return undefined;
+        const reason = redactText(error.message);
+        if (/invalid schema/i.test(reason)) schemaModes.set(`${endpoint}|${request.spec.hash}`, next);
+        else endpointModes.set(endpoint, next);
+        return { from: mode, to: next, reason };
+      },
+    };
   }
 
   private batchApi(): BatchApi {

@@ -331,3 +331,23 @@ test("jobFile: a rerun after the job finished pays for nothing new; a batch the 
   expect(saved.format).toBe("llm-strategy-batch-jobs");
   expect(saved.jobs.map((job) => [job.id, Object.keys(job.lines).length])).toEqual([[[...target.batches.keys()][0], 8]]);
 });
+
+test("lines rejected for how they ask for JSON go again in the next round, asked the next way (as direct calls fall back)", async () => {
+  const target = await start((request) =>
+    request.body.response_format?.type === "json_schema"
+      ? { status: 400, body: { error: { message: "response_format json_schema is not supported by this server", type: "invalid_request_error", code: null } } }
+      : customerModel(request),
+  );
+  const people = customers(6);
+  const calls: CallInfo[] = [];
+  const ages = await withCallOptions({ onCall: (info) => calls.push(info) }, () =>
+    batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST }),
+  );
+  expect(ages).toEqual(people.map(expectedAge));
+  const jobs = [...target.batches.values()];
+  expect(jobs.map((job) => job.lines.map((line) => line.body.response_format?.type))).toEqual([Array(6).fill("json_schema"), Array(6).fill("json_object")]);
+  expect(calls.every((info) => info.mode === "json" && info.batch?.round === 2 && info.fallbacks[0]?.from === "structured" && info.fallbacks[0]?.to === "json")).toBe(true);
+  // Learnt for the endpoint: the next batch asks in JSON mode at once.
+  await batch(() => Promise.all(customers(2, 1990).map((customer) => customer.age)), { model: modelOf(target), ...FAST });
+  expect([...target.batches.values()][2]!.lines[0]!.body.response_format?.type).toBe("json_object");
+});
