@@ -17,6 +17,7 @@ import {
   openAI,
   recording,
   withCallOptions,
+  withTrace,
   type BatchProgress,
   type CallInfo,
   type LanguageModel,
@@ -121,6 +122,13 @@ test("invalid replies are repaired in a second batch round holding only those ca
   expect(odd.every((info) => info.batch?.round === 2 && info.attempts.length === 2 && info.attempts[0]!.batch?.round === 1)).toBe(true);
   expect(calls.filter((info) => !odd.includes(info)).every((info) => info.batch?.round === 1)).toBe(true);
   expect(target.count("POST", "/v1/chat/completions")).toBe(0);
+  // Traces say which batch and round answered each attempt.
+  const { trace } = await withTrace(() => batch(() => people[1]!.age, { model: modelOf(target), ...FAST }));
+  const attempts = trace.spans.flatMap(function all(span): NonNullable<typeof span.attempts> {
+    return [...(span.attempts ?? []), ...span.children.flatMap(all)];
+  });
+  const [third, fourth] = [...target.batches.values()].slice(2);
+  expect(attempts.map((attempt) => attempt.batch)).toEqual([{ id: third!.id, round: 1 }, { id: fourth!.id, round: 2 }]);
 
   // Always invalid, maxRepairs 1: two rounds, then each call fails with its own LLMOutputError.
   target.setHandler((request) => replyJson(request, { value: "old" }));
