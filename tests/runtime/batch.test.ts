@@ -16,6 +16,7 @@ import {
   LLMTimeoutError,
   openAI,
   recording,
+  streamed,
   withCallOptions,
   withTrace,
   type BatchProgress,
@@ -358,4 +359,44 @@ test("lines rejected for how they ask for JSON go again in the next round, asked
   // Learnt for the endpoint: the next batch asks in JSON mode at once.
   await batch(() => Promise.all(customers(2, 1990).map((customer) => customer.age)), { model: modelOf(target), ...FAST });
   expect([...target.batches.values()][2]!.lines[0]!.body.response_format?.type).toBe("json_object");
+});
+
+test("one call's own AbortSignal fails only that call; the batch goes on and the others resolve", async () => {
+  const own = new AbortController();
+  const target = await start(customerModel, {
+    plan: () => {
+      setImmediate(() => own.abort());
+      return { pollsInProgress: 3 };
+    },
+  });
+  const people = customers(5);
+  const results = await batch(
+    () => Promise.allSettled(people.map((customer, index) => (index === 2 ? withCallOptions({ signal: own.signal }, () => customer.age) : customer.age))),
+    { model: modelOf(target), ...FAST },
+  );
+  expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+  expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(LLMAbortError);
+  expect((results[4] as PromiseFulfilledResult<number>).value).toBe(expectedAge(people[4]!));
+  const [created] = [...target.batches.values()];
+  expect(created!.status).toBe("completed");
+  expect(target.count("POST", `/v1/batches/${created!.id}/cancel`)).toBe(0);
+});
+
+test("a streamed call inside a batch is sent directly (a batch answers whole, hours later); the others go in the batch", async () => {
+  const target = await start();
+  const people = customers(3);
+  const [ages, partialsSeen] = await batch(
+    async () => {
+      const { partials, result } = streamed(() => people[0]!.age);
+      const others = Promise.all(people.slice(1).map((customer) => customer.age));
+      let seen = 0;
+      for await (const partial of partials) if (partial !== undefined) seen++;
+      return [[await result, ...(await others)], seen] as const;
+    },
+    { model: modelOf(target), ...FAST },
+  );
+  expect(ages).toEqual(people.map(expectedAge));
+  expect(partialsSeen).toBeGreaterThan(0);
+  expect(target.count("POST", "/v1/chat/completions")).toBe(1);
+  expect([...target.batches.values()].map((job) => job.lines.length)).toEqual([2]);
 });
