@@ -19,6 +19,7 @@ import {
   streamed,
   withCallOptions,
   withTrace,
+  type BatchOptions,
   type BatchProgress,
   type CallInfo,
   type LanguageModel,
@@ -55,6 +56,15 @@ function customers(count: number, firstYear = 1950): Customer[] {
   return Array.from({ length: count }, (_, index) => Object.assign(new Customer(), customerJson(index, firstYear + (index % 70))));
 }
 
+/** Every customer's age in one batch, with the CallInfo of each call. */
+async function batchAges(target: BatchServer, people: Customer[], options: BatchOptions = {}): Promise<{ ages: number[]; calls: CallInfo[] }> {
+  const calls: CallInfo[] = [];
+  const ages = await withCallOptions({ onCall: (info) => calls.push(info) }, () =>
+    batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST, ...options }),
+  );
+  return { ages, calls };
+}
+
 const expectedAge = (customer: Customer) => 2022 - Number(customer.birthdate.slice(0, 4));
 const FAST = { pollIntervalMs: 5, maxPollIntervalMs: 20 };
 
@@ -79,10 +89,7 @@ test("200 calls go out as one batch job: one upload, one batch, no chat completi
   const target = await start();
   const people = customers(200);
   const progress: BatchProgress[] = [];
-  const calls: CallInfo[] = [];
-  const ages = await withCallOptions({ onCall: (info) => calls.push(info) }, () =>
-    batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST, onProgress: (step) => progress.push(step) }),
-  );
+  const { ages, calls } = await batchAges(target, people, { onProgress: (step) => progress.push(step) });
   expect(ages).toEqual(people.map(expectedAge));
   expect(target.count("POST", "/v1/batches")).toBe(1);
   expect(target.count("POST", "/v1/files")).toBe(1);
@@ -108,10 +115,7 @@ test("invalid replies are repaired in a second batch round holding only those ca
     return customerModel(request);
   });
   const people = customers(40);
-  const calls: CallInfo[] = [];
-  const ages = await withCallOptions({ onCall: (info) => calls.push(info) }, () =>
-    batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST }),
-  );
+  const { ages, calls } = await batchAges(target, people);
   expect(ages).toEqual(people.map(expectedAge));
   const jobs = [...target.batches.values()];
   expect(jobs.map((job) => job.lines.length)).toEqual([40, 20]);
@@ -348,10 +352,7 @@ test("lines rejected for how they ask for JSON go again in the next round, asked
       : customerModel(request),
   );
   const people = customers(6);
-  const calls: CallInfo[] = [];
-  const ages = await withCallOptions({ onCall: (info) => calls.push(info) }, () =>
-    batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST }),
-  );
+  const { ages, calls } = await batchAges(target, people);
   expect(ages).toEqual(people.map(expectedAge));
   const jobs = [...target.batches.values()];
   expect(jobs.map((job) => job.lines.map((line) => line.body.response_format?.type))).toEqual([Array(6).fill("json_schema"), Array(6).fill("json_object")]);
