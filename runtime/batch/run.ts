@@ -139,9 +139,9 @@ export class BatchRun {
 
   /** A request of a model that offers batching: answered by a line of the next round. */
   submit(endpoint: BatchEndpoint, request: CompletionRequest): Promise<Completion> {
+    if (this.halted) return Promise.reject(this.halted());
     // A streamed call wants its reply as it is written: a batch gives it hours later, whole.
     if (request.onText || this.noBatchApi.has(endpoint.key)) return this.whileParked(request.signal, () => endpoint.completeDirect(request));
-    if (this.halted) return Promise.reject(this.halted());
     if (request.signal?.aborted) return Promise.reject(request.signal.reason);
     return new Promise<Completion>((resolve, reject) => {
       let settled = false;
@@ -241,7 +241,7 @@ export class BatchRun {
       if (!line) continue;
       const known = this.jobFile?.claim(endpoint.key, item.key);
       if (!known) {
-        fresh.push({ pending: item, line, customId: `call-${++this.nextLine}`, text: "" });
+        fresh.push({ pending: item, line, customId: `call-${++this.nextLine}` });
         continue;
       }
       const entry = resumed.get(known.job.id) ?? { job: known.job, lines: [] };
