@@ -19,6 +19,7 @@ export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, Cach
 // Settings, cancellation, call metadata
 export { configure, withCallOptions, DEFAULT_MAX_REPLY_BYTES } from "./config";
 export { batch, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MAX_POLL_INTERVAL_MS } from "./batch";
+export { submitToBatch } from "./batch/submit";
 export type { BatchOptions, BatchProgress } from "./batch";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";

@@ -126,8 +126,10 @@ export interface LanguageModel {
   complete(request: CompletionRequest): Promise<Completion>;
   /**
    * Offered by models that can answer through a provider's batch API (`openAI()` does); used by
-   * `batch()`. A model without it (or a wrapper whose `inner` has none) runs its calls in a
-   * batch scope directly, with a concurrency limit.
+   * `batch()`. Such a model's `complete` starts with `submitToBatch(this.batching, request) ?? ...`
+   * (inside a batch, the request then waits for the batch's next round). A model without it (or
+   * a wrapper whose `inner` has none) runs its calls in a batch scope directly, with a
+   * concurrency limit.
    */
   readonly batching?: BatchEndpoint;
 }
