@@ -16,6 +16,8 @@ export interface BatchPlan {
   linesBeforeExpiry?: number;
   /** Retrieves that still see `in_progress` before the outcome. Default 1. */
   pollsInProgress?: number;
+  /** Lines answered with an error status go to the output file (as some compatible servers do), not the error file. */
+  errorsInOutput?: boolean;
 }
 
 export interface ServerFile {
@@ -155,7 +157,7 @@ export async function startBatchServer(handler: Handler, options: BatchServerOpt
       const reply = await current(lineRequest, index);
       if (reply.status !== undefined && reply.status !== 200) {
         const body = reply.body ?? { error: { message: `status ${reply.status}`, type: "invalid_request_error", code: null } };
-        errors.push(JSON.stringify({ id, custom_id: line.custom_id, response: { status_code: reply.status, request_id: `req_${index}`, body }, error: null }));
+        (plan.errorsInOutput ? output : errors).push(JSON.stringify({ id, custom_id: line.custom_id, response: { status_code: reply.status, request_id: `req_${index}`, body }, error: null }));
         batch.counts.failed++;
       } else {
         output.push(JSON.stringify({ id, custom_id: line.custom_id, response: { status_code: 200, request_id: `req_${index}`, body: reply.body ?? chatCompletion(lineRequest, reply) }, error: null }));

@@ -158,13 +158,16 @@ test("input files are split by the limit on requests per file (and bytes per fil
   expect([...target.batches.values()].map((job) => job.lines.length)).toEqual([3, 3, 1]);
 });
 
-test("per-line errors in the error file reject only their calls, each with its own LLMBatchError", async () => {
+test.each([
+  ["the error file", false],
+  ["the output file", true],
+])("per-line errors in %s reject only their calls, each with its own LLMBatchError", async (_where, errorsInOutput) => {
   const target = await start((request) => {
     const year = birthYear(request);
     if (year === 1952) return { status: 400, body: { error: { message: "Invalid 'messages': too long.", type: "invalid_request_error", code: "context_length_exceeded" } } };
     if (year === 1954) return { status: 429, body: { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } } };
     return customerModel(request);
-  });
+  }, { plan: () => ({ errorsInOutput }) });
   const people = customers(6);
   const results = await batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST });
   expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
@@ -174,6 +177,8 @@ test("per-line errors in the error file reject only their calls, each with its o
   expect(bad.reason.message).toContain("Invalid 'messages': too long.");
   expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ status: 429, code: "rate_limit_exceeded", retryable: true });
   expect((results[0] as PromiseFulfilledResult<number>).value).toBe(72);
+  const [job] = [...target.batches.values()];
+  expect(Boolean(job!.errorFileId)).toBe(!errorsInOutput);
 });
 
 test("an expired batch: answered lines resolve, the others fail with batch_expired; with jobFile a rerun sends only those", async () => {
