@@ -119,7 +119,8 @@ function withScope<T>(options: CallOptions, batch: BatchRun | undefined, fn: () 
   const outer = scopes.getStore();
   const linked = options.signal ? linkedController(outer?.signal ? [outer.signal, options.signal] : [options.signal]) : undefined;
   const scope: CallScope = {
-    timeoutMs: options.timeoutMs ?? outer?.timeoutMs,
+    // A batch's calls wait for its job (hours): per-call deadlines from outside do not reach them; batch({ timeoutMs }) is theirs.
+    timeoutMs: options.timeoutMs ?? (batch ? undefined : outer?.timeoutMs),
     maxRepairs: options.maxRepairs ?? outer?.maxRepairs,
     maxReplyBytes: options.maxReplyBytes ?? outer?.maxReplyBytes,
     model: options.model ?? outer?.model,

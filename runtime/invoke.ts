@@ -358,7 +358,7 @@ async function withCancellation<T>(
     const arg = args[index];
     if (param.role === "signal" && arg instanceof AbortSignal) sources.push(arg);
   });
-  const timeoutMs = scope?.timeoutMs ?? currentSettings().timeoutMs;
+  const timeoutMs = scope?.timeoutMs ?? (scope?.batch ? undefined : currentSettings().timeoutMs);
   if (!sources.length && timeoutMs === undefined) return run(undefined);
 
   const timedOut = new AbortController();

@@ -32,7 +32,9 @@ export interface BatchOptions {
   /**
    * Deadline of the whole batch, in milliseconds: then its running batches are cancelled at the
    * provider and the calls still waiting fail with `LLMTimeoutError`. Default: none (the
-   * provider's completion window, 24 hours at OpenAI, bounds it).
+   * provider's completion window, 24 hours at OpenAI, bounds it). Per-call timeouts set outside
+   * the batch (`configure`, an enclosing `withCallOptions`) do not apply to its calls, which wait
+   * for the job; a `withCallOptions({ timeoutMs })` inside `fn` does.
    */
   timeoutMs?: number;
   /** Cancels the batch: running batches are cancelled at the provider, waiting calls fail with `LLMAbortError`. Combined with enclosing scopes' signals. */

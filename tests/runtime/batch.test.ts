@@ -10,6 +10,7 @@ import * as path from "node:path";
 import {
   batch,
   cached,
+  configure,
   LLMAbortError,
   LLMBatchError,
   LLMOutputError,
@@ -406,4 +407,24 @@ test("a streamed call inside a batch is sent directly (a batch answers whole, ho
   expect(partialsSeen).toBeGreaterThan(0);
   expect(target.count("POST", "/v1/chat/completions")).toBe(1);
   expect([...target.batches.values()].map((job) => job.lines.length)).toEqual([2]);
+});
+
+test("per-call timeouts from outside the batch do not reach its calls (they wait for the job); one set inside fn does", async () => {
+  const target = await start(customerModel, { plan: () => ({ pollsInProgress: 6 }) });
+  const people = customers(3);
+  const before = configure({ timeoutMs: 40 });
+  try {
+    const ages = await withCallOptions({ timeoutMs: 40 }, () =>
+      batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), pollIntervalMs: 20, maxPollIntervalMs: 20 }),
+    );
+    expect(ages).toEqual(people.map(expectedAge));
+    const inside = await batch(() => withCallOptions({ timeoutMs: 40 }, () => Promise.allSettled([people[0]!.age])), {
+      model: modelOf(target),
+      pollIntervalMs: 20,
+      maxPollIntervalMs: 20,
+    });
+    expect((inside[0] as PromiseRejectedResult).reason).toBeInstanceOf(LLMTimeoutError);
+  } finally {
+    configure(before);
+  }
 });
