@@ -36,6 +36,8 @@ interface Pending {
   /** The request's key (as recordings key it): finds its line again in a job file. Empty without a job file. */
   key: string;
   settle(outcome: { completion: Completion } | { error: unknown }): void;
+  /** True once settled (answered, failed, or its call aborted). */
+  readonly settled: boolean;
   /** Ways of asking the endpoint rejected before (each sent the request again in the next round). */
   fallbacks?: ModeFallback[];
 }
@@ -153,6 +155,9 @@ export class BatchRun {
       const pending: Pending = {
         endpoint,
         request,
+        get settled() {
+          return settled;
+        },
         // Only a job file needs it (hashing every request costs a little).
         key: this.jobFile ? requestKey(endpoint.model, request) : "",
         settle: (outcome) => {
@@ -390,6 +395,8 @@ export class BatchRun {
     if (result.body !== undefined) error.body = result.body;
     const fallback = item.line.retry!(error);
     if (!fallback) return false;
+    // A call aborted meanwhile is not asked again.
+    if (item.pending.settled) return true;
     (item.pending.fallbacks ??= []).push(fallback);
     this.queue.push(item.pending);
     this.check();
