@@ -22,7 +22,8 @@ export interface BatchOptions {
    * Makes the batch resumable: a JSON file (written atomically) with the provider's batch ids and
    * which request each line is. Run the same code again after the process died, and requests
    * found there wait for their batch (running or finished) instead of being sent and paid for
-   * again; lines that failed are dropped from it, so a rerun sends them anew. Default: none.
+   * again; lines that failed are dropped from it, so a rerun sends them anew. One `batch()` at a
+   * time per job file (each keeps its own copy and writes it whole). Default: none.
    */
   jobFile?: string;
   /** First wait between two polls of a running batch, in milliseconds; 1.5 times longer after each poll without progress. Default 10,000. */
