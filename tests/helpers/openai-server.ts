@@ -97,7 +97,8 @@ export async function startOpenAIServer(handler: Handler, route?: Route): Promis
     incoming.on("end", () => {
       const bytes = Buffer.concat(chunks);
       const raw = bytes.toString("utf8");
-      const json = !incoming.headers["content-type"] || incoming.headers["content-type"].includes("json");
+      // Uploads (multipart) are raw bytes for a route; every other body is JSON, as before.
+      const json = !incoming.headers["content-type"]?.startsWith("multipart/");
       const request: ReceivedRequest = {
         method: incoming.method ?? "",
         path: incoming.url ?? "",
