@@ -1,5 +1,5 @@
 import type { Attempt, LLMStrategyError } from "./errors";
-import type { ChatMessage, ModeFallback, Usage } from "./model";
+import type { BatchOrigin, ChatMessage, ModeFallback, Usage } from "./model";
 import { hasKnownSecrets, redactKnown, redactText, redactValue } from "./redact";
 
 /**
@@ -33,6 +33,8 @@ export interface CallInfo {
   fallbacks: ModeFallback[];
   /** True when some reply needed lenient parsing (code fence, surrounding prose, jsonrepair). */
   parseRepaired: boolean;
+  /** In a `batch()`: the batch job and round (1: first requests, 2: first repairs, ...) that answered the last attempt. Absent for calls not sent in a batch. */
+  batch?: BatchOrigin;
   /** The returned value (revived), when the call succeeded. */
   value?: unknown;
   /** The error the call rejected with, when it failed. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { linkedController } from "./abort";
+import type { BatchRun } from "./batch/run";
 import type { CallHook } from "./call-info";
 import { ConfigurationError } from "./errors";
 import type { LanguageModel } from "./model";
@@ -86,6 +87,8 @@ export interface CallScope {
   hooks: CallHook[];
   /** Partial hooks of this scope and the enclosing ones; empty: the calls do not stream. */
   partialHooks: PartialHook[];
+  /** The `batch()` collecting the calls of this scope, if any. */
+  batch?: BatchRun;
 }
 
 const scopes = new AsyncLocalStorage<CallScope>();
@@ -101,13 +104,23 @@ const scopes = new AsyncLocalStorage<CallScope>();
  * `signal` reaches the calls started until that promise settles.
  */
 export function withCallOptions<T>(options: CallOptions, fn: () => T): T {
+  return withScope(options, undefined, fn);
+}
+
+/** `withCallOptions`, and every stub call in `fn` collected by `batch` (what `batch()` runs). */
+export function withBatchScope<T>(options: CallOptions, batch: BatchRun, fn: () => T): T {
+  return withScope(options, batch, fn);
+}
+
+function withScope<T>(options: CallOptions, batch: BatchRun | undefined, fn: () => T): T {
   if (options.maxRepairs !== undefined) checkMaxRepairs(options.maxRepairs, "withCallOptions");
   if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs, "withCallOptions");
   if (options.maxReplyBytes !== undefined) checkMaxReplyBytes(options.maxReplyBytes, "withCallOptions");
   const outer = scopes.getStore();
   const linked = options.signal ? linkedController(outer?.signal ? [outer.signal, options.signal] : [options.signal]) : undefined;
   const scope: CallScope = {
-    timeoutMs: options.timeoutMs ?? outer?.timeoutMs,
+    // A batch's calls wait for its job (hours): per-call deadlines from outside do not reach them; batch({ timeoutMs }) is theirs.
+    timeoutMs: options.timeoutMs ?? (batch ? undefined : outer?.timeoutMs),
     maxRepairs: options.maxRepairs ?? outer?.maxRepairs,
     maxReplyBytes: options.maxReplyBytes ?? outer?.maxReplyBytes,
     model: options.model ?? outer?.model,
@@ -116,6 +129,8 @@ export function withCallOptions<T>(options: CallOptions, fn: () => T): T {
   };
   const signal = linked?.controller.signal ?? outer?.signal;
   if (signal) scope.signal = signal;
+  const collecting = batch ?? outer?.batch;
+  if (collecting) scope.batch = collecting;
   const result = scopes.run(scope, fn);
   // One listener per scope on the caller's signal (not one per call), removed when the scope's work settles.
   if (linked && isThenable(result)) result.then(linked.dispose, linked.dispose);

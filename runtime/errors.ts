@@ -1,5 +1,5 @@
 import { howToCompile } from "./build-route";
-import type { ReplySource, Usage } from "./model";
+import type { BatchOrigin, ReplySource, Usage } from "./model";
 import { redactText, scrubError } from "./redact";
 
 /**
@@ -96,6 +96,24 @@ export class LLMTimeoutError extends LLMRequestError {
   }
 }
 
+/**
+ * A request of a `batch()` failed at the provider's batch API: the whole batch failed, expired
+ * (`code: "batch_expired"`) or was cancelled, its line came back with an error, or the Files or
+ * Batches endpoint answered with an error. `status` is the line's or endpoint's HTTP status.
+ */
+export class LLMBatchError extends LLMRequestError {
+  override name = "LLMBatchError";
+  /** The provider's batch id, when a batch was created. */
+  readonly batchId?: string;
+  /** The provider's error code, e.g. `batch_expired`, `batch_failed`, `batch_cancelled`, `rate_limit_exceeded`. */
+  readonly code?: string;
+  constructor(message: string, options: { status?: number; retryable: boolean; cause?: unknown; stub?: string; batchId?: string; code?: string }) {
+    super(message, options);
+    if (options.batchId !== undefined) this.batchId = options.batchId;
+    if (options.code !== undefined) this.code = options.code;
+  }
+}
+
 /** The caller's `AbortSignal` cancelled the stub call. `cause` is the signal's reason. */
 export class LLMAbortError extends LLMStrategyError {
   override name = "LLMAbortError";
@@ -123,6 +141,8 @@ export interface Attempt {
   chunks?: number;
   /** Streamed calls: milliseconds from the request to the reply's first piece of text. */
   timeToFirstTokenMs?: number;
+  /** In a `batch()`: the provider's batch job that answered this attempt, and the batch round (1, then 2 for first repairs, ...). */
+  batch?: BatchOrigin;
 }
 
 /**

@@ -6,7 +6,7 @@ export { stub, implement } from "./stub";
 export { llmStrategy } from "./decorator";
 
 // Models
-export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource } from "./model";
+export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource, BatchOrigin, BatchEndpoint, BatchLine, BatchApi, BatchState } from "./model";
 export { openAI, OpenAIModel } from "./models/openai";
 export type { OpenAIOptions, OpenAIMode } from "./models/openai";
 export { scriptedModel, scriptedChunks } from "./models/scripted";
@@ -18,6 +18,9 @@ export type { RecordingModel, RecordingOptions, RecordingMode, CachedModel, Cach
 
 // Settings, cancellation, call metadata
 export { configure, withCallOptions, DEFAULT_MAX_REPLY_BYTES } from "./config";
+export { batch, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MAX_POLL_INTERVAL_MS } from "./batch";
+export { submitToBatch } from "./batch/submit";
+export type { BatchOptions, BatchProgress } from "./batch";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
 export { streamed } from "./streaming";
@@ -46,6 +49,7 @@ export {
   ConfigurationError,
   StubNotCompiledError,
   LLMRequestError,
+  LLMBatchError,
   LLMTimeoutError,
   LLMAbortError,
   LLMOutputError,

@@ -61,6 +61,8 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     parseRepaired: false,
   };
   if (spec.typeArguments !== undefined) info.typeArguments = spec.typeArguments;
+  // In a `batch()`, the batch waits for this call (its next round goes out once every live call waits for a reply).
+  scope?.batch?.enter();
   try {
     checkVersion(spec);
     const model = resolveModel(spec, receiver, args, scope, conversation);
@@ -83,6 +85,7 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     redactCallInfo(info);
     span?.end(info);
     report(info, scope);
+    scope?.batch?.leave();
   }
 }
 
@@ -242,15 +245,26 @@ function noteStream(record: Attempt, stream: AttemptStream, completion: Completi
 }
 
 async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
-  const completion = await model.complete(request);
+  const batch = currentScope()?.batch;
+  // A model that offers batching (or wraps one) hands the request to the batch itself, below its wrappers (a cache hit is not sent).
+  const completion = await (batch && !offersBatching(model) ? batch.direct(model, request) : model.complete(request));
   if (!completion || typeof completion.text !== "string") {
     throw new LLMRequestError(`The model ${model.id} returned no reply text for ${request.spec.id}.`, { retryable: false, stub: request.spec.id });
   }
   return completion;
 }
 
+/** Whether `model`, or a model it wraps (`cached()`, `recording()`: `inner`), answers through a provider's batch API. */
+function offersBatching(model: LanguageModel): boolean {
+  for (let current: LanguageModel | undefined = model; current; current = (current as { inner?: LanguageModel }).inner) {
+    if (current.batching) return true;
+  }
+  return false;
+}
+
 function recordAttempt(info: CallInfo, completion: Completion, reply: string): Attempt {
   const attempt: Attempt = { reply, errors: [], parseRepairs: [] };
+  if (completion.batch) attempt.batch = info.batch = completion.batch;
   if (completion.usage) attempt.usage = completion.usage;
   if (completion.finishReason !== undefined) attempt.finishReason = completion.finishReason;
   if (completion.mode !== undefined) attempt.mode = info.mode = completion.mode;
@@ -344,7 +358,7 @@ async function withCancellation<T>(
     const arg = args[index];
     if (param.role === "signal" && arg instanceof AbortSignal) sources.push(arg);
   });
-  const timeoutMs = scope?.timeoutMs ?? currentSettings().timeoutMs;
+  const timeoutMs = scope?.timeoutMs ?? (scope?.batch ? undefined : currentSettings().timeoutMs);
   if (!sources.length && timeoutMs === undefined) return run(undefined);
 
   const timedOut = new AbortController();

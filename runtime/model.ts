@@ -84,6 +84,15 @@ export interface Completion {
    * reply only then, so an invalid reply is never stored.
    */
   onAccepted?: () => void;
+  /** Set when the reply came from a provider's batch job (`batch()`): which job, and which round of the batch. */
+  batch?: BatchOrigin;
+}
+
+/** Which batch job answered a request, and in which round (1: first requests, 2: their first repairs, ...). */
+export interface BatchOrigin {
+  /** The provider's batch id, e.g. `batch_abc123`. */
+  id: string;
+  round: number;
 }
 
 /** Where a reply came from; see `Completion.source`. */
@@ -115,4 +124,69 @@ export interface LanguageModel {
    * Honour `request.signal`.
    */
   complete(request: CompletionRequest): Promise<Completion>;
+  /**
+   * Offered by models that can answer through a provider's batch API (`openAI()` does); used by
+   * `batch()`. Such a model's `complete` starts with `submitToBatch(this.batching, request) ?? ...`
+   * (inside a batch, the request then waits for the batch's next round). A model without it (or
+   * a wrapper whose `inner` has none) runs its calls in a batch scope directly, with a
+   * concurrency limit.
+   */
+  readonly batching?: BatchEndpoint;
+}
+
+/** What a model offers `batch()`: how to write its requests as batch lines, and the provider's batch API. */
+export interface BatchEndpoint {
+  /** Requests with the same key may share one batch file (same endpoint, model and credentials). No secrets. */
+  readonly key: string;
+  /** The model whose requests these are (its `id` and `options` key the job file, as recordings do). */
+  readonly model: LanguageModel;
+  /** The provider's limits per input file. OpenAI's: 50,000 requests and 200 MB. */
+  readonly limits: { requestsPerFile: number; bytesPerFile: number };
+  /** The provider's Files and Batches API. */
+  readonly api: BatchApi;
+  /** One line of the input file: exactly the request `complete` would send, and how to read its reply. */
+  line(request: CompletionRequest): BatchLine;
+  /** Answers one request without a batch (when the endpoint turns out to have no batch API). */
+  completeDirect(request: CompletionRequest): Promise<Completion>;
+}
+
+/** One request of a batch input file. */
+export interface BatchLine {
+  /** The endpoint path, e.g. `/v1/chat/completions`. */
+  url: string;
+  body: Record<string, unknown>;
+  /** The completion from the line's response body (a status 200 reply). */
+  read(body: unknown): Completion;
+  /**
+   * Called with a line's error reply: a fallback when the request should go again, asked
+   * another way (the endpoint rejected how this line asked for JSON); then the next round holds
+   * it, and its `CallInfo.fallbacks` shows the fallback. Default: the call fails with the error.
+   */
+  retry?(error: { status?: number; message: string; body?: unknown }): ModeFallback | undefined;
+}
+
+/** A provider batch's state, as `BatchApi` reports it. */
+export interface BatchState {
+  id: string;
+  /** `validating`, `in_progress`, `finalizing`, `completed`, `failed`, `expired`, `cancelling`, `cancelled`. */
+  status: string;
+  outputFileId?: string;
+  errorFileId?: string;
+  counts?: { total: number; completed: number; failed: number };
+  /** Why the provider failed the whole batch (`status: "failed"`). */
+  errors?: string[];
+}
+
+/**
+ * A provider's Files and Batches endpoints (OpenAI's shape). Rejections carry the HTTP `status`
+ * when there was one: 404 or 405 from `upload` or `create` means the endpoint has no batch API.
+ */
+export interface BatchApi {
+  /** Uploads a JSONL input file; resolves with its file id. */
+  upload(jsonl: string, signal: AbortSignal): Promise<string>;
+  create(inputFileId: string, url: string, metadata: Record<string, string>, signal: AbortSignal): Promise<BatchState>;
+  retrieve(id: string, signal: AbortSignal): Promise<BatchState>;
+  cancel(id: string): Promise<BatchState>;
+  /** A file's content as text (output and error files). */
+  download(fileId: string, signal: AbortSignal): Promise<string>;
 }

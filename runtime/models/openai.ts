@@ -4,7 +4,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNon
 import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
-import type { ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import { submitToBatch } from "../batch/submit";
+import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { qualifiedNameOfSpecId } from "../spec";
 import { toStrictSchema } from "../strict-schema";
@@ -79,6 +80,9 @@ export interface OpenAIOptions {
 }
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1";
+/** OpenAI's Batch API limits per input file: 50,000 requests, 200 MB. */
+const OPENAI_BATCH_REQUESTS_PER_FILE = 50_000;
+const OPENAI_BATCH_BYTES_PER_FILE = 200_000_000;
 const DEFAULT_TIMEOUT_MS = 600_000;
 const MAX_BACKOFF_MS = 8_000;
 const FALLBACK_ORDER: OpenAIMode[] = ["structured", "json", "prompt"];
@@ -148,7 +152,70 @@ export class OpenAIModel implements LanguageModel {
     this.limit = new ConcurrencyLimit(concurrency);
   }
 
-  async complete(request: CompletionRequest): Promise<Completion> {
+  /** Inside `batch()`, the request waits for the batch's next round instead of being sent now. */
+  complete(request: CompletionRequest): Promise<Completion> {
+    return submitToBatch(this.batching, request) ?? this.completeDirect(request);
+  }
+
+  private batchEndpoint: BatchEndpoint | undefined;
+
+  /** The OpenAI Batch API of this endpoint (`/files`, `/batches`), for `batch()`. */
+  get batching(): BatchEndpoint {
+    return (this.batchEndpoint ??= {
+      key: `${this.id}@${this.baseURL}`,
+      model: this,
+      limits: { requestsPerFile: OPENAI_BATCH_REQUESTS_PER_FILE, bytesPerFile: OPENAI_BATCH_BYTES_PER_FILE },
+      api: this.batchApi(),
+      line: (request) => this.batchLine(request),
+      completeDirect: (request) => this.completeDirect(request),
+    });
+  }
+
+  /** A batch line: the body `complete` would post, in the mode it would use now (no fallback inside a batch). */
+  private batchLine(request: CompletionRequest): BatchLine {
+    const endpoint = `${this.endpointURL}|${this.model}`;
+    const mode = this.settings.mode ?? schemaModes.get(`${endpoint}|${request.spec.hash}`) ?? endpointModes.get(endpoint) ?? "structured";
+    const { body, strict } = this.body(mode, request);
+    return {
+      url: "/v1/chat/completions",
+      body: body as unknown as Record<string, unknown>,
+      read: (reply) => toCompletion(reply as ChatCompletion, mode, strict),
+      // As `completeDirect` falls back, learning per endpoint (or per schema) for the lines to come.
+      retry: (error) => {
+        const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
+        if (this.settings.mode || !next || !rejectsMode({ status: error.status, message: error.message, error: error.body })) return undefined;
+        const reason = redactText(error.message);
+        if (/invalid schema/i.test(reason)) schemaModes.set(`${endpoint}|${request.spec.hash}`, next);
+        else endpointModes.set(endpoint, next);
+        return { from: mode, to: next, reason };
+      },
+    };
+  }
+
+  private batchApi(): BatchApi {
+    // The SDK's own retries (429, 5xx, connection errors) for these few requests; a batch waits hours anyway.
+    const options = (signal?: AbortSignal) => ({ maxRetries: this.settings.maxRetries ?? 2, ...(signal ? { signal } : {}) });
+    return {
+      upload: async (jsonl, signal) => {
+        const { toFile } = require("openai") as typeof import("openai");
+        const file = await toFile(Buffer.from(jsonl), "llm-strategy-batch.jsonl", { type: "application/jsonl" });
+        return (await this.sdk().files.create({ file, purpose: "batch" }, options(signal))).id;
+      },
+      create: async (inputFileId, url, metadata, signal) =>
+        batchState(
+          await this.sdk().batches.create(
+            { input_file_id: inputFileId, endpoint: url as "/v1/chat/completions", completion_window: "24h", metadata },
+            options(signal),
+          ),
+        ),
+      retrieve: async (id, signal) => batchState(await this.sdk().batches.retrieve(id, options(signal))),
+      cancel: async (id) => batchState(await this.sdk().batches.cancel(id, options())),
+      download: async (fileId, signal) => (await this.sdk().files.content(fileId, options(signal))).text(),
+    };
+  }
+
+  /** Sends the request now, falling back to the next mode when the endpoint rejects one. */
+  async completeDirect(request: CompletionRequest): Promise<Completion> {
     const endpoint = `${this.endpointURL}|${this.model}`;
     const schemaKey = `${endpoint}|${request.spec.hash}`;
     let mode = this.settings.mode ?? schemaModes.get(schemaKey) ?? endpointModes.get(endpoint) ?? "structured";
@@ -506,6 +573,16 @@ function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolea
   if (strict) completion.nullMeansAbsent = true;
   if (response.usage) completion.usage = usageOf(response.usage);
   return completion;
+}
+
+function batchState(batch: import("openai/resources/batches").Batch): BatchState {
+  const state: BatchState = { id: batch.id, status: batch.status };
+  if (batch.output_file_id) state.outputFileId = batch.output_file_id;
+  if (batch.error_file_id) state.errorFileId = batch.error_file_id;
+  if (batch.request_counts) state.counts = { ...batch.request_counts };
+  const errors = batch.errors?.data?.map((error) => [error.code, error.message, error.line !== undefined && error.line !== null ? `(line ${error.line})` : ""].filter(Boolean).join(" "));
+  if (errors?.length) state.errors = errors;
+  return state;
 }
 
 function usageOf(usage: NonNullable<ChatCompletion["usage"]>): Completion["usage"] {

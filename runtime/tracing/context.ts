@@ -417,6 +417,7 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
     if (attempt.mode !== undefined) record.mode = attempt.mode;
     if (attempt.chunks !== undefined) record.chunks = attempt.chunks;
     if (attempt.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = attempt.timeToFirstTokenMs;
+    if (attempt.batch) record.batch = { ...attempt.batch };
     return record;
   });
   const streamedAttempts = info.attempts.filter((attempt) => attempt.chunks !== undefined);

@@ -1,4 +1,4 @@
-import type { ChatMessage, ModeFallback, ReplySource, Usage } from "../model";
+import type { BatchOrigin, ChatMessage, ModeFallback, ReplySource, Usage } from "../model";
 
 /**
  * The JSON format of a trace, version 1. Written down for people in `FORMAT.md` next to this
@@ -116,6 +116,8 @@ export interface AttemptJson {
   chunks?: number;
   /** Streamed calls: milliseconds from this request to its first piece of reply text. */
   timeToFirstTokenMs?: number;
+  /** In a `batch()`: the provider's batch that answered this attempt, and the batch round. */
+  batch?: BatchOrigin;
 }
 
 /**

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { startBatchServer } from "../helpers/batch-server";
 import { replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 import { buildExample, exampleDir, offlineEnv, REPO, runNode } from "./helpers";
 
@@ -108,6 +109,15 @@ test("offline through a pipe (--offline wins over a configured key): recorded cu
   expect(marks(afterTokyo!)).toEqual({ "CUST-001": "▶ 1" });
   expect(out).toContain("“customers on the moon” is not in the recording, and offline there is no model to ask it.");
   expect(out.trimEnd().endsWith("Bye.")).toBe(true);
+});
+
+test("offline with --batch: the ages replay inside a batch (nothing sent), with the progress bar", async () => {
+  const env = offlineEnv({ OPENAI_API_KEY: "sk-unused", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+  const run = await runNode(MAIN, ["--offline", "--batch"], { env, input: "q\n" });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain("ages 10/10 ██████████\n10 ages computed in a batch, all replayed (nothing sent) in ");
+  expectRecordedCustomersWithAges(lastTable(run.stdout.split("search> ")[0]!));
 });
 
 describe("in a real terminal (tmux)", () => {
@@ -293,6 +303,26 @@ describe("online, against a local OpenAI-compatible server", () => {
     expect(initial).toHaveLength(10);
     expect(marks(afterSearch!)).toEqual({ c5: "▶ 1" });
     expect(run.stdout.trimEnd().endsWith("Bye.")).toBe(true);
+  });
+
+  test("with --batch, the ten ages go to the server's Batch API as one job (no chat completion for them); the table is the same", async () => {
+    const batches = await startBatchServer(customerModel);
+    server = batches;
+    const env = offlineEnv({ OPENAI_BASE_URL: batches.baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "local-model", BATCH_POLL_MS: "20" });
+    const run = await runNode(MAIN, ["--batch"], { env, input: "the customer born in 1985\n" });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ages 10/10 ██████████\n10 ages computed as one batch job (1 round) in ");
+    expect(batches.count("POST", "/v1/batches")).toBe(1);
+    const [job] = [...batches.batches.values()];
+    expect(job!.lines).toHaveLength(10);
+    // @llmStrategy(openAI({ maxTokens: 256 })) on Customer: the lines are what the direct calls would send.
+    expect(job!.lines.every((line) => line.body.model === "local-model" && line.body.max_tokens === 256)).toBe(true);
+    // Only the customer list and the search went as chat completions.
+    expect(batches.count("POST", "/v1/chat/completions")).toBe(2);
+    const [initial, afterSearch] = run.stdout.split("search> ").map(lastTable);
+    expect(initial!.map((row) => Number(row.age))).toEqual(initial!.map((row) => 2022 - Number(row.born.slice(0, 4))));
+    expect(marks(afterSearch!)).toEqual({ c5: "▶ 1" });
   });
 
   test("a provider error is one readable line on stderr, not a stack trace", async () => {

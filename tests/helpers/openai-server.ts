@@ -68,6 +68,13 @@ export interface Reply {
 
 export type Handler = (request: ReceivedRequest, index: number) => Reply | Promise<Reply>;
 
+/**
+ * Answers a request other than POST /v1/chat/completions (say the Files and Batches endpoints,
+ * see batch-server.ts); returns false to leave it to the default 404. `body` holds the raw bytes
+ * (multipart uploads are not UTF-8 text).
+ */
+export type Route = (request: ReceivedRequest, body: Buffer, response: ServerResponse) => boolean;
+
 export interface OpenAIServer {
   /** Base URL for the SDK, ending in `/v1`. */
   baseURL: string;
@@ -80,7 +87,7 @@ export interface OpenAIServer {
   close(): Promise<void>;
 }
 
-export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer> {
+export async function startOpenAIServer(handler: Handler, route?: Route): Promise<OpenAIServer> {
   let current = handler;
   const requests: ReceivedRequest[] = [];
   const inFlight = { now: 0, max: 0 };
@@ -88,13 +95,16 @@ export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer>
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString("utf8");
+      // Uploads (multipart) are raw bytes for a route; every other body is JSON, as before.
+      const json = !incoming.headers["content-type"]?.startsWith("multipart/");
       const request: ReceivedRequest = {
         method: incoming.method ?? "",
         path: incoming.url ?? "",
         headers: incoming.headers,
         raw,
-        body: (raw ? JSON.parse(raw) : {}) as ChatBody,
+        body: (raw && json ? JSON.parse(raw) : {}) as ChatBody,
         aborted: false,
         events: 0,
       };
@@ -102,6 +112,7 @@ export async function startOpenAIServer(handler: Handler): Promise<OpenAIServer>
         if (!response.writableFinished) request.aborted = true;
       });
       const index = requests.push(request) - 1;
+      if (route?.(request, bytes, response)) return;
       // The query string is the endpoint's business (keys in `?api-key=`), not the route's.
       if (request.method !== "POST" || request.path.split("?")[0] !== "/v1/chat/completions") {
         sendJson(response, 404, { error: { message: `No route ${request.method} ${request.path}`, type: "invalid_request_error" } });
@@ -235,7 +246,7 @@ export function chatCompletion(request: ReceivedRequest, reply: Reply): Record<s
   };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.destroyed) return;
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });

@@ -5,19 +5,23 @@
  *   node examples/customer-database/dist/main.js             online if OPENAI_API_KEY / OPENAI_BASE_URL is set, else offline
  *   node examples/customer-database/dist/main.js --offline   replay the committed recording
  *   node examples/customer-database/dist/main.js --record    ask the endpoint, record a fresh session
+ *   add --batch: the ages go to the provider's Batch API as one job (half the price, minutes to hours)
  */
 import * as readline from "node:readline";
-import { LLMStrategyError, RecordingMissError, streamed, type DeepPartial } from "llm-strategy";
+import { batch, LLMStrategyError, RecordingMissError, streamed, type DeepPartial } from "llm-strategy";
 import { MockCustomerDatabase, type Customer } from "./customer";
 import { customerTable, errorLine, paint, progress, terminalScreen, type AgeCell, type Screen } from "./screen";
 import { chooseSession, inSession, OfflineSetupError, recordedSearchFor, type Session } from "./session";
 
-const USAGE = `Usage: node examples/customer-database/dist/main.js [--offline | --record]
+const USAGE = `Usage: node examples/customer-database/dist/main.js [--offline | --record] [--batch]
 
   (no flag)   ask the model at OPENAI_BASE_URL (default api.openai.com) with OPENAI_API_KEY and
               OPENAI_MODEL; with neither OPENAI_API_KEY nor OPENAI_BASE_URL set, same as --offline
   --offline   replay the committed recording (recordings/session.json): no network, no key
   --record    ask the model and record a fresh session into recordings/session.json
+  --batch     compute the ages as one job of the provider's Batch API (OpenAI: half the price, done
+              within 24 hours; polled every BATCH_POLL_MS milliseconds, default 10000); offline,
+              the recorded ages are replayed and nothing is sent
 `;
 
 const QUIT = new Set(["", "q", "quit", "exit"]);
@@ -33,7 +37,7 @@ async function main(args: string[]): Promise<void> {
 
   const database = new MockCustomerDatabase();
   database.customers = await createCustomers(screen, session, 10);
-  const ages = await computeAges(screen, session, database.customers);
+  const ages = args.includes("--batch") ? await computeAgesInBatch(screen, session, database.customers) : await computeAges(screen, session, database.customers);
   screen.write(`\n${customerTable(screen, database.customers, ages)}\n`);
 
   await searchLoop(screen, session, database, ages);
@@ -78,29 +82,60 @@ async function createCustomers(screen: Screen, session: Session, count: number):
 
 /** Every customer's `age` stub at once; the progress line counts the answers as they come. */
 async function computeAges(screen: Screen, session: Session, customers: Customer[]): Promise<AgeCell[]> {
-  const ages: AgeCell[] = customers.map(() => "pending");
-  const failures: Error[] = [];
   let done = 0;
   const started = performance.now();
   progress(screen, "ages", 0, customers.length);
-  await inSession(session, () =>
-    Promise.all(
-      customers.map(async (customer, index) => {
-        try {
-          ages[index] = await customer.age;
-        } catch (error) {
-          if (!(error instanceof LLMStrategyError)) throw error;
-          ages[index] = "failed";
-          failures.push(error);
-        }
-        progress(screen, "ages", ++done, customers.length);
-      }),
-    ),
-  );
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  screen.write(paint.dim(screen, `${customers.length} ages computed concurrently in ${seconds} s\n`));
-  if (failures.length) screen.write(`${errorLine(screen, failures[0]!)}\n(${failures.length} of ${customers.length} age calls failed; shown as ?)\n`);
+  const { ages, failures } = await inSession(session, () => askAges(customers, () => progress(screen, "ages", ++done, customers.length)));
+  summarise(screen, ages, failures, "concurrently", started);
   return ages;
+}
+
+/**
+ * The same ages through `batch()`: every `age` call is collected and sent as one job of the
+ * provider's Batch API; the progress bar follows the calls as the job's answers come back.
+ */
+async function computeAgesInBatch(screen: Screen, session: Session, customers: Customer[]): Promise<AgeCell[]> {
+  const started = performance.now();
+  let shown = -1;
+  let rounds = 0;
+  const pollIntervalMs = Number(process.env.BATCH_POLL_MS) || undefined;
+  const { ages, failures } = await batch(() => askAges(customers), {
+    ...(session.model ? { model: session.model } : {}),
+    ...(pollIntervalMs ? { pollIntervalMs } : {}),
+    onProgress: ({ done, round }) => {
+      rounds = round;
+      if (done === shown) return;
+      shown = done;
+      progress(screen, "ages", done, customers.length);
+    },
+  });
+  summarise(screen, ages, failures, rounds ? `as one batch job (${rounds} ${rounds === 1 ? "round" : "rounds"})` : "in a batch, all replayed (nothing sent)", started);
+  return ages;
+}
+
+/** Asks every customer's age at once; a failed call is a "failed" cell and its error is kept. */
+async function askAges(customers: Customer[], onAnswer?: () => void): Promise<{ ages: AgeCell[]; failures: Error[] }> {
+  const ages: AgeCell[] = customers.map(() => "pending");
+  const failures: Error[] = [];
+  await Promise.all(
+    customers.map(async (customer, index) => {
+      try {
+        ages[index] = await customer.age;
+      } catch (error) {
+        if (!(error instanceof LLMStrategyError)) throw error;
+        ages[index] = "failed";
+        failures.push(error);
+      }
+      onAnswer?.();
+    }),
+  );
+  return { ages, failures };
+}
+
+function summarise(screen: Screen, ages: AgeCell[], failures: Error[], how: string, started: number): void {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  screen.write(paint.dim(screen, `${ages.length} ages computed ${how} in ${seconds} s\n`));
+  if (failures.length) screen.write(`${errorLine(screen, failures[0]!)}\n(${failures.length} of ${ages.length} age calls failed; shown as ?)\n`);
 }
 
 async function searchLoop(screen: Screen, session: Session, database: MockCustomerDatabase, ages: AgeCell[]): Promise<void> {

@@ -1,0 +1,133 @@
+import { LLMBatchError } from "../errors";
+import type { BatchApi, BatchState } from "../model";
+
+/** Statuses after which a batch changes no more. */
+const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
+
+/** The outcome of one line, from the batch's output or error file. */
+export type LineResult = { ok: true; body: unknown } | { ok: false; status?: number; code?: string; message: string; body?: unknown };
+
+/**
+ * Polls until the batch is done: every `intervalMs` at first, 1.5 times longer after each poll
+ * that shows no progress (up to `maxIntervalMs`), back to `intervalMs` when it moved.
+ */
+export async function pollUntilDone(
+  api: BatchApi,
+  state: BatchState,
+  intervals: { intervalMs: number; maxIntervalMs: number },
+  signal: AbortSignal,
+  onState: (state: BatchState) => void,
+): Promise<BatchState> {
+  let wait = intervals.intervalMs;
+  let seen = progressOf(state);
+  while (!TERMINAL.has(state.status)) {
+    await sleep(wait, signal);
+    state = await api.retrieve(state.id, signal);
+    onState(state);
+    const now = progressOf(state);
+    wait = now === seen ? Math.min(wait * 1.5, intervals.maxIntervalMs) : intervals.intervalMs;
+    seen = now;
+  }
+  return state;
+}
+
+function progressOf(state: BatchState): string {
+  return `${state.status} ${state.counts?.completed ?? 0} ${state.counts?.failed ?? 0}`;
+}
+
+/** Every line of the batch's output and error files, by custom_id. */
+export async function readResults(api: BatchApi, state: BatchState, signal: AbortSignal): Promise<Map<string, LineResult>> {
+  const results = new Map<string, LineResult>();
+  for (const fileId of [state.errorFileId, state.outputFileId]) {
+    if (!fileId) continue;
+    const text = await api.download(fileId, signal);
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      const parsed = parseLine(line);
+      // A line in both files: the output file's (read last) is the answer.
+      if (parsed) results.set(parsed.customId, parsed.result);
+    }
+  }
+  return results;
+}
+
+interface OutputLine {
+  custom_id?: unknown;
+  response?: { status_code?: number; body?: unknown } | null;
+  error?: { code?: string | null; message?: string | null } | null;
+}
+
+function parseLine(text: string): { customId: string; result: LineResult } | undefined {
+  let line: OutputLine;
+  try {
+    line = JSON.parse(text) as OutputLine;
+  } catch {
+    return undefined;
+  }
+  if (typeof line?.custom_id !== "string") return undefined;
+  const status = line.response?.status_code;
+  if (!line.error && status === 200) return { customId: line.custom_id, result: { ok: true, body: line.response!.body } };
+  const bodyError = (line.response?.body as { error?: { message?: string; code?: string | null; type?: string } } | undefined)?.error;
+  const result: LineResult = { ok: false, message: line.error?.message ?? bodyError?.message ?? `status ${status ?? "none"}` };
+  if (line.response?.body !== undefined) result.body = line.response.body;
+  const code = line.error?.code ?? bodyError?.code ?? bodyError?.type;
+  if (code) result.code = code;
+  if (typeof status === "number") result.status = status;
+  return { customId: line.custom_id, result };
+}
+
+/** Lines of an expired or cancelled batch that never ran. */
+export function neverRan(result: LineResult | undefined): boolean {
+  return !result || (!result.ok && (result.code === "batch_expired" || result.code === "batch_cancelled"));
+}
+
+/** The error of a line that brought no reply, for its call. */
+export function lineError(result: LineResult | undefined, state: BatchState, stub: string, where: string): LLMBatchError {
+  if (state.status === "failed") {
+    return new LLMBatchError(
+      `${stub}: the provider failed the whole batch ${state.id} at ${where}${state.errors?.length ? `: ${state.errors.join("; ")}` : ""}. ` +
+        `Nothing in it ran; check the requests it names, then run again.`,
+      { retryable: false, batchId: state.id, code: "batch_failed", stub },
+    );
+  }
+  if (!result || neverRan(result)) {
+    const code = state.status === "expired" ? "batch_expired" : state.status === "cancelled" ? "batch_cancelled" : (result as { code?: string } | undefined)?.code ?? "no_result";
+    const why =
+      code === "batch_expired"
+        ? "expired before this request ran (the provider's completion window is 24 hours)"
+        : code === "batch_cancelled"
+          ? "was cancelled before this request ran"
+          : `ended (${state.status}) without a line for this request`;
+    return new LLMBatchError(`${stub}: the batch ${state.id} at ${where} ${why}. Run again to send it in a new batch (with jobFile, the answered requests are not sent again).`, {
+      retryable: true,
+      batchId: state.id,
+      code,
+      stub,
+    });
+  }
+  const failed = result as Extract<LineResult, { ok: false }>;
+  const retryable = failed.status === undefined || failed.status === 408 || failed.status === 429 || failed.status >= 500;
+  const options: ConstructorParameters<typeof LLMBatchError>[1] = { retryable, batchId: state.id, stub };
+  if (failed.status !== undefined) options.status = failed.status;
+  if (failed.code !== undefined) options.code = failed.code;
+  return new LLMBatchError(
+    `${stub}: the batch ${state.id} at ${where} answered this request with an error${failed.status !== undefined ? ` (status ${failed.status})` : ""}: ${failed.message}`,
+    options,
+  );
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (leaving no timer behind). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

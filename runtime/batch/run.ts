@@ -1,0 +1,483 @@
+import { setMaxListeners } from "node:events";
+import { linkedController } from "../abort";
+import { ConcurrencyLimit } from "../concurrency";
+import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from "../errors";
+import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import { requestKey } from "../offline/key";
+import { redactText } from "../redact";
+import { lineError, neverRan, pollUntilDone, readResults, type LineResult } from "./job";
+import { JobFile, type JobRecord } from "./job-file";
+
+/** How far a `batch()` is: calls finished, calls started, and the round in flight (0 before the first). */
+export interface BatchProgress {
+  done: number;
+  total: number;
+  round: number;
+}
+
+export interface BatchRunSettings {
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  maxRequestsPerFile?: number;
+  maxBytesPerFile?: number;
+  jobFile?: string;
+  metadata?: Record<string, string>;
+  onProgress?: (progress: BatchProgress) => void;
+  /** Most direct requests at once for models without a batch API. */
+  maxConcurrency: number;
+  signals: AbortSignal[];
+  timeoutMs?: number;
+}
+
+/** A call's request waiting for, or sent in, a batch round. */
+interface Pending {
+  endpoint: BatchEndpoint;
+  request: CompletionRequest;
+  /** The request's key (as recordings key it): finds its line again in a job file. Empty without a job file. */
+  key: string;
+  settle(outcome: { completion: Completion } | { error: unknown }): void;
+  /** True once settled (answered, failed, or its call aborted). */
+  readonly settled: boolean;
+  /** Ways of asking the endpoint rejected before (each sent the request again in the next round). */
+  fallbacks?: ModeFallback[];
+}
+
+/** A pending request written as a line of an input file. */
+interface Line {
+  pending: Pending;
+  line: BatchLine;
+  customId: string;
+  /** The JSONL text of the line (fresh lines only). */
+  text?: string;
+}
+
+/**
+ * The calls of one `batch()`. Each stub call in its scope `enter`s; a request it makes waits
+ * here (`submit`) until every live call of the batch waits: then the waiting requests go out as
+ * one round (one provider job per endpoint and file). Calls that need a repair wait again and
+ * make the next round; calls that are done `leave`. So rounds hold exactly the calls that need
+ * them, and the per-call pipeline (prompt, parse, validate, repair, revive) is the usual one.
+ */
+export class BatchRun {
+  /** Stub calls started in the scope and not finished. */
+  private active = 0;
+  /** Of those, the ones waiting for a reply here (queued, in a job, or running directly). */
+  private parked = 0;
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private round = 0;
+  private done = 0;
+  private total = 0;
+  private nextLine = 0;
+  private readonly stop = new AbortController();
+  /** Set once the batch was aborted or timed out: makes each waiting call's error. */
+  private halted: ((stub?: string) => LLMStrategyError) | undefined;
+  private readonly disposeSignals: () => void;
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
+  /** Endpoints found to have no batch API during this batch: their requests go directly. */
+  private readonly noBatchApi = new Set<string>();
+  private readonly warned = new Set<string>();
+  private readonly limit: ConcurrencyLimit;
+  private readonly jobFile: JobFile | undefined;
+  /** Batches in flight (id -> endpoint), cancelled at the provider when the batch is aborted or times out. */
+  private readonly running = new Map<string, BatchEndpoint>();
+  private readonly cancelledIds: string[] = [];
+  private readonly cancelling: Promise<unknown>[] = [];
+  /** Rounds being sent (one promise per endpoint and round). */
+  private readonly sending = new Set<Promise<void>>();
+
+  constructor(private readonly settings: BatchRunSettings) {
+    setMaxListeners(0, this.stop.signal);
+    this.limit = new ConcurrencyLimit(settings.maxConcurrency);
+    this.jobFile = settings.jobFile === undefined ? undefined : new JobFile(settings.jobFile);
+    const linked = linkedController(settings.signals);
+    this.disposeSignals = linked.dispose;
+    const onAbort = () =>
+      this.halt(() => new LLMAbortError(`batch(): aborted by its AbortSignal${this.cancelled()}.`, { cause: linked.controller.signal.reason }));
+    if (linked.controller.signal.aborted) onAbort();
+    else linked.controller.signal.addEventListener("abort", onAbort, { once: true });
+    if (settings.timeoutMs !== undefined) {
+      const timeoutMs = settings.timeoutMs;
+      this.timer = setTimeout(
+        () =>
+          this.halt(
+            () =>
+              new LLMTimeoutError(
+                `batch(): no reply within the batch's timeoutMs of ${timeoutMs} ms${this.cancelled()}. Raise batch({ timeoutMs }); with jobFile, a rerun picks up batches that still run.`,
+                { timeoutMs },
+              ),
+          ),
+        timeoutMs,
+      );
+      // The deadline alone does not keep the process alive: the polls do while there are any.
+      this.timer.unref?.();
+    }
+    this.report();
+  }
+
+  /** A stub call of the scope started. */
+  enter(): void {
+    this.active++;
+    this.total++;
+    this.report();
+  }
+
+  /** A stub call of the scope finished (answered or failed). */
+  leave(): void {
+    this.active--;
+    this.done++;
+    this.report();
+    this.check();
+  }
+
+  /** Ends the batch's own timer and listeners; resolves once cancellations sent to the provider were answered. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.disposeSignals();
+    // Stopped: the requests still out (a batch being created) end soon, and what they made is cancelled too.
+    if (this.halted) await Promise.all(this.sending);
+    await Promise.all(this.cancelling);
+  }
+
+  /** A request of a model that offers batching: answered by a line of the next round. */
+  submit(endpoint: BatchEndpoint, request: CompletionRequest): Promise<Completion> {
+    if (this.halted) return Promise.reject(this.halted());
+    // A streamed call wants its reply as it is written: a batch gives it hours later, whole.
+    if (request.onText || this.noBatchApi.has(endpoint.key)) return this.whileParked(request.signal, () => endpoint.completeDirect(request));
+    if (request.signal?.aborted) return Promise.reject(request.signal.reason);
+    return new Promise<Completion>((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        const index = this.queue.indexOf(pending);
+        if (index >= 0) this.queue.splice(index, 1);
+        pending.settle({ error: request.signal!.reason });
+      };
+      const pending: Pending = {
+        endpoint,
+        request,
+        get settled() {
+          return settled;
+        },
+        // Only a job file needs it (hashing every request costs a little).
+        key: this.jobFile ? requestKey(endpoint.model, request) : "",
+        settle: (outcome) => {
+          // A line answers once; a call aborted meanwhile ignores its line's late reply.
+          if (settled) return;
+          settled = true;
+          this.parked--;
+          request.signal?.removeEventListener("abort", onAbort);
+          if ("completion" in outcome) resolve(outcome.completion);
+          else reject(outcome.error);
+          this.check();
+        },
+      };
+      this.parked++;
+      request.signal?.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(pending);
+      this.check();
+    });
+  }
+
+  /** A request of a model without a batch API: sent now, under the batch's concurrency limit; said once. */
+  direct(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
+    this.warnOnce(
+      `model ${model.id}`,
+      `batch(): the model ${model.id} does not offer a batch API (no LanguageModel.batching), so its calls in this batch are sent directly, ` +
+        `at most ${this.settings.maxConcurrency} at a time (batch({ maxConcurrency })).`,
+    );
+    return this.whileParked(request.signal, () => this.limit.run(() => model.complete(request), request.signal));
+  }
+
+  /** Runs `work` with the call counted as waiting, so the other calls' round is not held up by it. */
+  private async whileParked<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.parked--;
+      signal?.removeEventListener("abort", release);
+      this.check();
+    };
+    this.parked++;
+    signal?.addEventListener("abort", release, { once: true });
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  /** Sends the waiting requests once every live call waits (after this turn of the event loop, so calls started together go together). */
+  private check(): void {
+    if (this.scheduled || !this.queue.length || this.parked < this.active) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.queue.length && this.parked >= this.active) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const pending = this.queue.splice(0);
+    const round = ++this.round;
+    this.report();
+    const byEndpoint = new Map<string, Pending[]>();
+    for (const item of pending) {
+      const group = byEndpoint.get(item.endpoint.key);
+      if (group) group.push(item);
+      else byEndpoint.set(item.endpoint.key, [item]);
+    }
+    for (const group of byEndpoint.values()) {
+      // A failure of our own (a bug) still answers every call, never leaves one waiting.
+      const sending = this.sendGroup(group[0]!.endpoint, group, round).catch((error: unknown) => {
+        for (const item of group) item.settle({ error });
+      });
+      this.sending.add(sending);
+      void sending.finally(() => this.sending.delete(sending));
+    }
+  }
+
+  /** One endpoint's requests of a round: lines a job file already holds are awaited, the others go in new jobs. */
+  private async sendGroup(endpoint: BatchEndpoint, pending: Pending[], round: number): Promise<void> {
+    const resumed = new Map<string, { job: JobRecord; lines: Line[] }>();
+    const fresh: Line[] = [];
+    for (const item of pending) {
+      const line = this.lineOf(item);
+      if (!line) continue;
+      const known = this.jobFile?.claim(endpoint.key, item.key);
+      if (!known) {
+        fresh.push({ pending: item, line, customId: `call-${++this.nextLine}` });
+        continue;
+      }
+      const entry = resumed.get(known.job.id) ?? { job: known.job, lines: [] };
+      entry.lines.push({ pending: item, line, customId: known.customId });
+      resumed.set(known.job.id, entry);
+    }
+    const jobs = [...resumed.values()].map(async ({ job, lines }) => {
+      // Lines of a job that ended before they ran (cancelled or expired while no one waited) go out anew.
+      const again = await this.finish(endpoint, { id: job.id, status: "in_progress" }, lines, round, true);
+      await Promise.all(this.files(endpoint, again).map((file) => this.sendFile(endpoint, file, round)));
+    });
+    jobs.push(...this.files(endpoint, fresh).map((file) => this.sendFile(endpoint, file, round)));
+    await Promise.all(jobs);
+  }
+
+  private lineOf(item: Pending): BatchLine | undefined {
+    try {
+      return item.endpoint.line(item.request);
+    } catch (error) {
+      item.settle({ error });
+      return undefined;
+    }
+  }
+
+  /** Splits lines into input files within the provider's limits (requests and bytes per file). */
+  private files(endpoint: BatchEndpoint, lines: Line[]): Line[][] {
+    const maxRequests = this.settings.maxRequestsPerFile ?? endpoint.limits.requestsPerFile;
+    const maxBytes = this.settings.maxBytesPerFile ?? endpoint.limits.bytesPerFile;
+    const files: Line[][] = [];
+    let file: Line[] = [];
+    let bytes = 0;
+    for (const line of lines) {
+      line.text = JSON.stringify({ custom_id: line.customId, method: "POST", url: line.line.url, body: line.line.body });
+      const size = Buffer.byteLength(line.text) + 1;
+      if (size > maxBytes) {
+        line.pending.settle({
+          error: new LLMBatchError(
+            `${line.pending.request.spec.id}: its request is ${size} bytes, more than a batch input file may hold (${maxBytes} bytes at ${endpoint.key}). Ask for less in one call, or raise batch({ maxBytesPerFile }) if the provider allows.`,
+            { retryable: false, stub: line.pending.request.spec.id },
+          ),
+        });
+        continue;
+      }
+      if (file.length && (file.length >= maxRequests || bytes + size > maxBytes)) {
+        files.push(file);
+        file = [];
+        bytes = 0;
+      }
+      file.push(line);
+      bytes += size;
+    }
+    if (file.length) files.push(file);
+    return files;
+  }
+
+  /** One input file: uploaded, made a batch (recorded in the job file), awaited, its lines answered. */
+  private async sendFile(endpoint: BatchEndpoint, lines: Line[], round: number): Promise<void> {
+    if (!lines.length) return;
+    if (this.halted) return this.settleAll(lines, this.halted);
+    let state: BatchState;
+    try {
+      const fileId = await endpoint.api.upload(lines.map((line) => `${line.text}\n`).join(""), this.stop.signal);
+      // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
+      state = await endpoint.api.create(fileId, lines[0]!.line.url, { ...this.settings.metadata, "llm-strategy-round": String(round) }, new AbortController().signal);
+      this.jobFile?.add({
+        id: state.id,
+        endpoint: endpoint.key,
+        inputFileId: fileId,
+        round,
+        createdAt: new Date().toISOString(),
+        lines: Object.fromEntries(lines.map((line) => [line.customId, line.pending.key])),
+      });
+    } catch (error) {
+      if (this.halted) return this.settleAll(lines, this.halted);
+      if (isNoBatchApi(error)) return this.fallBack(endpoint, lines, error);
+      return this.settleAll(lines, (stub) => apiError(error, endpoint, "create the batch", lines.length, stub));
+    }
+    if (this.halted) {
+      this.cancelAtProvider(state.id, endpoint);
+      return this.settleAll(lines, this.halted);
+    }
+    await this.finish(endpoint, state, lines, round, false);
+  }
+
+  /**
+   * Waits for a batch and answers its lines. For a resumed batch, returns the lines that never
+   * ran (it ended before they did) so they can go out again; for a new one, those fail.
+   */
+  private async finish(endpoint: BatchEndpoint, state: BatchState, lines: Line[], round: number, resumed: boolean): Promise<Line[]> {
+    const api = endpoint.api;
+    this.running.set(state.id, endpoint);
+    let results: Map<string, LineResult>;
+    try {
+      // A batch from a job file is looked at at once (it may have finished long ago).
+      if (resumed) state = await api.retrieve(state.id, this.stop.signal);
+      state = await pollUntilDone(api, state, { intervalMs: this.settings.pollIntervalMs, maxIntervalMs: this.settings.maxPollIntervalMs }, this.stop.signal, () => {});
+      results = await readResults(api, state, this.stop.signal);
+    } catch (error) {
+      if (this.halted) {
+        this.settleAll(lines, this.halted);
+        this.jobFile?.drop(state.id, lines.map((line) => line.customId));
+      } else if (resumed && (error as { status?: unknown }).status === 404) {
+        // The provider no longer knows the batch of the job file: its lines go out anew.
+        this.jobFile?.drop(state.id, lines.map((line) => line.customId));
+        return lines;
+      } else {
+        // The batch may still run at the provider: the job file keeps it, so a rerun picks it up.
+        const id = state.id;
+        this.settleAll(lines, (stub) => apiError(error, endpoint, `follow the batch ${id}`, lines.length, stub));
+      }
+      return [];
+    } finally {
+      this.running.delete(state.id);
+    }
+    const again: Line[] = [];
+    const failed: string[] = [];
+    for (const item of lines) {
+      const result = results.get(item.customId);
+      if (result?.ok) {
+        try {
+          const completion = item.line.read(result.body);
+          completion.batch = { id: state.id, round };
+          if (item.pending.fallbacks) completion.fallbacks = [...item.pending.fallbacks, ...(completion.fallbacks ?? [])];
+          item.pending.settle({ completion });
+          continue;
+        } catch (error) {
+          item.pending.settle({ error });
+        }
+      } else if (resumed && (state.status === "failed" || neverRan(result))) {
+        again.push(item);
+      } else if (result && !result.ok && item.line.retry && this.retried(item, result)) {
+        // Asked another way in the next round.
+      } else {
+        item.pending.settle({ error: lineError(result, state, item.pending.request.spec.id, endpoint.key) });
+      }
+      failed.push(item.customId);
+    }
+    this.jobFile?.drop(state.id, failed);
+    return again;
+  }
+
+  /** The line's error says the endpoint rejected how it asked: the request waits for the next round, asked the next way. */
+  private retried(item: Line, result: Extract<LineResult, { ok: false }>): boolean {
+    const error: { status?: number; message: string; body?: unknown } = { message: result.message };
+    if (result.status !== undefined) error.status = result.status;
+    if (result.body !== undefined) error.body = result.body;
+    const fallback = item.line.retry!(error);
+    if (!fallback) return false;
+    // A call aborted meanwhile is not asked again.
+    if (item.pending.settled) return true;
+    (item.pending.fallbacks ??= []).push(fallback);
+    this.queue.push(item.pending);
+    this.check();
+    return true;
+  }
+
+  /** The endpoint has no batch API: these requests, and later ones to it in this batch, are sent directly. */
+  private fallBack(endpoint: BatchEndpoint, lines: Line[], error: unknown): void {
+    this.noBatchApi.add(endpoint.key);
+    const status = (error as { status?: number }).status;
+    this.warnOnce(
+      endpoint.key,
+      `batch(): ${endpoint.key} has no batch API (its files or batches endpoint answered ${status}), so the calls of this batch to it are sent directly, ` +
+        `at most as many at a time as the model allows (openAI({ maxConcurrency }), default 16).`,
+    );
+    for (const { pending } of lines) {
+      endpoint.completeDirect(pending.request).then(
+        (completion) => pending.settle({ completion }),
+        (failure: unknown) => pending.settle({ error: failure }),
+      );
+    }
+  }
+
+  /** Fails every line's call, each with its own error object. */
+  private settleAll(lines: Line[], error: (stub: string) => unknown): void {
+    for (const line of lines) line.pending.settle({ error: error(line.pending.request.spec.id) });
+  }
+
+  /** Stops the batch: nothing more is sent, running batches are cancelled at the provider, every waiting call fails with `error`. */
+  private halt(error: (stub?: string) => LLMStrategyError): void {
+    if (this.halted) return;
+    this.halted = error;
+    for (const [id, endpoint] of this.running) this.cancelAtProvider(id, endpoint);
+    this.stop.abort(error());
+    for (const pending of this.queue.splice(0)) pending.settle({ error: error() });
+  }
+
+  private cancelAtProvider(id: string, endpoint: BatchEndpoint): void {
+    this.cancelledIds.push(id);
+    this.cancelling.push(
+      endpoint.api.cancel(id).catch((error: unknown) => {
+        process.emitWarning(redactText(`batch(): could not cancel the batch ${id} at the provider: ${(error as Error).message}`), { code: "LLM_STRATEGY_BATCH_CANCEL_FAILED" });
+      }),
+    );
+  }
+
+  private cancelled(): string {
+    return this.cancelledIds.length ? `; the provider's batch ${this.cancelledIds.join(", ")} was cancelled` : "";
+  }
+
+  private report(): void {
+    const onProgress = this.settings.onProgress;
+    if (!onProgress) return;
+    try {
+      onProgress({ done: this.done, total: this.total, round: this.round });
+    } catch (error) {
+      process.emitWarning(redactText(`batch(): the onProgress callback threw: ${error instanceof Error ? error.message : String(error)}`), { code: "LLM_STRATEGY_HOOK_FAILED" });
+    }
+  }
+
+  private warnOnce(what: string, message: string): void {
+    if (this.warned.has(what)) return;
+    this.warned.add(what);
+    process.emitWarning(redactText(message), { code: "LLM_STRATEGY_BATCH_FALLBACK" });
+  }
+}
+
+/** 404 or 405 from the files or batches endpoint: the endpoint has no batch API. */
+function isNoBatchApi(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return status === 404 || status === 405;
+}
+
+function apiError(error: unknown, endpoint: BatchEndpoint, doing: string, count: number, stub: string): LLMBatchError {
+  const status = (error as { status?: unknown }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  const options: ConstructorParameters<typeof LLMBatchError>[1] = {
+    retryable: typeof status !== "number" || status === 408 || status === 429 || status >= 500,
+    cause: error,
+    stub,
+  };
+  if (typeof status === "number") options.status = status;
+  return new LLMBatchError(`batch(): could not ${doing} at ${endpoint.key} (${count} requests): ${message}`, options);
+}
