@@ -134,7 +134,7 @@ function main(): void {
 
 /** The spec as emitted code would hold it (class references are irrelevant to prompt size). */
 function toCallSpec(analysed: AnalysedSpec, definitions: ReadonlyMap<string, JsonSchema>): CallSpec {
-  const { definitionNames, revive: _revive, ...rest } = analysed;
+  const { definitionNames, revive: _revive, checks: _checks, ...rest } = analysed;
   return {
     ...rest,
     version: SPEC_VERSION,

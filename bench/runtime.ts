@@ -283,7 +283,7 @@ function analysedSpecs(): Map<string, CallSpec> | string {
     for (const site of findStubs(source, REPO)) {
       const result = analyser.analyseDeclaration(site);
       if (!result.ok) return `analysis of ${site.qualifiedName} failed`;
-      const { definitionNames, revive: _revive, ...rest } = result.value;
+      const { definitionNames, revive: _revive, checks: _checks, ...rest } = result.value;
       specs.set(site.qualifiedName, { ...rest, version: SPEC_VERSION, definitions: Object.fromEntries(definitionNames.map((name) => [name, analyser.definitions.get(name)!])) });
     }
     return specs;

@@ -90,6 +90,10 @@ function stubProblem(stub: unknown): string | undefined {
   if (hidden !== undefined && !(isObject(hidden) && Object.values(hidden).every((fields) => isObject(fields) && Object.values(fields).every((reason) => typeof reason === "string")))) {
     return `has ${describe(hidden)} for "hiddenFields", not an object of field reasons by definition`;
   }
+  const checks = stub["checks"];
+  if (checks !== undefined && !(Array.isArray(checks) && checks.every((check) => isObject(check) && typeof check["expression"] === "string" && (check["message"] === undefined || typeof check["message"] === "string")))) {
+    return `has ${describe(checks)} for "checks", not a list of { expression, message? }`;
+  }
   return undefined;
 }
 

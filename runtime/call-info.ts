@@ -35,6 +35,8 @@ export interface CallInfo {
   parseRepaired: boolean;
   /** In a `batch()`: the batch job and round (1: first requests, 2: first repairs, ...) that answered the last attempt. Absent for calls not sent in a batch. */
   batch?: BatchOrigin;
+  /** Checks failed over all attempts (`@check`s and `withCallOptions({ check })`); each attempt's are in its `failedChecks`. */
+  failedChecks: number;
   /** The returned value (revived), when the call succeeded. */
   value?: unknown;
   /** The error the call rejected with, when it failed. */
@@ -79,5 +81,6 @@ export function redactCallInfo(info: CallInfo): void {
   for (const attempt of info.attempts) {
     attempt.reply = redactKnown(attempt.reply);
     attempt.errors = attempt.errors.map(redactKnown);
+    if (attempt.failedChecks) attempt.failedChecks = attempt.failedChecks.map(redactKnown);
   }
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { linkedController } from "./abort";
 import type { BatchRun } from "./batch/run";
 import type { CallHook } from "./call-info";
+import type { CheckHook } from "./checks";
 import { ConfigurationError } from "./errors";
 import type { LanguageModel } from "./model";
 import type { PartialHook } from "./streaming";
@@ -74,6 +75,13 @@ export interface CallOptions {
    * `streamed()` is the same for one call, as an async iterable). Default: none (no streaming).
    */
   onPartial?: PartialHook;
+  /**
+   * A check in code for every stub call in the scope, run after the stub's own `@check`s on each
+   * reply that passed the schema (revived, as the stub returns it): returns what is wrong (an
+   * empty array when nothing is), which goes back to the model like a failed `@check`. Scopes'
+   * hooks add up. Default: none.
+   */
+  check?: CheckHook;
 }
 
 /** The merged options of all enclosing scopes. */
@@ -89,6 +97,8 @@ export interface CallScope {
   partialHooks: PartialHook[];
   /** The `batch()` collecting the calls of this scope, if any. */
   batch?: BatchRun;
+  /** Check hooks of this scope and the enclosing ones, outermost first. */
+  checkHooks: CheckHook[];
 }
 
 const scopes = new AsyncLocalStorage<CallScope>();
@@ -126,6 +136,7 @@ function withScope<T>(options: CallOptions, batch: BatchRun | undefined, fn: () 
     model: options.model ?? outer?.model,
     hooks: options.onCall ? [...(outer?.hooks ?? []), options.onCall] : (outer?.hooks ?? []),
     partialHooks: options.onPartial ? [...(outer?.partialHooks ?? []), options.onPartial] : (outer?.partialHooks ?? []),
+    checkHooks: options.check ? [...(outer?.checkHooks ?? []), options.check] : (outer?.checkHooks ?? []),
   };
   const signal = linked?.controller.signal ?? outer?.signal;
   if (signal) scope.signal = signal;

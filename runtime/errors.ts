@@ -130,6 +130,11 @@ export interface Attempt {
   errors: string[];
   /** Lenient-parsing repairs applied before validation (e.g. `"code fence"`, `"jsonrepair"`). */
   parseRepairs: string[];
+  /**
+   * The reply passed the schema but not every check (`@check`s, `withCallOptions({ check })`):
+   * what failed, as in `errors` (which then holds exactly these). Absent when no check failed.
+   */
+  failedChecks?: string[];
   usage?: Usage;
   /** Why the model stopped, as the provider said (`"stop"`, `"length"`, ...). */
   finishReason?: string;
@@ -154,10 +159,16 @@ export class LLMOutputError extends LLMStrategyError {
   readonly attempts: Attempt[];
   /** Tokens used across all attempts. */
   readonly usage: Usage;
-  constructor(message: string, options: { attempts: Attempt[]; usage: Usage; stub?: string; cause?: unknown }) {
+  /**
+   * The checks the last reply failed (`@check`s and `withCallOptions({ check })`), in the words
+   * sent to the model; empty when it failed the schema instead, or was cut off or refused.
+   */
+  readonly failedChecks: string[];
+  constructor(message: string, options: { attempts: Attempt[]; usage: Usage; stub?: string; cause?: unknown; failedChecks?: string[] }) {
     super(message, options);
     this.attempts = options.attempts;
     this.usage = options.usage;
+    this.failedChecks = options.failedChecks ?? [];
   }
 }
 

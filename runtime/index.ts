@@ -23,6 +23,7 @@ export { submitToBatch } from "./batch/submit";
 export type { BatchOptions, BatchProgress } from "./batch";
 export type { RuntimeSettings, CallOptions } from "./config";
 export type { CallInfo, CallHook } from "./call-info";
+export type { CheckHook, CheckInfo } from "./checks";
 export { streamed } from "./streaming";
 export type { Streamed, DeepPartial, PartialHook, PartialInfo } from "./streaming";
 export { registerSecret } from "./redact";
@@ -62,4 +63,4 @@ export type { Attempt } from "./errors";
 // What compiled code calls (emitted by the transformer; not for hand-written code)
 export { invoke, callSpecialized, helperTypes, implementInterface } from "./invoke";
 export { SPEC_VERSION } from "./spec";
-export type { CallSpec, HelperSpecialisation, InterfaceSpec, JsonSchema, Revival, RevivalPlan, ParamSpec, ClassThunk } from "./spec";
+export type { CallSpec, HelperSpecialisation, InterfaceSpec, JsonSchema, Revival, RevivalPlan, ParamSpec, ClassThunk, CheckSpec, CheckTest } from "./spec";

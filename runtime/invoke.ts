@@ -1,4 +1,5 @@
 import { linkedController, raceAbort } from "./abort";
+import { failedChecks, type CheckInfo } from "./checks";
 import { addUsage, redactCallInfo, zeroUsage, type CallInfo } from "./call-info";
 import { continueConversation, conversationSpec, currentConversation, recordExchange, type Conversation } from "./conversation";
 import { currentScope, currentSettings, type CallScope } from "./config";
@@ -59,6 +60,7 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     durationMs: 0,
     fallbacks: [],
     parseRepaired: false,
+    failedChecks: 0,
   };
   if (spec.typeArguments !== undefined) info.typeArguments = spec.typeArguments;
   // In a `batch()`, the batch waits for this call (its next round goes out once every live call waits for a reply).
@@ -75,7 +77,7 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     const requestSpec = conversationSpec(conversation, promptSpec);
     info.hash = requestSpec.hash;
     info.messages = prompt.messages;
-    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, requestSpec, span));
+    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, requestSpec, span, receiver, args));
     recordExchange(conversation, prompt, info);
     return info.value;
   } catch (error) {
@@ -100,6 +102,9 @@ async function completeValid(
   /** What the requests carry as their spec: `spec`, or its variant for tuned prompts and chat turns (own hash). */
   requestSpec: CallSpec,
   span: StubSpan | undefined,
+  /** The stub's receiver and arguments, for its checks. */
+  receiver: unknown,
+  args: readonly unknown[],
 ): Promise<unknown> {
   const maxRepairs = scope?.maxRepairs ?? tunedMaxRepairs(spec) ?? currentSettings().maxRepairs;
   const maxReplyBytes = scope?.maxReplyBytes ?? currentSettings().maxReplyBytes;
@@ -135,26 +140,40 @@ async function completeValid(
     record.parseRepairs = checked.parseRepairs;
     if (checked.parseRepairs.length) info.parseRepaired = true;
     stream?.finish(checked.ok, checked.ok ? checked.value : undefined);
+    let failedReply: string;
     if (checked.ok) {
-      if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
       const value = spec.wrapper ? (checked.value as Record<string, unknown>)[spec.wrapper] : checked.value;
-      if (!isLarge(completion.text)) return revive(spec, value);
+      const checks = spec.checks?.length || scope?.checkHooks.length;
+      // Sent back as the model wrote it should a check fail: revival and checks may change the value.
+      const replyJson = checks ? JSON.stringify(checked.value) : "";
       // A large reply's synchronous steps (revival, then the trace's copy of the value when the
       // span ends) each get a turn of the event loop of their own, so timers run between them.
-      await nextTurn(signal);
+      if (isLarge(completion.text)) await nextTurn(signal);
       const revived = revive(spec, value);
-      await nextTurn(signal);
-      return revived;
+      const failed = checks ? await failedChecks(spec, revived, receiver, scope?.checkHooks ?? [], { ...checkInfo(spec, info, args), attempt }) : [];
+      if (failed.length === 0) {
+        if (completion.onAccepted) notifyAccepted(completion.onAccepted, spec);
+        if (isLarge(completion.text)) await nextTurn(signal);
+        return revived;
+      }
+      record.errors = record.failedChecks = failed;
+      info.failedChecks += failed.length;
+      failedReply = replyJson;
+    } else {
+      record.errors = checked.errors;
+      // A reply that parsed goes back re-serialised compactly: same content, fewer tokens than pretty-printed JSON.
+      // (Not one nested too deep: JSON.stringify would recurse as deep.)
+      failedReply = checked.parsed === undefined || checked.tooDeep ? completion.text : JSON.stringify(checked.parsed);
     }
-
-    record.errors = checked.errors;
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
-    // A reply that parsed goes back re-serialised compactly: same content, fewer tokens than pretty-printed JSON.
-    // (Not one nested too deep: JSON.stringify would recurse as deep.)
-    const failedReply = checked.parsed === undefined || checked.tooDeep ? completion.text : JSON.stringify(checked.parsed);
-    messages = repairMessages(prompt.messages, failedReply, checked.errors);
-    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, checked.errors);
+    messages = repairMessages(prompt.messages, failedReply, record.errors);
+    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, record.errors);
   }
+}
+
+/** What a check hook learns about the call (the attempt is added per reply). */
+function checkInfo(spec: CallSpec, info: CallInfo, args: readonly unknown[]): Omit<CheckInfo, "attempt"> {
+  return { stub: spec.id, ...(spec.typeArguments !== undefined ? { typeArguments: spec.typeArguments } : {}), input: info.input, args };
 }
 
 /** `llm-strategy.maxRepairs` where a `withHyperparameters` scope sets it (an optimizer tuning it). */
@@ -335,11 +354,12 @@ function replyTooLarge(spec: CallSpec, info: CallInfo, replyBytes: number, maxRe
 
 function outputError(spec: CallSpec, info: CallInfo, maxRepairs: number): LLMOutputError {
   const last = info.attempts[info.attempts.length - 1]!;
+  const failedChecks = last.failedChecks ?? [];
   return new LLMOutputError(
     `${spec.id}: the model's reply was still invalid after ${info.attempts.length} attempts (maxRepairs ${maxRepairs}). ` +
       `Last errors:\n${last.errors.map((error) => `- ${error}`).join("\n")}\n` +
       `Every attempt's reply is in error.attempts. A stronger model, clearer JSDoc on the types, or a higher maxRepairs may help.`,
-    { attempts: info.attempts, usage: info.usage, stub: spec.id },
+    { attempts: info.attempts, usage: info.usage, stub: spec.id, failedChecks },
   );
 }
 

@@ -127,8 +127,28 @@ export interface ParamSpec {
   role: "input" | "model" | "signal";
 }
 
+/**
+ * A check's compiled test: called with the receiver as `this` (the class for a static stub,
+ * `undefined` for functions), the reply's value (revived) and the stub's arguments in parameter
+ * order. A truthy result passes; a falsy one, or a throw, fails the check.
+ */
+export type CheckTest = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * One `@check <expression> [-- message]` of the stub's JSDoc, type-checked at build time.
+ * `Test` is how the test is written: a function in emitted code; the transformer holds the
+ * expression's JavaScript text (types stripped) until it emits the function.
+ */
+export interface CheckSpec<Test = CheckTest> {
+  /** The expression as written in the JSDoc, e.g. `value.length === numCustomers`. */
+  expression: string;
+  /** The text after ` -- `; absent when the tag has none. Sent in the repair request (else the expression). */
+  message?: string;
+  test: Test;
+}
+
 /** One LLM-implemented declaration (or one call-site specialisation of a generic one). */
-export interface CallSpec<Class = ClassThunk> {
+export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
   /** Always `SPEC_VERSION` of the runtime the code was built against. */
   version: number;
   /**
@@ -183,6 +203,12 @@ export interface CallSpec<Class = ClassThunk> {
   definitions: { [name: string]: JsonSchema };
   /** How to revive class instances and Dates in the output; absent when there are none. */
   revive?: RevivalPlan<Class>;
+  /**
+   * The stub's `@check`s, run in order on the validated, revived value; a failed one is a
+   * validation error sent back to the model like any other. Their text is also in `template`
+   * (so in `hash`). Absent when the stub has none.
+   */
+  checks?: CheckSpec<Test>[];
   /** Content hash (hex) of template, outputTypes, schemas and definitions. Caches and recordings key on it. */
   hash: string;
   /**

@@ -89,6 +89,34 @@ export const Diagnostics = {
     // The reason (engine.ts's assertBuildTools) names the package and the install command.
     message: (a: { reason: string }) => a.reason,
   },
+  CheckSyntax: {
+    code: 1013,
+    category: "error",
+    message: (a: { stub: string; expression: string; reason: string }) =>
+      `${a.stub}: \`@check ${a.expression}\` is not one TypeScript expression (${a.reason}). ` +
+      `Write \`@check <expression> -- <message>\`, the expression a single boolean expression over \`value\`, the stub's parameters and \`this\`'s data fields.`,
+  },
+  CheckTypeError: {
+    code: 1014,
+    category: "error",
+    message: (a: { stub: string; expression: string; error: string }) =>
+      `${a.stub}: \`@check ${a.expression}\` does not type-check: ${a.error} ` +
+      `A check sees \`value\` (the stub's awaited return type), the stub's parameters by name and \`this\`'s data fields.`,
+  },
+  CheckNotBoolean: {
+    code: 1015,
+    category: "error",
+    message: (a: { stub: string; expression: string; type: string }) =>
+      `${a.stub}: \`@check ${a.expression}\` has type \`${a.type}\`, not boolean. Say what must hold as a comparison or test (\`value.length > 0\`, \`value !== ""\`).`,
+  },
+  CheckCannotSee: {
+    code: 1016,
+    category: "error",
+    message: (a: { stub: string; expression: string; name: string; reason: string }) =>
+      `${a.stub}: \`@check ${a.expression}\` uses \`${a.name}\`, which a check cannot see at run time (${a.reason}). A check is compiled into a ` +
+      `function beside the stub's spec and sees only \`value\`, the stub's parameters sent to the model, the data fields of \`this\` sent to the model, ` +
+      `names it declares itself and global built-ins (Math, Date, JSON, ...). Write the value into the check, or check in code: withCallOptions({ check }).`,
+  },
   MissingJsDoc: {
     code: 1101,
     category: "warning",

@@ -38,6 +38,8 @@ export interface ManifestEntry {
    * (`private`, `protected`, `#private`, `@llmHidden`), with the reason; absent when none.
    */
   hiddenFields?: HiddenFields;
+  /** The stub's `@check`s (expression and message), in order; also in `template`. Absent when it has none. */
+  checks?: { expression: string; message?: string }[];
   hash: string;
   /** Estimated prompt tokens (o200k_base), without the call's input values; see `TOKENS_COUNTED`. */
   tokens: { json: number; structured: number };
@@ -75,6 +77,7 @@ function buildManifest(records: ManifestRecord[], countTokens: (text: string) =>
       ...(spec.wrapper !== undefined ? { wrapper: spec.wrapper } : {}),
       definitions: record.definitions,
       ...(spec.hiddenFields ? { hiddenFields: spec.hiddenFields } : {}),
+      ...(spec.checks ? { checks: spec.checks.map(({ expression, message }) => ({ expression, ...(message !== undefined ? { message } : {}) })) } : {}),
       hash: spec.hash,
       tokens: tokenEstimate(record, countTokens),
     });

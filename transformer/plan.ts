@@ -8,7 +8,8 @@ import type { HiddenFields } from "./analyse/types";
 import type { ClassAccess } from "./find/class-references";
 
 /** A spec as emit writes it: classes resolved to how this file reaches them; `definitions` by name. */
-export type PlannedCallSpec = Omit<CallSpec<ClassAccess>, "version" | "definitions"> & { definitionNames: string[]; hiddenFields?: HiddenFields };
+/** `checks[].test` is the expression's JavaScript text; emit wraps it in a function. */
+export type PlannedCallSpec = Omit<CallSpec<ClassAccess, string>, "version" | "definitions"> & { definitionNames: string[]; hiddenFields?: HiddenFields };
 
 export interface PlannedSpecConst {
   /** Name of the module-scope const holding the spec. */

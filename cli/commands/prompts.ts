@@ -88,6 +88,9 @@ function stubBlock(stub: ManifestStub, style: Style): string[] {
   }
   lines.push(field("input", compactJson(stub.input)));
   lines.push(field("output", compactJson(stub.output) + (stub.wrapper ? style.dim(`  (the reply is {"${stub.wrapper}": <output>})`) : "")));
+  (stub.checks ?? []).forEach((check, index) =>
+    lines.push(field(index ? "" : "checks", `${check.expression.replace(/\s*\n\s*/g, " ")}${check.message ? style.dim(`  -- ${check.message}`) : ""}`)),
+  );
   const definitions = Object.keys(stub.definitions).sort();
   definitions.forEach((name, index) => lines.push(field(index ? "" : "definitions", `${name} ${compactJson(stub.definitions[name])}`)));
   // Left out of every schema above and of the input sent; listed so a reviewer sees them go nowhere.

@@ -411,7 +411,9 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
       if (index > 0 && ask) record.repair = sent(index).slice(first.length).map((message) => ({ role: message.role, content: redactKnown(message.content) }));
       record.reply = attempt.reply;
       if (attempt.errors.length) record.errors = [...attempt.errors];
+      if (attempt.failedChecks?.length) record.failedChecks = [...attempt.failedChecks];
     }
+    if (attempt.failedChecks?.length) record.failedCheckCount = attempt.failedChecks.length;
     if (attempt.usage) record.usage = { ...attempt.usage };
     if (attempt.finishReason !== undefined) record.finishReason = attempt.finishReason;
     if (attempt.mode !== undefined) record.mode = attempt.mode;
@@ -469,6 +471,7 @@ function emitChatSpans(node: SpanNode, asks: Ask[], info: CallInfo): void {
       attributes["llm_strategy.reply.source"] = attempt.source ?? "model";
       attributes["llm_strategy.reply.valid"] = attempt.errors.length === 0;
       if (attempt.errors.length) attributes["llm_strategy.reply.error_count"] = attempt.errors.length;
+      if (attempt.failedChecks?.length) attributes["llm_strategy.reply.failed_checks"] = attempt.failedChecks.length;
     }
     if (content) {
       const mode = attempt?.mode;

@@ -105,6 +105,10 @@ export interface AttemptJson {
   errors?: string[];
   /** How many validation errors there were (also when their text is not captured). */
   errorCount: number;
+  /** The checks the reply failed (`@check`s, `withCallOptions({ check })`), as in `errors`; absent when none failed. */
+  failedChecks?: string[];
+  /** How many checks it failed (also when their text is not captured); absent when none failed. */
+  failedCheckCount?: number;
   /** Lenient-parsing repairs applied (`"code fence"`, `"jsonrepair"`, ...). */
   parseRepairs: string[];
   usage?: Usage;

@@ -7,7 +7,8 @@
  * file's definition names never depend on another file.
  */
 import type * as ts from "typescript";
-import type { JsonSchema, ParamSpec } from "../../runtime/spec";
+import type { CheckSpec, JsonSchema, ParamSpec } from "../../runtime/spec";
+import { CheckCompiler } from "./checks";
 import { TypeClassifier, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
 import { specHash } from "./hash";
@@ -33,6 +34,7 @@ class ProgramAnalysis {
   readonly jsonCheck: JsonTypeChecker;
   readonly namer: TypeNamer;
   readonly roles: ParameterRoles;
+  readonly checks: CheckCompiler;
 
   constructor(options: AnalyserOptions) {
     this.tools = { ts: options.ts, checker: options.program.getTypeChecker(), program: options.program };
@@ -42,6 +44,7 @@ class ProgramAnalysis {
     this.jsonCheck = new JsonTypeChecker(this.classify);
     this.namer = new TypeNamer(this.classify);
     this.roles = new ParameterRoles(this.classify);
+    this.checks = new CheckCompiler(this.tools, this.docs);
   }
 }
 
@@ -183,6 +186,8 @@ class FileAnalyser implements Analyser {
     const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
     const thisFields = receiverType ? this.receiverFields(receiverType) : [];
 
+    const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
+
     // Everything JSON cannot carry, on every root, before any schema is generated.
     const roots: Root[] = [
       ...(receiverType && thisFields.length > 0 ? [{ label: "this", type: receiverType, node: occasion.problemNode("this"), receiver: true }] : []),
@@ -242,6 +247,7 @@ class FileAnalyser implements Analyser {
       input,
       output,
       ...(wrapper ? { wrapper } : {}),
+      checks,
       inputDeclarations: inputNames.map((name) => this.files.declaration(name)),
       outputDeclarations: outputOnly.map((name) => this.files.declaration(name)),
     });
@@ -263,12 +269,38 @@ class FileAnalyser implements Analyser {
       output,
       ...(wrapper ? { wrapper } : {}),
       ...(revive ? { revive } : {}),
+      ...(checks.length > 0 ? { checks } : {}),
       hash,
       ...(occasion.typeArguments ? { typeArguments: occasion.typeArguments } : {}),
       definitionNames,
       ...(hiddenFields ? { hiddenFields } : {}),
     };
     return { ok: true, value: spec, warnings };
+  }
+
+  /**
+   * The stub's `@check`s as type-checked at its declaration, and on this occasion: each may read
+   * only parameters sent to the model and `this`'s fields sent to it (`thisFields`; undefined
+   * when no `this` is sent). Problems go to `problems`.
+   */
+  private checks(site: StubSite, stub: string, params: ParamSpec[], thisFields: string[] | undefined, problems: Problem[]): CheckSpec<string>[] {
+    const compiled = this.program.checks.of(site.declaration);
+    for (const { tag, expression, ...issue } of compiled.issues) problems.push({ kind: issue.kind, args: { stub, expression, ...issue }, node: tag } as Problem);
+    const checks: CheckSpec<string>[] = [];
+    for (const check of compiled.checks) {
+      const cannotSee = (name: string, reason: string): void => {
+        problems.push({ kind: "CheckCannotSee", args: { stub, expression: check.expression, name, reason }, node: check.tag });
+      };
+      const hidden = params.find((param) => param.name === "value");
+      const notSent = check.parameters.find((name) => params.find((param) => param.name === name)?.role !== "input");
+      const field = check.thisFields.find((name) => !thisFields?.includes(name));
+      if (hidden) cannotSee("value", "the stub has a parameter named `value`, hidden by the checked value; rename the parameter");
+      else if (notSent !== undefined) cannotSee(notSent, "a parameter not sent to the model (an explicit LanguageModel or an AbortSignal)");
+      else if (field !== undefined) {
+        cannotSee(`this.${field}`, thisFields ? "not a data field sent to the model: a getter, a method, or a private, protected or @llmHidden field" : "a static stub or a function sends no `this`");
+      } else checks.push({ expression: check.expression, ...(check.message !== undefined ? { message: check.message } : {}), test: check.js });
+    }
+    return checks;
   }
 
   /** The fields of named types that the schemas leave out for privacy, so the manifest can show them. */

@@ -132,19 +132,17 @@ export class DocReader {
     return doc;
   }
 
+  /** The `@check` tags of a stub's JSDoc, in order (see `transformer/analyse/checks.ts`). */
+  checkTags(declaration: ts.SignatureDeclaration): ts.JSDocTag[] {
+    return this.t.getJSDocTags(documentedNode(this.t, declaration)).filter((tag) => tag.tagName.text === CHECK_TAG);
+  }
+
   /**
    * The symbol whose JSDoc describes a stub: its own for methods, getters and functions;
    * for an arrow or function expression, the variable or property it is assigned to.
    */
   private documentedSymbol(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
-    const t = this.t;
-    let named: ts.Node = declaration;
-    if ((t.isArrowFunction(declaration) || t.isFunctionExpression(declaration)) && !declaration.name) {
-      let parent = declaration.parent;
-      while (parent && (t.isParenthesizedExpression(parent) || t.isAsExpression(parent) || t.isSatisfiesExpression(parent))) parent = parent.parent;
-      if (parent && (t.isVariableDeclaration(parent) || t.isPropertyDeclaration(parent) || t.isPropertyAssignment(parent))) named = parent;
-    }
-    const name = (named as { name?: ts.Node }).name;
+    const name = (documentedNode(this.t, declaration) as { name?: ts.Node }).name;
     return name ? this.checker.getSymbolAtLocation(name) : undefined;
   }
 
@@ -163,6 +161,19 @@ export class DocReader {
     }
     return result;
   }
+}
+
+/** The JSDoc tag of a rule the reply must satisfy: `@check value.length === count -- as many as asked for`. */
+export const CHECK_TAG = "check";
+
+/** The node carrying a stub's JSDoc: the declaration, or for an arrow or function expression the variable or property it is assigned to. */
+function documentedNode(t: typeof ts, declaration: ts.SignatureDeclaration): ts.Node {
+  if ((t.isArrowFunction(declaration) || t.isFunctionExpression(declaration)) && !declaration.name) {
+    let parent = declaration.parent;
+    while (parent && (t.isParenthesizedExpression(parent) || t.isAsExpression(parent) || t.isSatisfiesExpression(parent))) parent = parent.parent;
+    if (parent && (t.isVariableDeclaration(parent) || t.isPropertyDeclaration(parent) || t.isPropertyAssignment(parent))) return parent;
+  }
+  return declaration;
 }
 
 function tagText(tag: ts.JSDocTagInfo): string {

@@ -27,6 +27,8 @@ export interface TemplateParts {
   input: JsonSchema;
   output: JsonSchema;
   wrapper?: string;
+  /** The stub's `@check`s: rules the reply must satisfy, listed after the signature. */
+  checks?: { expression: string; message?: string }[];
   /** Rendered declarations the inputs use (shown always), in first-use order. */
   inputDeclarations: string[];
   /** Rendered declarations only the output uses (become `outputTypes`). */
@@ -46,6 +48,7 @@ export function buildTemplate(parts: TemplateParts): { template: string; outputT
   if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
   sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
+  if (parts.checks?.length) sections.push(neutralisePlaceholders(renderChecks(parts.checks)));
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
   sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
   return { template: sections.join("\n\n"), outputTypes, ...(doc ? { doc } : {}) };
@@ -70,6 +73,15 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
   if (params.every((p) => !p.comment && !p.text.includes("\n"))) return `${head}${params.map((p) => p.text).join(", ")}): ${returnType}`;
   const lines = params.map((p) => (p.comment ? `${p.comment}\n  ${p.text},` : `  ${p.text},`));
   return `${head}\n${lines.join("\n")}\n): ${returnType}`;
+}
+
+/**
+ * The checks as rules, each its TypeScript then its message:
+ * "- `value.length === numCustomers`: exactly as many customers as asked for".
+ */
+function renderChecks(checks: { expression: string; message?: string }[]): string {
+  const lines = checks.map((check) => `- \`${check.expression.replace(/\s*\n\s*/g, " ")}\`${check.message ? `: ${check.message.replace(/\s*\n\s*/g, " ")}` : ""}`);
+  return [`The returned value (\`value\` below) must pass these checks:`, ...lines].join("\n");
 }
 
 /** The reply's type: the value itself, or `{ value: T }` when the spec wraps it. */

@@ -45,7 +45,7 @@ export interface StubSite {
  * A spec ready to emit. `definitions` holds names into `Analyser.definitions`, so emit can
  * write each named type once per file and reference it from every spec that needs it.
  */
-export type AnalysedSpec = Omit<CallSpec<ClassReference>, "version" | "definitions"> & {
+export type AnalysedSpec = Omit<CallSpec<ClassReference, string>, "version" | "definitions"> & {
   definitionNames: string[];
   /** For the manifest only (not emitted): the fields of the spec's named types the model never sees. */
   hiddenFields?: HiddenFields;

@@ -36,6 +36,11 @@ export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: S
     wrapper: spec.wrapper,
     definitions,
     revive: spec.revive ? revivalPlanValue(tsi, spec.revive, references) : undefined,
+    checks: spec.checks?.map((check) => ({
+      expression: check.expression,
+      message: check.message,
+      test: new RawExpression(checkFunction(tsi, spec.params.map((param) => param.name), check.test)),
+    })),
     hash: spec.hash,
   };
   return literal(tsi, value);
@@ -58,4 +63,17 @@ function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, refere
 function classThunk(tsi: typeof ts, target: ts.Expression): ts.ArrowFunction {
   const f = tsi.factory;
   return f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsi.SyntaxKind.EqualsGreaterThanToken), target);
+}
+
+/**
+ * `function (value, numCustomers) { return value.length === numCustomers; }`: the runtime calls it
+ * with the receiver as `this`, the value, then the stub's arguments in order. The expression is
+ * JavaScript text already (analysis transpiled it); it is written out as it is, since it belongs
+ * to no node of this file and holds no binding the module transforms could rename.
+ */
+function checkFunction(tsi: typeof ts, parameterNames: string[], js: string): ts.FunctionExpression {
+  const f = tsi.factory;
+  const parameters = ["value", ...parameterNames].map((name) => f.createParameterDeclaration(undefined, undefined, name));
+  const body = f.createBlock([f.createReturnStatement(f.createIdentifier(js))], false);
+  return f.createFunctionExpression(undefined, undefined, undefined, undefined, parameters, undefined, body);
 }
