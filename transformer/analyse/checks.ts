@@ -253,7 +253,7 @@ function scriptKindOf(t: typeof ts, file: ts.SourceFile): ts.ScriptKind {
 function parseExpression(t: typeof ts, expression: string): { ok: true; js: string } | { ok: false; reason: string } {
   if (expression === "") return { ok: false, reason: "the tag is empty" };
   const text = `(${expression}\n);`;
-  const output = t.transpileModule(text, { reportDiagnostics: true, compilerOptions: { target: t.ScriptTarget.ES2022, module: t.ModuleKind.ESNext, removeComments: true } });
+  const output = t.transpileModule(text, { reportDiagnostics: true, compilerOptions: { target: t.ScriptTarget.ES2022, module: t.ModuleKind.ESNext, removeComments: true, alwaysStrict: false } });
   const syntax = output.diagnostics?.find((diagnostic) => diagnostic.category === t.DiagnosticCategory.Error);
   if (syntax) return { ok: false, reason: t.flattenDiagnosticMessageText(syntax.messageText, " ") };
   const parsed = t.createSourceFile("check.ts", text, t.ScriptTarget.ES2022, true);
@@ -266,8 +266,11 @@ function parseExpression(t: typeof ts, expression: string): { ok: true; js: stri
     statement.expression.getStart(parsed) === 0 &&
     statement.expression.end === text.length - 1;
   if (!whole) return { ok: false, reason: "it reads as more than one expression" };
-  const js = output.outputText.trim().replace(/;$/, "");
-  return { ok: true, js };
+  // The output's one expression statement; TypeScript may put a "use strict" prologue before it.
+  const emitted = t.createSourceFile("check.js", output.outputText, t.ScriptTarget.ES2022, true, t.ScriptKind.JS);
+  const result = emitted.statements.find((each): each is ts.ExpressionStatement => t.isExpressionStatement(each) && !t.isStringLiteral(each.expression));
+  if (!result) return { ok: false, reason: "it compiles to no JavaScript expression" };
+  return { ok: true, js: result.expression.getText(emitted) };
 }
 
 function findParenthesized(t: typeof ts, file: ts.SourceFile, start: number, end: number): ts.ParenthesizedExpression | undefined {
