@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { configure, LLMOutputError, openAI, withCallOptions, withTrace, type CallInfo, type CallSpec } from "../../runtime";
+import { cached, configure, LLMOutputError, openAI, withCallOptions, withTrace, type CallInfo, type CallSpec } from "../../runtime";
 import { compile, type CompileResult } from "../helpers/compile";
 import { startOpenAIServer, type OpenAIServer, type ReceivedRequest } from "../helpers/openai-server";
 
@@ -282,6 +282,25 @@ describe("run time, through the local server", () => {
     const at = server.requests.length;
     expect(await summarize("a text of some length")).toBe("short");
     expect(lastUser(server.requests[at + 1]!)).toContain("shorter than the text (check `value.length < text.length`) failed");
+  });
+
+  test("cached() stores the reply that passed its checks, not the one that failed them", async () => {
+    const model = cached(openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "test-model", mode: "json", maxRetries: 0 }));
+    restore = configure({ model });
+    const { summarize } = customers.load<CustomerModule>("src/customer.ts");
+    server.setHandler((request) => ({ content: JSON.stringify({ value: request.body.messages.length > 1 ? "tide" : "a summary longer than the text" }) }));
+    const calls: CallInfo[] = [];
+    const at = server.requests.length;
+    await withCallOptions({ onCall: (info) => calls.push(info) }, async () => {
+      expect(await summarize("the tide came in")).toBe("tide");
+      expect(await summarize("the tide came in")).toBe("tide");
+    });
+    // The second call asks the model again for the first reply (the failed one was not kept); its repair is a cache hit.
+    expect(server.requests.length - at).toBe(3);
+    expect(calls.map((info) => info.attempts.map((attempt) => attempt.source ?? "model"))).toEqual([
+      ["model", "model"],
+      ["model", "cache"],
+    ]);
   });
 
   test("implement<I>() methods and a generic stub's specialisations carry their interface's or declaration's checks", async () => {
