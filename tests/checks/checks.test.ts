@@ -180,6 +180,16 @@ export function withModel(model: LanguageModel, text: string): Promise<string> {
     ]);
   });
 
+  test("the project's noUnused* settings do not apply inside a check (an unread callback parameter is fine)", () => {
+    const result = compile({
+      files: { "src/u.ts": `import { stub } from "llm-strategy";\n/**\n * Words.\n * @check value.every((word, index) => word.length > 0)\n */\nexport function words(_text: string): Promise<string[]> { return stub(); }\n` },
+      compilerOptions: { noUnusedLocals: true, noUnusedParameters: true },
+    });
+    expect(result.compilerErrors).toEqual([]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.js("src/u.ts")).toContain("test: function (value, _text) { return (value.every((word, index) => word.length > 0)); }");
+  });
+
   test("checks in the manifest and in `llm-strategy prompts`", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-checks-"));
     try {

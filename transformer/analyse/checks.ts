@@ -136,7 +136,11 @@ export class CheckCompiler {
         entry.issues.push({ ...base, kind: "CheckCannotSee", ...seen.unseen });
         continue;
       }
-      const error = diagnostics.find((diagnostic) => diagnostic.start !== undefined && diagnostic.start >= check.start && diagnostic.start < end);
+      // Errors only: not `noUnusedParameters` and its kind (an unread `(c, i) =>` parameter is fine in a check).
+      const error = diagnostics.find(
+        (diagnostic) =>
+          diagnostic.category === t.DiagnosticCategory.Error && !diagnostic.reportsUnnecessary && diagnostic.start !== undefined && diagnostic.start >= check.start && diagnostic.start < end,
+      );
       if (error) {
         entry.issues.push({ ...base, kind: "CheckTypeError", error: withStop(t.flattenDiagnosticMessageText(error.messageText, " ")) });
         continue;
