@@ -69,6 +69,7 @@ interface Placed {
 export class CheckCompiler {
   private readonly byDeclaration = new Map<ts.SignatureDeclaration, DeclarationChecks>();
   private readonly doneFiles = new Set<ts.SourceFile>();
+  private programFiles: ReturnType<typeof filesOf> | undefined;
 
   constructor(
     private readonly tools: TypeTools,
@@ -222,10 +223,7 @@ export class CheckCompiler {
     const getSourceFile = host.getSourceFile.bind(host);
     host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) =>
       fileName === file.fileName ? copy : (original.getSourceFile(fileName) ?? getSourceFile(fileName, languageVersion, onError, shouldCreate));
-    // Files the compiler has (in memory or on disk) resolve as they did for it.
-    const known = new Map(original.getSourceFiles().map((source) => [source.fileName, source.text]));
-    const folders = new Set<string>();
-    for (const name of known.keys()) for (let dir = name.slice(0, name.lastIndexOf("/")); dir.includes("/"); dir = dir.slice(0, dir.lastIndexOf("/"))) folders.add(dir);
+    const { known, folders } = (this.programFiles ??= filesOf(original));
     const fileExists = host.fileExists.bind(host);
     const readFile = host.readFile.bind(host);
     const directoryExists = host.directoryExists?.bind(host);
@@ -240,6 +238,14 @@ export class CheckCompiler {
       ...(original.getProjectReferences() ? { projectReferences: original.getProjectReferences() } : {}),
     });
   }
+}
+
+/** The Program's files and their folders: they resolve for the second Program as they did for the compiler (in memory or on disk). */
+function filesOf(program: ts.Program): { known: Map<string, string>; folders: Set<string> } {
+  const known = new Map(program.getSourceFiles().map((source) => [source.fileName, source.text]));
+  const folders = new Set<string>();
+  for (const name of known.keys()) for (let dir = name.slice(0, name.lastIndexOf("/")); dir.includes("/"); dir = dir.slice(0, dir.lastIndexOf("/"))) folders.add(dir);
+  return { known, folders };
 }
 
 function hasBody(t: typeof ts, node: ts.SignatureDeclaration): boolean {
