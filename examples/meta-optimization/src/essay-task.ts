@@ -40,7 +40,7 @@ const wordBudget = hyperparameter("essay.words", 400, { description: "How long t
 const style = hyperparameter("essay.style", "academic", { description: "The voice of the essay" });
 
 /** The name under which the runtime lets `writeEssay`'s doc text be replaced (`prompt:<file> <stub>`). */
-export const INSTRUCTIONS = "prompt:src/essay-task.ts writeEssay";
+export const ESSAY_INSTRUCTIONS = "prompt:src/essay-task.ts writeEssay";
 
 /**
  * Write an essay about the topic for the audience.
@@ -61,7 +61,7 @@ export const essayTask = defineTask<EssayTopic, Essay, EssayHyperparameters>({
     { topic: "Why the sky is blue", audience: "curious ten-year-olds" },
     { topic: "How bees make honey", audience: "curious ten-year-olds" },
   ],
-  hyperparameterNames: { instructions: INSTRUCTIONS, wordBudget: wordBudget.name, style: style.name },
+  hyperparameterNames: { instructions: ESSAY_INSTRUCTIONS, wordBudget: wordBudget.name, style: style.name },
   ask: (task) => writeEssay(task.topic, task.audience, wordBudget.value, style.value),
 });
 
