@@ -7,7 +7,7 @@ import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
-import { specialisableCall } from "./find/generic-calls";
+import { receiverTypeAt, returnTypeAt, specialisableCall } from "./find/generic-calls";
 import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
@@ -279,7 +279,7 @@ class FilePlanner {
     const targets = callTypeArguments(checker, signature, helper.ownCount, mapTypes);
     if (helper.classDeclaration) {
       const callee = call.expression;
-      const receiver = tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+      const receiver = tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee) ? mapTypes(receiverTypeAt(checker, callee.expression)) : undefined;
       const classParameters = helper.typeParameters.length - helper.ownCount - 1;
       const classArguments = receiver ? this.classArgumentsOf(receiver, helper.classDeclaration) : undefined;
       for (let index = 0; index < classParameters; index++) {
@@ -366,14 +366,14 @@ class FilePlanner {
     const signature = entry.signature;
     const callee = entry.call.expression;
     const receiverType =
-      stub.site.receiverClass && (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+      stub.site.receiverClass && (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) ? mapTypes(receiverTypeAt(checker, callee.expression)) : undefined;
     const ownCount = stub.site.declaration.typeParameters?.length ?? 0;
     const shown = ownCount > 0 ? callTypeArguments(checker, signature, ownCount, mapTypes) : receiverType && stub.site.receiverClass ? [...(this.classArgumentsOf(receiverType, stub.site.receiverClass) ?? [])] : [];
     const result = this.analyser().analyseInstantiated(
       stub.site,
       {
         parameters: signature.getParameters().map((symbol) => ({ symbol, type: mapTypes(checker.getTypeOfSymbol(symbol)) })),
-        returnType: mapTypes(checker.getReturnTypeOfSignature(signature)),
+        returnType: mapTypes(returnTypeAt(checker, tsi, entry.call, signature)),
         ...(receiverType ? { receiverType } : {}),
         typeArguments: `<${shown.map((type) => checker.typeToString(type, undefined, tsi.TypeFormatFlags.NoTruncation)).join(", ")}>`,
       },

@@ -217,6 +217,66 @@ export const slots = (box: Box<Slot>) => box.pickAll<number>([1]);
   ]);
 });
 
+test("optional calls of generic stubs and helpers are specialised and still short-circuit", async () => {
+  const result = compile({
+    files: {
+      "src/box.ts": `import { stub } from "llm-strategy";
+export interface Card { title: string }
+export class Box<T> {
+  constructor(public label: string) {}
+  /** Pick the item for the key. */
+  pick<K>(key: K): Promise<T> { return stub(); }
+  /** Every key's item, each asked through an optional call on this. */
+  pickAll<K>(keys: K[]): Promise<(T | undefined)[]> { return Promise.all(keys.map((key) => this.pick?.(key))); }
+}
+export const viaOptionalReceiver = (box: Box<Card> | undefined) => box?.pick("a");
+export const viaOptionalCall = (box: Box<Card>) => box.pick?.(1);
+export const viaChain = (holder: { box?: Box<Card> }) => holder.box?.pick("c").then((card) => card.title);
+export const viaHelper = (box: Box<Card> | undefined) => box?.pickAll([true]);
+`,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+  const js = result.js("src/box.ts");
+  // Each chain is written out, so the call is specialised and the rest still skipped on null/undefined.
+  expect(js).not.toMatch(/\?\.\s*\(|\?\.pick/);
+  expect(js).toMatch(/=== null \|\| (_\w+) === void 0 \? void 0 : __llmStrategy\.callSpecialized\(__llmStrategySpec_Box_pick(_\d)?, \1, \1\.pick, \["a"\]\)/);
+  expect(js).toContain("__llmStrategy.callSpecialized(__llmStrategyTypes_pickAll.calls.pick, this, _");
+  const requests: CompletionRequest[] = [];
+  restore = configure({
+    model: scriptedModel((request) => {
+      requests.push(request);
+      return JSON.stringify(request.replySchema).includes('"title"') ? { title: String((request.input as { key: unknown }).key) } : { unexpected: true };
+    }),
+  });
+  const box = result.load<{
+    Box: new (label: string) => object;
+    viaOptionalReceiver(box?: object): Promise<unknown> | undefined;
+    viaOptionalCall(box: object): Promise<unknown> | undefined;
+    viaChain(holder: { box?: object }): Promise<unknown> | undefined;
+    viaHelper(box?: object): Promise<unknown> | undefined;
+  }>("src/box.ts");
+  const deck = new box.Box("deck");
+  expect(box.viaOptionalReceiver(undefined)).toBeUndefined();
+  expect(box.viaChain({})).toBeUndefined();
+  expect(box.viaHelper(undefined)).toBeUndefined();
+  expect(requests).toHaveLength(0);
+  expect(await box.viaOptionalReceiver(deck)).toEqual({ title: "a" });
+  expect(await box.viaOptionalCall(deck)).toEqual({ title: "1" });
+  expect(await box.viaChain({ box: deck })).toBe("c");
+  expect(await box.viaHelper(deck)).toEqual([{ title: "true" }]);
+  // Each request had the call's types: the key's own, and `Card` for the reply.
+  expect(requests.map((request) => [request.spec.typeArguments, JSON.stringify(request.spec.input["properties"])])).toEqual([
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
+    ["<number>", expect.stringContaining('"key":{"type":"number"}')],
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
+    ["<boolean>", expect.stringContaining('"key":{"type":"boolean"}')],
+  ]);
+  // The receiver (`this`) is sent with its concrete type too.
+  for (const request of requests) expect(request.input).toMatchObject({ this: { label: "deck" } });
+});
+
 describe("unresolved type parameters", () => {
   const stubs = `import { stub } from "llm-strategy";
 /** Echo the value. */

@@ -121,8 +121,11 @@ class FileAnalyser implements Analyser {
     const { checker, ts: t } = this.program.tools;
     const receiverType = site.receiverClass ? this.receiverAtCall(site.receiverClass, call) : undefined;
     const argumentsAreParameters = checker.getResolvedSignature(call)?.declaration === site.declaration;
+    const types = signatureTypes(checker, signature);
+    // `box?.pick()`: the checker's signature of an optional call adds the `undefined` of the short-circuit to what the stub returns.
+    if (t.isOptionalChain(call) && types.returnType.isUnion()) types.returnType = checker.getNonNullableType(types.returnType);
     return this.analyse(site, {
-      ...signatureTypes(checker, signature),
+      ...types,
       ...(receiverType ? { receiverType } : {}),
       typeArguments: writtenTypeArguments(t, checker, signature, call, receiverType ? this.program.classify.typeArgumentsOf(receiverType) : []),
       // At a call of the stub itself, a parameter's problem points at its argument; at
@@ -306,7 +309,9 @@ class FileAnalyser implements Analyser {
     if (!receiverClass.typeParameters?.length) return declared;
     const callee = call.expression;
     if (!t.isPropertyAccessExpression(callee) && !t.isElementAccessExpression(callee)) return declared;
-    const actual = checker.getTypeAtLocation(callee.expression);
+    // `box?.pick()`: the receiver's type without the `undefined` the `?.` skips.
+    const atCall = checker.getTypeAtLocation(callee.expression);
+    const actual = atCall.isUnion() ? checker.getNonNullableType(atCall) : atCall;
     return actual.getSymbol() === declared.getSymbol() ? actual : declared;
   }
 

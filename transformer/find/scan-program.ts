@@ -12,7 +12,7 @@ export interface FileFindings {
   implementCalls: ts.CallExpression[];
   /** `stub()` calls that are not the whole body of a function (each is a `StubOutsideStubBody` error). */
   strayStubCalls: ts.CallExpression[];
-  /** Every non-optional call with a plain callee: candidates for generic specialisation. */
+  /** Every call with a plain callee, optional calls too: candidates for generic specialisation. */
   calls: ts.CallExpression[];
 }
 
@@ -79,7 +79,7 @@ export function scanProgram(context: TransformerContext): ProgramScan {
       if (tsi.isCallExpression(node)) {
         const callee = node.expression;
         const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
-        if (plainCallee && !tsi.isOptionalChain(node)) findings.calls.push(node);
+        if (plainCallee) findings.calls.push(node);
         const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
         // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
         const chainQuery = plainCallee && !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
