@@ -4,6 +4,7 @@ import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
 import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallFactory } from "./optional-chain";
+import type { CallLike } from "../find/generic-calls";
 import { interfaceLiteral, specLiteral } from "./spec";
 
 /**
@@ -94,7 +95,7 @@ function rewriteStatements(
   const containsRewrite = (node: ts.Node): boolean => ranges.some(([pos, end]) => node.pos <= pos && end <= node.end);
 
   /** The spec a call is specialised with, if its rewrite is `specialise` or `dependent`. */
-  const specOf = (call: ts.CallExpression): ts.Expression | undefined => {
+  const specOf = (call: CallLike): ts.Expression | undefined => {
     const rewrite = byNode.get(call);
     if (rewrite?.kind === "specialise") return f.createIdentifier(rewrite.specConst);
     // `__llmStrategyTypes_step.calls.reflect`: this call's entry in the table the helper took on entry.
@@ -116,7 +117,7 @@ function rewriteStatements(
     if (!rewrite) return tsi.visitEachChild(node, visitor, transformation);
     if (rewrite.kind === "helperEntry") return helperWithEntry(tsi, tsi.visitEachChild(rewrite.node, visitor, transformation), rewrite.typesName, rewrite.id, runtime);
     const call = rewrite.node;
-    const args = call.arguments.map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
+    const args = (call.arguments ?? []).map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
     let replacement: ts.Expression;
     switch (rewrite.kind) {
       case "invoke":
@@ -131,7 +132,10 @@ function rewriteStatements(
         break;
       case "specialise":
       case "dependent":
-        replacement = specialisedCall(tsi, transformation, call, visitor, specOf(call)!, args, specialise);
+        replacement = tsi.isNewExpression(call)
+          ? // `new Box(x)` -> `constructSpecialized(table, Box, [x])`: the class, then the arguments, as `new` evaluates them.
+            f.createCallExpression(runtime("constructSpecialized"), undefined, [specOf(call)!, tsi.visitNode(call.expression, visitor, tsi.isExpression), f.createArrayLiteralExpression(args)])
+          : specialisedCall(tsi, transformation, call, visitor, specOf(call)!, args, specialise);
         break;
     }
     tsi.setOriginalNode(replacement, call);
@@ -194,6 +198,10 @@ function helperWithEntry(tsi: typeof ts, visited: ts.Node, typesName: string, id
   }
   if (tsi.isMethodDeclaration(visited) && visited.body) {
     return f.updateMethodDeclaration(visited, visited.modifiers, visited.asteriskToken, visited.name, visited.questionToken, visited.typeParameters, visited.parameters, visited.type, withEntry(visited.body));
+  }
+  if (tsi.isConstructorDeclaration(visited) && visited.body) {
+    // Before `super(...)` too: taking the table reads no `this`.
+    return f.updateConstructorDeclaration(visited, visited.modifiers, visited.parameters, withEntry(visited.body));
   }
   return visited;
 }

@@ -3,6 +3,9 @@ import type { TransformerContext } from "../context";
 import type { ProgramScan } from "./scan-program";
 import type { FoundStub } from "./stub-sites";
 
+/** A call, or a `new` expression (of a class whose constructor is a generic helper). */
+export type CallLike = ts.CallExpression | ts.NewExpression;
+
 /** A call of a generic stub that can be rewritten into `callSpecialized(...)`. */
 export interface SpecialisableCall {
   call: ts.CallExpression;
@@ -53,7 +56,7 @@ export function receiverTypeAt(checker: ts.TypeChecker, receiver: ts.Expression)
 }
 
 /** What the called signature returns; for an optional call without the `undefined` the checker adds for the short-circuit. */
-export function returnTypeAt(checker: ts.TypeChecker, tsi: typeof ts, call: ts.CallExpression, signature: ts.Signature): ts.Type {
+export function returnTypeAt(checker: ts.TypeChecker, tsi: typeof ts, call: CallLike, signature: ts.Signature): ts.Type {
   const type = checker.getReturnTypeOfSignature(signature);
   return tsi.isOptionalChain(call) && type.isUnion() ? checker.getNonNullableType(type) : type;
 }
