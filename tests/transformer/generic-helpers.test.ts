@@ -233,6 +233,7 @@ export const viaOptionalReceiver = (box: Box<Card> | undefined) => box?.pick("a"
 export const viaOptionalCall = (box: Box<Card>) => box.pick?.(1);
 export const viaChain = (holder: { box?: Box<Card> }) => holder.box?.pick("c").then((card) => card.title);
 export const viaHelper = (box: Box<Card> | undefined) => box?.pickAll([true]);
+export const viaElement = (holder?: { box: Box<Card> }) => holder?.box!["pick"]("e");
 `,
     },
   });
@@ -256,6 +257,7 @@ export const viaHelper = (box: Box<Card> | undefined) => box?.pickAll([true]);
     viaOptionalCall(box: object): Promise<unknown> | undefined;
     viaChain(holder: { box?: object }): Promise<unknown> | undefined;
     viaHelper(box?: object): Promise<unknown> | undefined;
+    viaElement(holder?: { box: object }): Promise<unknown> | undefined;
   }>("src/box.ts");
   const deck = new box.Box("deck");
   expect(box.viaOptionalReceiver(undefined)).toBeUndefined();
@@ -266,12 +268,15 @@ export const viaHelper = (box: Box<Card> | undefined) => box?.pickAll([true]);
   expect(await box.viaOptionalCall(deck)).toEqual({ title: "1" });
   expect(await box.viaChain({ box: deck })).toBe("c");
   expect(await box.viaHelper(deck)).toEqual([{ title: "true" }]);
+  expect(box.viaElement(undefined)).toBeUndefined();
+  expect(await box.viaElement({ box: deck })).toEqual({ title: "e" });
   // Each request had the call's types: the key's own, and `Card` for the reply.
   expect(requests.map((request) => [request.spec.typeArguments, JSON.stringify(request.spec.input["properties"])])).toEqual([
     ["<string>", expect.stringContaining('"key":{"type":"string"}')],
     ["<number>", expect.stringContaining('"key":{"type":"number"}')],
     ["<string>", expect.stringContaining('"key":{"type":"string"}')],
     ["<boolean>", expect.stringContaining('"key":{"type":"boolean"}')],
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
   ]);
   // The receiver (`this`) is sent with its concrete type too.
   for (const request of requests) expect(request.input).toMatchObject({ this: { label: "deck" } });
