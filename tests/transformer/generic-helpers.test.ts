@@ -282,6 +282,41 @@ export const viaElement = (holder?: { box: Box<Card> }) => holder?.box!["pick"](
   for (const request of requests) expect(request.input).toMatchObject({ this: { label: "deck" } });
 });
 
+test("a subclass that fixes the class's type arguments: calls of the base's generic stub, through this or on an instance, send the concrete types", async () => {
+  const result = compile({
+    files: {
+      "src/shelf.ts": `import { stub } from "llm-strategy";
+export interface Card { title: string }
+export class Box<T> {
+  constructor(public label: string, public sample: T | null) {}
+  /** Pick the item for the key. */
+  pick(key: string): Promise<T> { return stub(); }
+}
+export class Shelf extends Box<Card> {
+  mine(key: string) { return this.pick(key); }
+}
+export const outside = (shelf: Shelf) => shelf.pick("out");
+`,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+  const requests: CompletionRequest[] = [];
+  restore = configure({ model: scriptedModel((request) => (requests.push(request), { title: String((request.input as { key: unknown }).key) })) });
+  const shelf = result.load<{ Shelf: new (label: string, sample: unknown) => { mine(key: string): Promise<unknown> }; outside(shelf: object): Promise<unknown> }>("src/shelf.ts");
+  const made = new shelf.Shelf("top", { title: "sample" });
+  expect(await made.mine("in")).toEqual({ title: "in" });
+  expect(await shelf.outside(made)).toEqual({ title: "out" });
+  // The receiver's `sample: T` is sent as a Card: the base class's type arguments as the subclass fixes them.
+  for (const request of requests) {
+    expect(request.spec.typeArguments).toBe("<Card>");
+    expect(Object.keys(request.spec.definitions ?? {})).toContain("Box_Card");
+    expect(request.spec.definitions!["Box_Card"]).toMatchObject({ properties: { sample: { anyOf: [{ $ref: "#/definitions/Card" }, { type: "null" }] } } });
+    expect(request.input).toMatchObject({ this: { label: "top", sample: { title: "sample" } } });
+  }
+  expect(requests).toHaveLength(2);
+});
+
 /** A generic class whose constructor calls a generic stub with the class's type parameter. */
 const DECK = `import { stub } from "llm-strategy";
 export interface Card { title: string }

@@ -272,6 +272,8 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     for (let node: ts.Node | undefined = call.parent; node; node = node.parent) enclosing.push(node);
     const relevant = [...mentioned].filter((parameter) => {
       const holder = holderOf(parameter);
+      // The `this` of a class with no type parameters (`this.pick()` in `Shelf extends Box<Card>`) is known where it stands.
+      if (holder && isThisType(parameter) && tsi.isClassLike(holder) && !holder.typeParameters?.length) return false;
       return holder !== undefined && enclosing.includes(holder);
     });
     if (relevant.length === 0) return { kind: "none" };
@@ -294,8 +296,12 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     return { kind: "unresolvable", reason: "its type arguments use type parameters that no enclosing function can pass on" };
   }
 
+  function isThisType(parameter: ts.TypeParameter): boolean {
+    return (parameter as ts.TypeParameter & { isThisType?: boolean }).isThisType === true;
+  }
+
   function holderOf(parameter: ts.TypeParameter): ts.Node | undefined {
-    if ((parameter as ts.TypeParameter & { isThisType?: boolean }).isThisType) {
+    if (isThisType(parameter)) {
       return parameter.symbol?.declarations?.find((declaration) => tsi.isClassLike(declaration));
     }
     const declaration = parameter.symbol?.declarations?.[0];
