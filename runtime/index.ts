@@ -61,6 +61,6 @@ export {
 export type { Attempt } from "./errors";
 
 // What compiled code calls (emitted by the transformer; not for hand-written code)
-export { invoke, callSpecialized, helperTypes, implementInterface } from "./invoke";
+export { invoke, callSpecialized, constructSpecialized, helperTypes, implementInterface } from "./invoke";
 export { SPEC_VERSION } from "./spec";
 export type { CallSpec, HelperSpecialisation, InterfaceSpec, JsonSchema, Revival, RevivalPlan, ParamSpec, ClassThunk, CheckSpec, CheckTest } from "./spec";

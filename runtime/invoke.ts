@@ -500,11 +500,26 @@ export function callSpecialized<R>(
   fn: (...args: never[]) => R,
   args: readonly unknown[],
 ): R {
-  if (!spec) return (fn as (...args: unknown[]) => R).apply(receiver, args as unknown[]);
+  return withPending(spec, () => (fn as (...args: unknown[]) => R).apply(receiver, args as unknown[]));
+}
+
+/**
+ * What a compiled `new Box<Card>(...)` calls when `Box`'s constructor is a generic helper (it
+ * calls generic stubs with the class's type parameters): constructs with `spec`'s table pending
+ * for exactly this construction, as `callSpecialized` does for a call. `new.target` is
+ * `constructor`, as with `new`.
+ */
+export function constructSpecialized<T>(spec: HelperSpecialisation | undefined, constructor: new (...args: never[]) => T, args: readonly unknown[]): T {
+  return withPending(spec, () => Reflect.construct(constructor, args as unknown[]) as T);
+}
+
+/** Runs `run` with `spec` pending for its id (none: as is); the id's earlier pending spec is restored after. */
+function withPending<R>(spec: CallSpec | HelperSpecialisation | undefined, run: () => R): R {
+  if (!spec) return run();
   const previous = pendingSpecialisations.get(spec.id);
   pendingSpecialisations.set(spec.id, spec);
   try {
-    return (fn as (...args: unknown[]) => R).apply(receiver, args as unknown[]);
+    return run();
   } finally {
     if (previous) pendingSpecialisations.set(spec.id, previous);
     else pendingSpecialisations.delete(spec.id);
@@ -532,7 +547,7 @@ export function helperTypes(id: string): HelperSpecialisation {
     warnedFallbacks.add(id);
     process.emitWarning(
       `${id} is a generic helper (it calls generic stubs with its own type parameters), but this call of it was not compiled ` +
-        `by the llm-strategy transformer with known type arguments (a JavaScript caller, or a call through a function value), ` +
+        `by the llm-strategy transformer with known type arguments (a JavaScript caller, a call through a function value, or a subclass's super() call), ` +
         `so the stubs it calls use their type parameters' constraints. Call it directly from TypeScript built with the ` +
         `transformer. (Said once per helper.)`,
       { code: "LLM_STRATEGY_GENERIC_FALLBACK" },

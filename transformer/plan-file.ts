@@ -7,7 +7,7 @@ import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
-import { specialisableCall } from "./find/generic-calls";
+import { receiverTypeAt, returnTypeAt, specialisableCall, type CallLike } from "./find/generic-calls";
 import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
@@ -111,7 +111,7 @@ class FilePlanner {
           if (helpers.dependent.has(call)) continue;
           const helperCall = helpers.helperCalls.get(call);
           if (helperCall) this.planHelperCall(call, helperCall);
-          else this.planSpecialisation(call);
+          else if (this.context.ts.isCallExpression(call)) this.planSpecialisation(call);
         }
       }
     }
@@ -149,7 +149,7 @@ class FilePlanner {
     declaration: ts.SignatureDeclaration,
     result: Result<AnalysedSpec>,
     problemNode: ts.Node,
-    callSite?: ts.CallExpression,
+    callSite?: CallLike,
   ): string | undefined {
     if (!result.ok) {
       this.problems.push(...result.problems);
@@ -266,20 +266,28 @@ class FilePlanner {
   }
 
   /** A helper called with known types: its table (and the tables and specs below it) as consts of this file. */
-  private planHelperCall(call: ts.CallExpression, resolved: ResolvedCall & { target: { kind: "helper" } }): void {
+  private planHelperCall(call: CallLike, resolved: ResolvedCall & { target: { kind: "helper" } }): void {
     const helper = resolved.target.helper;
     const targets = this.helperTypeArguments(helper, call, resolved.signature, (type) => type);
     const constName = this.helperTable(helper, targets, call, 0);
     if (constName) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst: constName });
   }
 
-  /** The types that replace `helper.typeParameters` at a call: its own type arguments, then its receiver's class's, then the receiver's type. */
-  private helperTypeArguments(helper: GenericHelper, call: ts.CallExpression, signature: ts.Signature, mapTypes: (type: ts.Type) => ts.Type): ts.Type[] {
+  /**
+   * The types that replace `helper.typeParameters` at a call: its own type arguments, then its
+   * receiver's class's, then the receiver's type. At `new Box<Card>()` of a constructor: the
+   * class's type arguments, then the new instance's type.
+   */
+  private helperTypeArguments(helper: GenericHelper, call: CallLike, signature: ts.Signature, mapTypes: (type: ts.Type) => ts.Type): ts.Type[] {
     const { checker, ts: tsi } = this.context;
     const targets = callTypeArguments(checker, signature, helper.ownCount, mapTypes);
+    if (helper.constructorOf) {
+      if (helper.typeParameters.length > helper.ownCount) targets.push(mapTypes(checker.getReturnTypeOfSignature(signature)));
+      return targets;
+    }
     if (helper.classDeclaration) {
       const callee = call.expression;
-      const receiver = tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+      const receiver = tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee) ? mapTypes(receiverTypeAt(checker, callee.expression)) : undefined;
       const classParameters = helper.typeParameters.length - helper.ownCount - 1;
       const classArguments = receiver ? this.classArgumentsOf(receiver, helper.classDeclaration) : undefined;
       for (let index = 0; index < classParameters; index++) {
@@ -325,12 +333,13 @@ class FilePlanner {
    * first use. Plain recursion meets its own table; a recursion that keeps changing the types
    * (`walk<T>` calling `walk<T[]>`) stops after `MAX_HELPER_DEPTH` levels with a diagnostic.
    */
-  private helperTable(helper: GenericHelper, targets: ts.Type[], site: ts.CallExpression, depth: number): string | undefined {
+  private helperTable(helper: GenericHelper, targets: ts.Type[], site: CallLike, depth: number): string | undefined {
     const { checker } = this.context;
     const key = `${helper.id}\u0000${targets.map((type) => this.typeNumber(type)).join(",")}`;
     const known = this.helperTableByKey.get(key);
     if (known) return known;
-    const shown = targets.slice(0, helper.typeParameters.length - (helper.classDeclaration ? 1 : 0));
+    // Without the `this` type.
+    const shown = targets.slice(0, helper.typeParameters.length - (helper.classDeclaration || helper.constructorOf ? 1 : 0));
     const typeArguments = `<${shown.map((type) => checker.typeToString(type, undefined, this.context.ts.TypeFormatFlags.NoTruncation)).join(", ")}>`;
     if (depth > MAX_HELPER_DEPTH) {
       // Without a table of its own the call falls back to the constraints at run time (and warns): fine if the helper opted in.
@@ -359,21 +368,22 @@ class FilePlanner {
   }
 
   /** The spec of a stub called inside a helper, with the helper's types replaced by `mapTypes`. */
-  private dependentStubSpec(entry: DependentCall, mapTypes: (type: ts.Type) => ts.Type, site: ts.CallExpression): string | undefined {
-    if (entry.target.kind !== "stub" || entry.target.stub.problems.length > 0) return undefined;
+  private dependentStubSpec(entry: DependentCall, mapTypes: (type: ts.Type) => ts.Type, site: CallLike): string | undefined {
+    // A stub is called, never constructed.
+    if (entry.target.kind !== "stub" || entry.target.stub.problems.length > 0 || !this.context.ts.isCallExpression(entry.call)) return undefined;
     const { checker, ts: tsi } = this.context;
     const stub = entry.target.stub;
     const signature = entry.signature;
     const callee = entry.call.expression;
     const receiverType =
-      stub.site.receiverClass && (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) ? mapTypes(checker.getTypeAtLocation(callee.expression)) : undefined;
+      stub.site.receiverClass && (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) ? mapTypes(receiverTypeAt(checker, callee.expression)) : undefined;
     const ownCount = stub.site.declaration.typeParameters?.length ?? 0;
     const shown = ownCount > 0 ? callTypeArguments(checker, signature, ownCount, mapTypes) : receiverType && stub.site.receiverClass ? [...(this.classArgumentsOf(receiverType, stub.site.receiverClass) ?? [])] : [];
     const result = this.analyser().analyseInstantiated(
       stub.site,
       {
         parameters: signature.getParameters().map((symbol) => ({ symbol, type: mapTypes(checker.getTypeOfSymbol(symbol)) })),
-        returnType: mapTypes(checker.getReturnTypeOfSignature(signature)),
+        returnType: mapTypes(returnTypeAt(checker, tsi, entry.call, signature)),
         ...(receiverType ? { receiverType } : {}),
         typeArguments: `<${shown.map((type) => checker.typeToString(type, undefined, tsi.TypeFormatFlags.NoTruncation)).join(", ")}>`,
       },

@@ -6,6 +6,7 @@ import type * as ts from "typescript";
 import type { CallSpec, JsonSchema } from "../runtime/spec";
 import type { HiddenFields } from "./analyse/types";
 import type { ClassAccess } from "./find/class-references";
+import type { CallLike } from "./find/generic-calls";
 
 /** A spec as emit writes it: classes resolved to how this file reaches them; `definitions` by name. */
 /** `checks[].test` is the expression's JavaScript text; emit wraps it in a function. */
@@ -42,12 +43,12 @@ export type Rewrite =
   | { kind: "invoke"; node: ts.CallExpression; specConst: string; passesThis: boolean; parameterNames: string[] }
   /** `implement<I>(model?)` -> `__llmStrategy.implementInterface(spec, model?)`. */
   | { kind: "implement"; node: ts.CallExpression; specConst: string }
-  /** A call of a generic stub -> `__llmStrategy.callSpecialized(spec, receiver, fn, [args])`. */
-  | { kind: "specialise"; node: ts.CallExpression; specConst: string }
+  /** A call of a generic stub or helper -> `__llmStrategy.callSpecialized(spec, receiver, fn, [args])`; `new` of a helper constructor's class -> `constructSpecialized(table, Class, [args])`. */
+  | { kind: "specialise"; node: CallLike; specConst: string }
   /** A generic helper's body starts with `const <typesName> = __llmStrategy.helperTypes(id);` (an arrow's expression body becomes a block). */
   | { kind: "helperEntry"; node: ts.FunctionLikeDeclaration; typesName: string; id: string }
   /** A call inside a helper whose types depend on the helper's -> `callSpecialized(<typesName>.calls.<key>, receiver, fn, [args])`. */
-  | { kind: "dependent"; node: ts.CallExpression; typesName: string; key: string };
+  | { kind: "dependent"; node: CallLike; typesName: string; key: string };
 
 export interface FilePlan {
   /** The names of the consts above, taken from the names emit also takes its own from. */

@@ -97,7 +97,10 @@ export const createFakeAnalyser: CreateAnalyser = (options: AnalyserOptions): An
     },
     analyseCall(site, signature, call) {
       const written = call.typeArguments ? `<${call.typeArguments.map((node) => node.getText()).join(", ")}>` : `<${checker.typeToString(checker.getAwaitedType(signature.getReturnType())!)}>`;
-      return analyse(site, typesOf(signature), written);
+      const types = typesOf(signature);
+      // As the real analyser: an optional call's signature adds the short-circuit's `undefined` to the return type.
+      if (ts.isOptionalChain(call) && types.returnType.isUnion()) types.returnType = checker.getNonNullableType(types.returnType);
+      return analyse(site, types, written);
     },
     analyseInstantiated(site, instantiation) {
       return analyse(site, instantiation, instantiation.typeArguments);

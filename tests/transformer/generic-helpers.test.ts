@@ -217,6 +217,183 @@ export const slots = (box: Box<Slot>) => box.pickAll<number>([1]);
   ]);
 });
 
+test("optional calls of generic stubs and helpers are specialised and still short-circuit", async () => {
+  const result = compile({
+    files: {
+      "src/box.ts": `import { stub } from "llm-strategy";
+export interface Card { title: string }
+export class Box<T> {
+  constructor(public label: string) {}
+  /** Pick the item for the key. */
+  pick<K>(key: K): Promise<T> { return stub(); }
+  /** Every key's item, each asked through an optional call on this. */
+  pickAll<K>(keys: K[]): Promise<(T | undefined)[]> { return Promise.all(keys.map((key) => this.pick?.(key))); }
+}
+export const viaOptionalReceiver = (box: Box<Card> | undefined) => box?.pick("a");
+export const viaOptionalCall = (box: Box<Card>) => box.pick?.(1);
+export const viaChain = (holder: { box?: Box<Card> }) => holder.box?.pick("c").then((card) => card.title);
+export const viaHelper = (box: Box<Card> | undefined) => box?.pickAll([true]);
+export const viaElement = (holder?: { box: Box<Card> }) => holder?.box!["pick"]("e");
+`,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+  const js = result.js("src/box.ts");
+  // Each chain is written out, so the call is specialised and the rest still skipped on null/undefined.
+  expect(js).not.toMatch(/\?\.\s*\(|\?\.pick/);
+  expect(js).toMatch(/=== null \|\| (_\w+) === void 0 \? void 0 : __llmStrategy\.callSpecialized\(__llmStrategySpec_Box_pick(_\d)?, \1, \1\.pick, \["a"\]\)/);
+  expect(js).toContain("__llmStrategy.callSpecialized(__llmStrategyTypes_pickAll.calls.pick, this, _");
+  const requests: CompletionRequest[] = [];
+  restore = configure({
+    model: scriptedModel((request) => {
+      requests.push(request);
+      return JSON.stringify(request.replySchema).includes('"title"') ? { title: String((request.input as { key: unknown }).key) } : { unexpected: true };
+    }),
+  });
+  const box = result.load<{
+    Box: new (label: string) => object;
+    viaOptionalReceiver(box?: object): Promise<unknown> | undefined;
+    viaOptionalCall(box: object): Promise<unknown> | undefined;
+    viaChain(holder: { box?: object }): Promise<unknown> | undefined;
+    viaHelper(box?: object): Promise<unknown> | undefined;
+    viaElement(holder?: { box: object }): Promise<unknown> | undefined;
+  }>("src/box.ts");
+  const deck = new box.Box("deck");
+  expect(box.viaOptionalReceiver(undefined)).toBeUndefined();
+  expect(box.viaChain({})).toBeUndefined();
+  expect(box.viaHelper(undefined)).toBeUndefined();
+  expect(requests).toHaveLength(0);
+  expect(await box.viaOptionalReceiver(deck)).toEqual({ title: "a" });
+  expect(await box.viaOptionalCall(deck)).toEqual({ title: "1" });
+  expect(await box.viaChain({ box: deck })).toBe("c");
+  expect(await box.viaHelper(deck)).toEqual([{ title: "true" }]);
+  expect(box.viaElement(undefined)).toBeUndefined();
+  expect(await box.viaElement({ box: deck })).toEqual({ title: "e" });
+  // Each request had the call's types: the key's own, and `Card` for the reply.
+  expect(requests.map((request) => [request.spec.typeArguments, JSON.stringify(request.spec.input["properties"])])).toEqual([
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
+    ["<number>", expect.stringContaining('"key":{"type":"number"}')],
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
+    ["<boolean>", expect.stringContaining('"key":{"type":"boolean"}')],
+    ["<string>", expect.stringContaining('"key":{"type":"string"}')],
+  ]);
+  // The receiver (`this`) is sent with its concrete type too.
+  for (const request of requests) expect(request.input).toMatchObject({ this: { label: "deck" } });
+});
+
+test("a subclass that fixes the class's type arguments: calls of the base's generic stub, through this or on an instance, send the concrete types", async () => {
+  const result = compile({
+    files: {
+      "src/shelf.ts": `import { stub } from "llm-strategy";
+export interface Card { title: string }
+export class Box<T> {
+  constructor(public label: string, public sample: T | null) {}
+  /** Pick the item for the key. */
+  pick(key: string): Promise<T> { return stub(); }
+}
+export class Shelf extends Box<Card> {
+  mine(key: string) { return this.pick(key); }
+}
+export const outside = (shelf: Shelf) => shelf.pick("out");
+`,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+  const requests: CompletionRequest[] = [];
+  restore = configure({ model: scriptedModel((request) => (requests.push(request), { title: String((request.input as { key: unknown }).key) })) });
+  const shelf = result.load<{ Shelf: new (label: string, sample: unknown) => { mine(key: string): Promise<unknown> }; outside(shelf: object): Promise<unknown> }>("src/shelf.ts");
+  const made = new shelf.Shelf("top", { title: "sample" });
+  expect(await made.mine("in")).toEqual({ title: "in" });
+  expect(await shelf.outside(made)).toEqual({ title: "out" });
+  // The receiver's `sample: T` is sent as a Card: the base class's type arguments as the subclass fixes them.
+  for (const request of requests) {
+    expect(request.spec.typeArguments).toBe("<Card>");
+    expect(Object.keys(request.spec.definitions ?? {})).toContain("Box_Card");
+    expect(request.spec.definitions!["Box_Card"]).toMatchObject({ properties: { sample: { anyOf: [{ $ref: "#/definitions/Card" }, { type: "null" }] } } });
+    expect(request.input).toMatchObject({ this: { label: "top", sample: { title: "sample" } } });
+  }
+  expect(requests).toHaveLength(2);
+});
+
+/** A generic class whose constructor calls a generic stub with the class's type parameter. */
+const DECK = `import { stub } from "llm-strategy";
+export interface Card { title: string }
+export interface Slot { at: number }
+export class Deck<T> {
+  private readonly asked: Promise<T>;
+  constructor(public label: string, key: string) {
+    this.asked = this.pick(key);
+  }
+  first(): Promise<T> { return this.asked; }
+  /** Pick the item for the key. */
+  pick(key: string): Promise<T> { return stub(); }
+}
+export const cards = () => new Deck<Card>("cards", "ace");
+export const slots = (): Deck<Slot> => new Deck("slots", "9");
+/** A generic helper that constructs with its own type parameter. */
+export function deckOf<T>(label: string): Deck<T> { return new Deck<T>(label, "top"); }
+export const viaHelper = () => deckOf<Card>("helper");
+`;
+
+test("`new` of a generic class whose constructor calls generic stubs passes the class's types to the constructor", async () => {
+  const result = compile({
+    files: {
+      "src/deck.ts": DECK,
+    },
+  });
+  expect(result.compilerErrors).toEqual([]);
+  expect(result.diagnostics).toEqual([]);
+  // A subclass's super(...) cannot pass the types on: said at build time.
+  const subclass = compile({
+    files: {
+      "src/deck.ts": DECK,
+      "src/hand.ts": `import { Deck, type Card } from "./deck";
+export class Hand extends Deck<Card> {}
+`,
+    },
+  });
+  expect(subclass.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.text])).toEqual([["LLM1010", "src/hand.ts", 2, "Deck<Card>"]]);
+  expect(subclass.diagnostics[0]!.message).toContain("a subclass's `super(...)` call cannot pass the class's type arguments on to its constructor");
+  const js = result.js("src/deck.ts");
+  // The constructor takes its table first (after TypeScript's own parameter property assignment).
+  expect(js).toMatch(/constructor\(label, key\) \{\s*this\.label = label;\s*const __llmStrategyTypes_constructor = __llmStrategy\.helperTypes\("src\/deck\.ts:6 Deck\.constructor"\);/);
+  expect(js).toContain("this.asked = __llmStrategy.callSpecialized(__llmStrategyTypes_constructor.calls.pick, this, this.pick, [key]);");
+  expect(js).toMatch(/const cards = \(\) => __llmStrategy\.constructSpecialized\(__llmStrategyHelper_Deck_constructor(_\d)?, Deck, \["cards", "ace"\]\);/);
+  expect(js).toContain('return __llmStrategy.constructSpecialized(__llmStrategyTypes_deckOf.calls.Deck, Deck, [label, "top"]);');
+  expect(js.match(/kind: "helper",\s*id: "src\/deck\.ts:6 Deck\.constructor",\s*typeArguments: "<(Card|Slot)>"/g)).toHaveLength(2);
+
+  const requests: CompletionRequest[] = [];
+  restore = configure({
+    model: scriptedModel((request) => {
+      requests.push(request);
+      const key = String((request.input as { key: unknown }).key);
+      return JSON.stringify(request.replySchema).includes('"title"') ? { title: key } : { at: Number(key) };
+    }),
+  });
+  const emitWarning = jest.spyOn(process, "emitWarning");
+  try {
+    type Built = { first(): Promise<unknown>; label: string };
+    const deck = result.load<{ Deck: new (...args: never[]) => object; cards(): Built; slots(): Built; viaHelper(): Built }>("src/deck.ts");
+    const made = deck.cards();
+    // Constructed as `new` does: an instance of the class, its parameter property set.
+    expect(made).toBeInstanceOf(deck.Deck);
+    expect(made.label).toBe("cards");
+    expect(await made.first()).toEqual({ title: "ace" });
+    expect(await deck.slots().first()).toEqual({ at: 9 });
+    expect(await deck.viaHelper().first()).toEqual({ title: "top" });
+    expect(emitWarning.mock.calls.filter(([, options]) => (options as { code?: string })?.code === "LLM_STRATEGY_GENERIC_FALLBACK")).toEqual([]);
+  } finally {
+    emitWarning.mockRestore();
+  }
+  expect(requests.map((request) => [request.spec.typeArguments, request.replySchema])).toEqual([
+    ["<Card>", expect.objectContaining({ $ref: "#/definitions/Card" })],
+    ["<Slot>", expect.objectContaining({ $ref: "#/definitions/Slot" })],
+    ["<Card>", expect.objectContaining({ $ref: "#/definitions/Card" })],
+  ]);
+});
+
 describe("unresolved type parameters", () => {
   const stubs = `import { stub } from "llm-strategy";
 /** Echo the value. */
@@ -225,7 +402,7 @@ export function echo<T>(value: T): Promise<T> { return stub(); }
 export function make<T>(): Promise<T> { return stub(); }
 `;
 
-  test("a helper or generic stub used as a value, type parameters of a constructor, endless new types: LLM1010", () => {
+  test("a helper or generic stub used as a value, type parameters of a field initialiser, endless new types: LLM1010", () => {
     const result = compile({
       files: {
         "src/stubs.ts": stubs,
@@ -234,7 +411,7 @@ export async function twice<T>(value: T): Promise<T> { return echo<T>(await echo
 export const viaValue = [1, 2].map(twice);
 export const stored = { echo };
 export class Holder<T> {
-  constructor(value: T) { void echo<T>(value); }
+  value!: T; copy = echo<T>(this.value);
 }
 export async function nest<T>(value: T, depth: number): Promise<unknown> {
   return depth > 0 ? nest<T[]>([value], depth - 1) : echo<T>(value);
@@ -252,14 +429,14 @@ export const fromContext = (): Promise<number> => make();
     expect(found).toEqual([
       ["LLM1010", 3, "twice"],
       ["LLM1010", 4, "echo"],
-      ["LLM1010", 6, "echo<T>(value)"],
+      ["LLM1010", 6, "echo<T>(this.value)"],
       ["LLM1010", 11, 'nest<string>("a", 2)'],
       ["LLM1010", 12, "make()"],
     ]);
     const messages = diagnostics.map((diagnostic) => diagnostic.message);
     expect(messages[0]).toContain("twice is generic and sends schemas of its type parameters, but it is used as a value here");
     expect(messages[0]).toContain("declare its type parameters `extends unknown` or tag it `@llmConstraintFallback`");
-    expect(messages[2]).toContain("type parameters of its class outside an instance method (a constructor");
+    expect(messages[2]).toContain("type parameters of its class outside an instance method or constructor (a field initialiser or static member)");
     expect(messages[3]).toContain("more than 16 levels deep");
     expect(messages[4]).toContain("its type argument `T` cannot be inferred at this call (it became `unknown`)");
   });

@@ -52,7 +52,8 @@ test("the emitted call sites", () => {
   // Equal specialisations in one file share a const.
   expect(js).toContain('return __llmStrategy.callSpecialized(__llmStrategySpec_echo, void 0, lib_1.echo, [note("again", 2)]);');
   expect(js).toContain('return (_a = note("receiver", box), __llmStrategy.callSpecialized(__llmStrategySpec_Box_pick, _a, _a.pick, [note("key", "k")]));');
-  expect(js).toContain("return maybe?.echo(5);");
+  // An optional call is specialised too: its chain is written out, so it still short-circuits.
+  expect(js).toContain("var _a; return ((_a = maybe) === null || _a === void 0 ? void 0 : __llmStrategy.callSpecialized(__llmStrategySpec_echo, _a, _a.echo, [5]));");
   expect(js.match(/typeArguments: "<number>"/g)).toHaveLength(1);
 });
 
@@ -87,7 +88,9 @@ test("each call sends its own type arguments' schemas; the receiver is evaluated
     ["<string>", { type: "number" }], // Box<number>.pick<string>: the class's T is number
   ]);
 
-  // A call the transformer leaves alone falls back to the declaration's constraints.
+  // The optional call: its own type arguments, and nothing asked when the receiver is missing.
   expect(await main.optional(lib)).toBe(5);
-  expect(model.requests[4]!.spec.typeArguments).toBe("constraints");
+  expect(model.requests[4]!.spec.typeArguments).toBe("<number>");
+  expect(main.optional(undefined)).toBeUndefined();
+  expect(model.requests).toHaveLength(5);
 });

@@ -124,8 +124,11 @@ class FileAnalyser implements Analyser {
     const { checker, ts: t } = this.program.tools;
     const receiverType = site.receiverClass ? this.receiverAtCall(site.receiverClass, call) : undefined;
     const argumentsAreParameters = checker.getResolvedSignature(call)?.declaration === site.declaration;
+    const types = signatureTypes(checker, signature);
+    // `box?.pick()`: the checker's signature of an optional call adds the `undefined` of the short-circuit to what the stub returns.
+    if (t.isOptionalChain(call) && types.returnType.isUnion()) types.returnType = checker.getNonNullableType(types.returnType);
     return this.analyse(site, {
-      ...signatureTypes(checker, signature),
+      ...types,
       ...(receiverType ? { receiverType } : {}),
       typeArguments: writtenTypeArguments(t, checker, signature, call, receiverType ? this.program.classify.typeArgumentsOf(receiverType) : []),
       // At a call of the stub itself, a parameter's problem points at its argument; at
@@ -338,8 +341,33 @@ class FileAnalyser implements Analyser {
     if (!receiverClass.typeParameters?.length) return declared;
     const callee = call.expression;
     if (!t.isPropertyAccessExpression(callee) && !t.isElementAccessExpression(callee)) return declared;
-    const actual = checker.getTypeAtLocation(callee.expression);
-    return actual.getSymbol() === declared.getSymbol() ? actual : declared;
+    // `box?.pick()`: the receiver's type without the `undefined` the `?.` skips.
+    const atCall = checker.getTypeAtLocation(callee.expression);
+    const actual = atCall.isUnion() ? checker.getNonNullableType(atCall) : atCall;
+    return this.asInstanceOf(actual, declared) ?? declared;
+  }
+
+  /**
+   * `type` as an instance of the class `declared`: itself, or the base it extends
+   * (`Shelf extends Box<Card>` is a `Box<Card>`; `this` inside `Shelf` too). Bases of a generic
+   * subclass would need its type arguments put in, which the public API cannot: the declared class then.
+   */
+  private asInstanceOf(type: ts.Type, declared: ts.Type, depth = 0): ts.Type | undefined {
+    const { checker, ts: t } = this.program.tools;
+    if (depth > 10) return undefined;
+    if (type.flags & t.TypeFlags.TypeParameter) {
+      const constraint = checker.getBaseConstraintOfType(type);
+      return constraint && constraint !== type ? this.asInstanceOf(constraint, declared, depth + 1) : undefined;
+    }
+    if (type.getSymbol() === declared.getSymbol()) return type;
+    if (!(type.flags & t.TypeFlags.Object) || !((type as ts.ObjectType).objectFlags & t.ObjectFlags.Class)) return undefined;
+    const target = type as ts.InterfaceType;
+    if (target.typeParameters?.length) return undefined;
+    for (const base of checker.getBaseTypes(target)) {
+      const found = this.asInstanceOf(base, declared, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** `T` of a declared `Promise<T>`. */

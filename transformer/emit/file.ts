@@ -3,6 +3,8 @@ import type { ClassAccess } from "../find/class-references";
 import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
+import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallFactory } from "./optional-chain";
+import type { CallLike } from "../find/generic-calls";
 import { interfaceLiteral, specLiteral } from "./spec";
 
 /**
@@ -92,13 +94,30 @@ function rewriteStatements(
   const ranges = rewrites.map((rewrite) => [rewrite.node.pos, rewrite.node.end] as const);
   const containsRewrite = (node: ts.Node): boolean => ranges.some(([pos, end]) => node.pos <= pos && end <= node.end);
 
+  /** The spec a call is specialised with, if its rewrite is `specialise` or `dependent`. */
+  const specOf = (call: CallLike): ts.Expression | undefined => {
+    const rewrite = byNode.get(call);
+    if (rewrite?.kind === "specialise") return f.createIdentifier(rewrite.specConst);
+    // `__llmStrategyTypes_step.calls.reflect`: this call's entry in the table the helper took on entry.
+    if (rewrite?.kind === "dependent") return f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(rewrite.typesName), "calls"), rewrite.key);
+    return undefined;
+  };
+  const specialise = (spec: ts.Expression, receiver: ts.Expression, fn: ts.Expression, args: ts.Expression[]): ts.Expression =>
+    f.createCallExpression(runtime("callSpecialized"), undefined, [spec, receiver, fn, f.createArrayLiteralExpression(args)]);
+
   const visitor = (node: ts.Node): ts.Node => {
     if (!containsRewrite(node)) return node;
+    // `a?.m(x)`: the whole chain is written out, so the specialised call keeps the short-circuit.
+    if (isOutermostOptionalChain(tsi, node) && chainLinks(tsi, node).links.some((link) => tsi.isCallExpression(link) && specOf(link))) {
+      const lowered = lowerOptionalChain(tsi, transformation, node, visitor, specOf, specialise);
+      tsi.setOriginalNode(lowered, node);
+      return tsi.setTextRange(lowered, node);
+    }
     const rewrite = byNode.get(node);
     if (!rewrite) return tsi.visitEachChild(node, visitor, transformation);
     if (rewrite.kind === "helperEntry") return helperWithEntry(tsi, tsi.visitEachChild(rewrite.node, visitor, transformation), rewrite.typesName, rewrite.id, runtime);
     const call = rewrite.node;
-    const args = call.arguments.map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
+    const args = (call.arguments ?? []).map((argument) => tsi.visitNode(argument, visitor, tsi.isExpression));
     let replacement: ts.Expression;
     switch (rewrite.kind) {
       case "invoke":
@@ -112,14 +131,12 @@ function rewriteStatements(
         replacement = f.createCallExpression(runtime("implementInterface"), undefined, [f.createIdentifier(rewrite.specConst), ...args]);
         break;
       case "specialise":
-        replacement = specialisedCall(tsi, transformation, call, visitor, f.createIdentifier(rewrite.specConst), args, runtime);
+      case "dependent":
+        replacement = tsi.isNewExpression(call)
+          ? // `new Box(x)` -> `constructSpecialized(table, Box, [x])`: the class, then the arguments, as `new` evaluates them.
+            f.createCallExpression(runtime("constructSpecialized"), undefined, [specOf(call)!, tsi.visitNode(call.expression, visitor, tsi.isExpression), f.createArrayLiteralExpression(args)])
+          : specialisedCall(tsi, transformation, call, visitor, specOf(call)!, args, specialise);
         break;
-      case "dependent": {
-        // `__llmStrategyTypes_step.calls.reflect`: this call's entry in the table the helper took on entry.
-        const entry = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(rewrite.typesName), "calls"), rewrite.key);
-        replacement = specialisedCall(tsi, transformation, call, visitor, entry, args, runtime);
-        break;
-      }
     }
     tsi.setOriginalNode(replacement, call);
     return tsi.setTextRange(replacement, call);
@@ -182,6 +199,10 @@ function helperWithEntry(tsi: typeof ts, visited: ts.Node, typesName: string, id
   if (tsi.isMethodDeclaration(visited) && visited.body) {
     return f.updateMethodDeclaration(visited, visited.modifiers, visited.asteriskToken, visited.name, visited.questionToken, visited.typeParameters, visited.parameters, visited.type, withEntry(visited.body));
   }
+  if (tsi.isConstructorDeclaration(visited) && visited.body) {
+    // Before `super(...)` too: taking the table reads no `this`.
+    return f.updateConstructorDeclaration(visited, visited.modifiers, visited.parameters, withEntry(visited.body));
+  }
   return visited;
 }
 
@@ -198,13 +219,11 @@ function specialisedCall(
   visitor: (node: ts.Node) => ts.Node,
   spec: ts.Expression,
   args: ts.Expression[],
-  runtime: (member: string) => ts.Expression,
+  specialiseWith: SpecialisedCallFactory,
 ): ts.Expression {
   const f = tsi.factory;
-  const argumentArray = f.createArrayLiteralExpression(args);
   const callee = tsi.skipPartiallyEmittedExpressions(call.expression);
-  const specialise = (receiver: ts.Expression, fn: ts.Expression): ts.Expression =>
-    f.createCallExpression(runtime("callSpecialized"), undefined, [spec, receiver, fn, argumentArray]);
+  const specialise = (receiver: ts.Expression, fn: ts.Expression): ts.Expression => specialiseWith(spec, receiver, fn, args);
 
   if (tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee)) {
     const object = callee.expression;

@@ -3,6 +3,9 @@ import type { TransformerContext } from "../context";
 import type { ProgramScan } from "./scan-program";
 import type { FoundStub } from "./stub-sites";
 
+/** A call, or a `new` expression (of a class whose constructor is a generic helper). */
+export type CallLike = ts.CallExpression | ts.NewExpression;
+
 /** A call of a generic stub that can be rewritten into `callSpecialized(...)`. */
 export interface SpecialisableCall {
   call: ts.CallExpression;
@@ -13,12 +16,11 @@ export interface SpecialisableCall {
 
 /**
  * The generic stub a call invokes, with its instantiated signature; undefined for every other
- * call. Optional calls (`a?.b()`, `f?.()`) are left alone: rewriting them would have to keep the
- * short-circuit, and the runtime falls back to the declaration's constraints for them.
+ * call. Optional calls (`a?.b()`, `a.b?.()`, `f?.()`) count too: emit writes their chain out so
+ * the specialised call still short-circuits.
  */
 export function specialisableCall(context: TransformerContext, scan: ProgramScan, call: ts.CallExpression): SpecialisableCall | undefined {
   const { ts: tsi, checker } = context;
-  if (tsi.isOptionalChain(call)) return undefined;
   const callee = call.expression;
   let nameMatches: boolean;
   if (tsi.isIdentifier(callee)) {
@@ -45,4 +47,16 @@ export function specialisableCall(context: TransformerContext, scan: ProgramScan
 function isAliasReference(tsi: typeof ts, checker: ts.TypeChecker, identifier: ts.Identifier): boolean {
   const symbol = checker.getSymbolAtLocation(identifier);
   return symbol !== undefined && (symbol.flags & tsi.SymbolFlags.Alias) !== 0;
+}
+
+/** The type of a call's receiver; for `box?.pick()` without the `null`/`undefined` the `?.` skips. */
+export function receiverTypeAt(checker: ts.TypeChecker, receiver: ts.Expression): ts.Type {
+  const type = checker.getTypeAtLocation(receiver);
+  return type.isUnion() ? checker.getNonNullableType(type) : type;
+}
+
+/** What the called signature returns; for an optional call without the `undefined` the checker adds for the short-circuit. */
+export function returnTypeAt(checker: ts.TypeChecker, tsi: typeof ts, call: CallLike, signature: ts.Signature): ts.Type {
+  const type = checker.getReturnTypeOfSignature(signature);
+  return tsi.isOptionalChain(call) && type.isUnion() ? checker.getNonNullableType(type) : type;
 }

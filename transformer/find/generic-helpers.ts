@@ -11,13 +11,13 @@
 import type * as ts from "typescript";
 import type { Problem } from "../analyse/types";
 import type { TransformerContext } from "../context";
-import { specialisableCall } from "./generic-calls";
+import { specialisableCall, type CallLike } from "./generic-calls";
 import { qualifiedNameOf, stubId } from "./names";
 import { isCompiledSource, type ProgramScan } from "./scan-program";
 import type { FoundStub } from "./stub-sites";
 
 /** Declarations that can take a table on entry: their body runs synchronously up to its first `await`. */
-export type HelperDeclaration = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+export type HelperDeclaration = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration;
 
 /** JSDoc tag by which a generic stub or helper accepts its constraints when a call leaves its type parameters unresolved. */
 export const FALLBACK_TAG = "llmConstraintFallback";
@@ -27,11 +27,16 @@ export interface GenericHelper {
   /** `src/optimise.ts:8 optimise`, like a stub's id. */
   id: string;
   qualifiedName: string;
-  /** Type parameters a caller's types replace: the helper's own, then its class's (instance methods), then the class's `this` type. */
+  /**
+   * Type parameters a caller's types replace: the helper's own, then its class's (instance methods),
+   * then the class's `this` type. A constructor's own are its class's (a `new` gives them), then `this`.
+   */
   typeParameters: ts.TypeParameter[];
   ownCount: number;
   /** The class whose type parameters an instance method uses. */
   classDeclaration?: ts.ClassLikeDeclaration;
+  /** The class of a constructor that is a helper: `new` expressions of it pass the table. */
+  constructorOf?: ts.ClassLikeDeclaration;
   /** Calls whose types depend on `typeParameters`, in source order, each with its key in the table. */
   calls: DependentCall[];
 }
@@ -39,7 +44,7 @@ export interface GenericHelper {
 export type CallTarget = { kind: "stub"; stub: FoundStub } | { kind: "helper"; helper: GenericHelper };
 
 export interface DependentCall {
-  call: ts.CallExpression;
+  call: CallLike;
   /** The key of the call's entry in the helper's table: the callee's name, `_2` on a repeat. */
   key: string;
   target: CallTarget;
@@ -55,9 +60,9 @@ export interface ResolvedCall {
 export interface HelperScan {
   helpers: Map<ts.Node, GenericHelper>;
   /** Every dependent call, with the helper whose table it reads. */
-  dependent: Map<ts.CallExpression, { owner: GenericHelper; entry: DependentCall }>;
+  dependent: Map<CallLike, { owner: GenericHelper; entry: DependentCall }>;
   /** Calls of a helper whose types are known where they stand (specialised there). */
-  helperCalls: Map<ts.CallExpression, ResolvedCall & { target: { kind: "helper" } }>;
+  helperCalls: Map<CallLike, ResolvedCall & { target: { kind: "helper" } }>;
   /** `LLM1010` problems, by the file they are in. */
   problems: Map<ts.SourceFile, Problem[]>;
   /** Whether a stub or helper declaration opted in to its constraints for unresolved calls. */
@@ -69,6 +74,7 @@ interface Candidate {
   typeParameters: ts.TypeParameter[];
   ownCount: number;
   classDeclaration?: ts.ClassLikeDeclaration;
+  constructorOf?: ts.ClassLikeDeclaration;
   helper?: GenericHelper;
 }
 
@@ -89,6 +95,8 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
       if (candidate) {
         candidates.set(node, candidate);
         candidateNames.add(lastName(qualifiedNameOf(tsi, candidate.declaration)));
+        // `new Box(...)` names the class, not `constructor`.
+        if (candidate.constructorOf?.name) candidateNames.add(candidate.constructorOf.name.text);
       }
       tsi.forEachChild(node, visit);
     };
@@ -97,7 +105,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   if (candidates.size === 0) return result;
 
   // 2. Each call of a generic stub or candidate, with what its types depend on.
-  const resolved: { call: ts.CallExpression; target: ts.Node; signature: ts.Signature; dependency: Dependency }[] = [];
+  const resolved: { call: CallLike; target: ts.Node; signature: ts.Signature; dependency: Dependency }[] = [];
   for (const [, findings] of scan.files) {
     for (const call of findings.calls) {
       const found = resolveCall(call);
@@ -163,6 +171,19 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     valueNames.add(lastName(stub.site.qualifiedName));
     declarations.set(stub.site.declaration, { kind: "stub", stub });
   }
+  // Classes whose constructor is a helper: a subclass's `super(...)` passes no table.
+  const constructed = new Map<ts.Node, GenericHelper>();
+  for (const helper of result.helpers.values()) if (helper.constructorOf) constructed.set(helper.constructorOf, helper);
+  for (const [, findings] of constructed.size ? scan.files : []) {
+    for (const base of findings.bases) {
+      let symbol = checker.getSymbolAtLocation(base.expression);
+      if (symbol && symbol.flags & tsi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      const helper = symbol?.declarations?.map((declaration) => constructed.get(declaration)).find((found) => found !== undefined);
+      if (helper && !optedIn(helper.declaration)) {
+        addProblem(base, helper.qualifiedName, "a subclass's `super(...)` call cannot pass the class's type arguments on to its constructor");
+      }
+    }
+  }
   for (const [file] of scan.files) {
     const visit = (node: ts.Node): void => {
       if (tsi.isIdentifier(node) && valueNames.has(node.text) && isValueUse(node)) {
@@ -178,6 +199,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   return result;
 
   function candidateOf(node: ts.Node): Candidate | undefined {
+    if (tsi.isConstructorDeclaration(node)) return constructorCandidate(node);
     if (!(tsi.isFunctionDeclaration(node) || tsi.isFunctionExpression(node) || tsi.isArrowFunction(node) || tsi.isMethodDeclaration(node))) return undefined;
     if (!node.body || (node as ts.FunctionLikeDeclarationBase).asteriskToken) return undefined;
     const own = (node.typeParameters ?? []).map((parameter) => checker.getTypeAtLocation(parameter) as ts.TypeParameter);
@@ -195,6 +217,17 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     return { declaration: node, typeParameters, ownCount: own.length, ...(classDeclaration ? { classDeclaration } : {}) };
   }
 
+  /** A generic class's constructor: its class's type parameters come from the `new` expression, and `this` is the new instance. */
+  function constructorCandidate(node: ts.ConstructorDeclaration): Candidate | undefined {
+    const classDeclaration = node.parent;
+    if (!node.body || !classDeclaration.typeParameters?.length) return undefined;
+    const declared = checker.getTypeAtLocation(classDeclaration) as ts.InterfaceType;
+    const typeParameters = [...(declared.typeParameters ?? [])];
+    const ownCount = typeParameters.length;
+    if (declared.thisType) typeParameters.push(declared.thisType);
+    return { declaration: node, typeParameters, ownCount, constructorOf: classDeclaration };
+  }
+
   function makeHelper(candidate: Candidate): GenericHelper {
     const qualifiedName = qualifiedNameOf(tsi, candidate.declaration);
     return {
@@ -204,13 +237,14 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
       typeParameters: candidate.typeParameters,
       ownCount: candidate.ownCount,
       ...(candidate.classDeclaration ? { classDeclaration: candidate.classDeclaration } : {}),
+      ...(candidate.constructorOf ? { constructorOf: candidate.constructorOf } : {}),
       calls: [],
     };
   }
 
   /** The generic stub or candidate a call invokes, with its resolved signature. */
-  function resolveCall(call: ts.CallExpression): { target: ts.Node; signature: ts.Signature } | undefined {
-    const stubCall = specialisableCall(context, scan, call);
+  function resolveCall(call: CallLike): { target: ts.Node; signature: ts.Signature } | undefined {
+    const stubCall = tsi.isCallExpression(call) ? specialisableCall(context, scan, call) : undefined;
     if (stubCall) return { target: stubCall.stub.site.declaration, signature: stubCall.signature };
     const callee = call.expression;
     const name = tsi.isIdentifier(callee) ? callee.text : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name.text : undefined;
@@ -223,7 +257,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
 
   /** Which enclosing candidate's type parameters the call's type arguments (and receiver) mention. */
-  function dependencyOf(call: ts.CallExpression, target: ts.Node, signature: ts.Signature): Dependency {
+  function dependencyOf(call: CallLike, target: ts.Node, signature: ts.Signature): Dependency {
     const types: ts.Type[] = [...(checker.getTypeArgumentsForResolvedSignature(signature) ?? [])];
     const member = tsi.isMethodDeclaration(target) || tsi.isGetAccessorDeclaration(target) ? target : undefined;
     const callee = call.expression;
@@ -238,6 +272,8 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     for (let node: ts.Node | undefined = call.parent; node; node = node.parent) enclosing.push(node);
     const relevant = [...mentioned].filter((parameter) => {
       const holder = holderOf(parameter);
+      // The `this` of a class with no type parameters (`this.pick()` in `Shelf extends Box<Card>`) is known where it stands.
+      if (holder && isThisType(parameter) && tsi.isClassLike(holder) && !holder.typeParameters?.length) return false;
       return holder !== undefined && enclosing.includes(holder);
     });
     if (relevant.length === 0) return { kind: "none" };
@@ -260,8 +296,12 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     return { kind: "unresolvable", reason: "its type arguments use type parameters that no enclosing function can pass on" };
   }
 
+  function isThisType(parameter: ts.TypeParameter): boolean {
+    return (parameter as ts.TypeParameter & { isThisType?: boolean }).isThisType === true;
+  }
+
   function holderOf(parameter: ts.TypeParameter): ts.Node | undefined {
-    if ((parameter as ts.TypeParameter & { isThisType?: boolean }).isThisType) {
+    if (isThisType(parameter)) {
       return parameter.symbol?.declarations?.find((declaration) => tsi.isClassLike(declaration));
     }
     const declaration = parameter.symbol?.declarations?.[0];
@@ -272,7 +312,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     if (tsi.isConstructorDeclaration(node)) return "a constructor";
     if (tsi.isGetAccessorDeclaration(node) || tsi.isSetAccessorDeclaration(node)) return "an accessor";
     if ((node as ts.FunctionLikeDeclarationBase).asteriskToken) return "a generator";
-    if (tsi.isClassLike(node)) return "its class outside an instance method (a constructor, field initialiser or static member)";
+    if (tsi.isClassLike(node)) return "its class outside an instance method or constructor (a field initialiser or static member)";
     return "a declaration that is not a function, method or arrow";
   }
 
@@ -311,16 +351,17 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
 
   /** The name of an unconstrained type parameter the checker could only infer as `unknown` (nothing at the call says what it is). */
-  function uninferredTypeParameter(call: ts.CallExpression, declaration: ts.SignatureDeclaration, signature: ts.Signature): string | undefined {
+  function uninferredTypeParameter(call: CallLike, declaration: ts.SignatureDeclaration, signature: ts.Signature): string | undefined {
     if (call.typeArguments?.length) return undefined;
     const inferred = checker.getTypeArgumentsForResolvedSignature(signature) ?? [];
-    const parameters = declaration.typeParameters ?? [];
+    // A constructor's type parameters are its class's.
+    const parameters = (tsi.isConstructorDeclaration(declaration) ? declaration.parent.typeParameters : declaration.typeParameters) ?? [];
     const index = parameters.findIndex((parameter, at) => !parameter.constraint && inferred[at] !== undefined && (inferred[at]!.flags & tsi.TypeFlags.Unknown) !== 0);
     return index >= 0 ? parameters[index]!.name.text : undefined;
   }
 
-  /** `reflect` of `this.reflect(run)`, `reflect(run)` and `this["reflect"](run)`. */
-  function calleeName(call: ts.CallExpression): string {
+  /** `reflect` of `this.reflect(run)`, `reflect(run)` and `this["reflect"](run)`; `Box` of `new Box()`. */
+  function calleeName(call: CallLike): string {
     const callee = call.expression;
     if (tsi.isIdentifier(callee)) return callee.text;
     if (tsi.isPropertyAccessExpression(callee)) return callee.name.text;

@@ -32,7 +32,7 @@ export function stubId(context: TransformerContext, declaration: ts.SignatureDec
  * `db.lookup` for a method of an object literal assigned to `db`.
  */
 export function qualifiedNameOf(tsi: typeof ts, declaration: ts.SignatureDeclaration): string {
-  const own = memberName(tsi, declaration.name);
+  const own = tsi.isConstructorDeclaration(declaration) ? "constructor" : memberName(tsi, declaration.name);
   const parent = declaration.parent;
   if (tsi.isClassLike(parent) || tsi.isInterfaceDeclaration(parent) || tsi.isTypeLiteralNode(parent)) {
     return `${containerName(tsi, parent)}.${own ?? "(anonymous)"}`;

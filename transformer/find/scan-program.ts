@@ -1,6 +1,7 @@
 import type * as ts from "typescript";
 import type { TransformerContext } from "../context";
 import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
+import type { CallLike } from "./generic-calls";
 import { isPackageRuntimeFile } from "../package-files";
 import { createRuntimeFunctionFinder } from "./runtime-functions";
 import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
@@ -12,8 +13,10 @@ export interface FileFindings {
   implementCalls: ts.CallExpression[];
   /** `stub()` calls that are not the whole body of a function (each is a `StubOutsideStubBody` error). */
   strayStubCalls: ts.CallExpression[];
-  /** Every non-optional call with a plain callee: candidates for generic specialisation. */
-  calls: ts.CallExpression[];
+  /** Every call with a plain callee, optional calls too, and every `new` of a named class: candidates for generic specialisation. */
+  calls: CallLike[];
+  /** `extends Base<...>` of classes: a base whose constructor is a generic helper gets no table from `super(...)`. */
+  bases: ts.ExpressionWithTypeArguments[];
 }
 
 /** The stubs of the whole Program, found once: call sites in one file need the generic stubs of every other. */
@@ -74,12 +77,15 @@ export function scanProgram(context: TransformerContext): ProgramScan {
 
   for (const file of program.getSourceFiles()) {
     if (!isCompiledSource(program, file)) continue;
-    const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [] };
+    const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [], bases: [] };
     const visit = (node: ts.Node): void => {
+      if (tsi.isHeritageClause(node) && node.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(node.parent)) findings.bases.push(...node.types);
+      // `new Box<Card>(...)`: its constructor may be a generic helper.
+      if (tsi.isNewExpression(node) && (tsi.isIdentifier(node.expression) || tsi.isPropertyAccessExpression(node.expression))) findings.calls.push(node);
       if (tsi.isCallExpression(node)) {
         const callee = node.expression;
         const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
-        if (plainCallee && !tsi.isOptionalChain(node)) findings.calls.push(node);
+        if (plainCallee) findings.calls.push(node);
         const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
         // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
         const chainQuery = plainCallee && !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
@@ -112,7 +118,7 @@ export function scanProgram(context: TransformerContext): ProgramScan {
       tsi.forEachChild(node, visit);
     };
     tsi.forEachChild(file, visit);
-    if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length) {
+    if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length || findings.bases.length) {
       scan.files.set(file, findings);
     }
   }

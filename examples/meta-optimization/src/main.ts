@@ -1,6 +1,7 @@
 /**
- * Optimizes the hyperparameters of an essay-writing task with the seed's LLMOptimizer, prints each
- * round, and writes the whole run's trace for the viewer.
+ * Optimizes the hyperparameters of two tasks, an essay writer and a quiz-question writer, with the
+ * seed's LLMOptimizer and one generic optimization loop, prints each round, and writes the whole
+ * run's trace for the viewer.
  *
  *   node examples/meta-optimization/dist/main.js                 online if OPENAI_API_KEY / OPENAI_BASE_URL is set, else offline
  *   node examples/meta-optimization/dist/main.js --offline       replay the committed recording
@@ -10,36 +11,30 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LLMStrategyError, TraceRecorder, traceSpans } from "llm-strategy";
-import type { EssayHyperparameters, EssayTopic } from "./essay-task";
-import { exampleModels, OfflineSetupError, relative } from "./models";
-import { optimizeEssayHyperparameters, type RoundReport } from "./optimize";
-
-/** The task parameters of round 0 (the optimizer may suggest others later). */
-const SEED_TOPICS: EssayTopic[] = [
-  { topic: "Why the sky is blue", audience: "curious ten-year-olds" },
-  { topic: "How bees make honey", audience: "curious ten-year-olds" },
-];
+import { describeEssay, essayTask } from "./essay-task";
+import { exampleModels, OfflineSetupError, relative, type ExampleModels } from "./models";
+import { optimizeHyperparameters, type OptimizationTask, type RoundReport } from "./optimize";
+import { describeQuiz, quizTask } from "./quiz-task";
 
 const THRESHOLD = 0.5;
 
 const out = (text = "") => process.stdout.write(`${text}\n`);
 
-function words(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ");
+
+/** `wordBudget 400 · style "academic"` (every field but the instructions), and the instructions on their own line. */
+function showHyperparameters<H extends object>(label: string, hyperparameters: H, before?: H): void {
+  const changed = (key: string) => (before && JSON.stringify((before as Record<string, unknown>)[key]) !== JSON.stringify((hyperparameters as Record<string, unknown>)[key]) ? " (changed)" : "");
+  const fields = Object.entries(hyperparameters).filter(([key]) => key !== "instructions");
+  out(`  ${label}: ${fields.map(([key, value]) => `${key} ${JSON.stringify(value)}${changed(key)}`).join(" · ")}`);
+  if ("instructions" in hyperparameters) out(`    instructions${changed("instructions")}: ${JSON.stringify(hyperparameters.instructions)}`);
 }
 
-/** `wordBudget 400 · style "academic"`, and the instructions on their own line. */
-function showHyperparameters(label: string, hyperparameters: EssayHyperparameters, before?: EssayHyperparameters): void {
-  const changed = (key: keyof EssayHyperparameters) => (before && before[key] !== hyperparameters[key] ? " (changed)" : "");
-  out(`  ${label}: wordBudget ${hyperparameters.wordBudget}${changed("wordBudget")} · style ${JSON.stringify(hyperparameters.style)}${changed("style")}`);
-  out(`    instructions${changed("instructions")}: ${JSON.stringify(hyperparameters.instructions)}`);
-}
-
-function showRound(report: RoundReport, previous: EssayHyperparameters | undefined): void {
+function showRound<P, R, H extends object>(report: RoundReport<P, R, H>, previous: H | undefined, describe: (parameters: P, result: R) => string): void {
   out();
   out(report.round === 0 ? "Round 0: the default hyperparameters" : `Round ${report.round}`);
   if (report.step) {
-    out(`  suggestion: ${report.step.suggestion.replace(/\s*\n\s*/g, " ")}`);
+    out(`  suggestion: ${oneLine(report.step.suggestion)}`);
     showHyperparameters("best so far", report.step.bestHyperparameters);
   }
   let shown: string | undefined;
@@ -47,17 +42,47 @@ function showRound(report: RoundReport, previous: EssayHyperparameters | undefin
     const key = JSON.stringify(run.hyperparameters);
     if (key !== shown) showHyperparameters(report.round === 0 ? "hyperparameters" : "tried", run.hyperparameters, previous);
     shown = key;
-    const result = run.returnValue ? `"${run.returnValue.title}" (${words(run.returnValue.text)} words)` : `failed: ${String(run.exception)}`;
-    out(`  · ${run.taskParameters.topic}, for ${run.taskParameters.audience} → ${result}`);
-    out(`    reflection: ${reflection.evaluation.replace(/\s*\n\s*/g, " ")}`);
+    const result = run.returnValue ? describe(run.taskParameters, run.returnValue) : `${JSON.stringify(run.taskParameters)} → failed: ${String(run.exception)}`;
+    out(`  · ${result}`);
+    out(`    reflection: ${oneLine(reflection.evaluation)}`);
   }
-  if (report.summary !== undefined) out(`  summary of older runs: ${report.summary.replace(/\s*\n\s*/g, " ")}`);
+  if (report.summary !== undefined) out(`  summary of older runs: ${oneLine(report.summary)}`);
   if (report.improvement) {
     const { probability, considerations } = report.improvement;
     const verdict = probability < THRESHOLD ? `below ${THRESHOLD}: stop` : `at least ${THRESHOLD}: go on`;
     out(`  probability of improvement: ${probability.toFixed(2)} → ${verdict}`);
-    for (const consideration of considerations) out(`    - ${consideration.replace(/\s*\n\s*/g, " ")}`);
+    for (const consideration of considerations) out(`    - ${oneLine(consideration)}`);
   }
+}
+
+/**
+ * Optimizes one task with the generic loop and prints its rounds. Generic too: each call below,
+ * with the essay's or the quiz's types, passes the loop the specs of those types.
+ */
+async function optimizeAndShow<P, R, H extends object>(
+  heading: string,
+  task: OptimizationTask<P, R, H>,
+  models: ExampleModels,
+  describe: (parameters: P, result: R) => string,
+): Promise<void> {
+  out();
+  out(heading);
+  let previous: H | undefined;
+  const result = await optimizeHyperparameters(task, models, {
+    threshold: THRESHOLD,
+    onRound: (report) => {
+      showRound(report, previous, describe);
+      previous = report.runs[report.runs.length - 1]?.run.hyperparameters ?? previous;
+    },
+  });
+  const last = result.rounds[result.rounds.length - 1]!;
+  out();
+  out(
+    result.stoppedBecause === "improvement unlikely"
+      ? `Stopped after round ${last.round}: the probability of improvement (${last.improvement!.probability.toFixed(2)}) fell below ${THRESHOLD}.`
+      : `Stopped after round ${last.round}: the round limit (the probability of improvement was still ${last.improvement?.probability.toFixed(2)}).`,
+  );
+  showHyperparameters("best hyperparameters (the optimizer's final pick)", result.final.bestHyperparameters);
 }
 
 function traceFileOf(args: string[]): string {
@@ -74,28 +99,14 @@ async function main(args: string[]): Promise<void> {
   const traceFile = traceFileOf(args);
   const models = exampleModels(args, process.env);
   out(`Meta-optimization example (llm-strategy): ${models.kind === "replay" ? "OFFLINE, recorded answers" : models.kind} (${models.reason})`);
-  out(`Task: writeEssay(topic, audience, wordBudget, style), on ${SEED_TOPICS.length} topics. Optimizer: the seed's four generic stubs. Stops when the probability of improvement is below ${THRESHOLD}.`);
+  out(`One generic optimizer (the seed's four generic stubs) and one generic loop, for two tasks. Each stops when the probability of improvement is below ${THRESHOLD}.`);
 
-  const recorder = new TraceRecorder({ name: "meta-optimization: essay task" });
-  let previous: EssayHyperparameters | undefined;
+  const recorder = new TraceRecorder({ name: "meta-optimization: essay and quiz tasks" });
   try {
-    const result = await recorder.run(() =>
-      optimizeEssayHyperparameters(models, SEED_TOPICS, {
-        threshold: THRESHOLD,
-        onRound: (report) => {
-          showRound(report, previous);
-          previous = report.runs[report.runs.length - 1]?.run.hyperparameters ?? previous;
-        },
-      }),
-    );
-    const last = result.rounds[result.rounds.length - 1]!;
-    out();
-    out(
-      result.stoppedBecause === "improvement unlikely"
-        ? `Stopped after round ${last.round}: the probability of improvement (${last.improvement!.probability.toFixed(2)}) fell below ${THRESHOLD}.`
-        : `Stopped after round ${last.round}: the round limit (the probability of improvement was still ${last.improvement?.probability.toFixed(2)}).`,
-    );
-    showHyperparameters("best hyperparameters (the optimizer's final pick)", result.final.bestHyperparameters);
+    await recorder.run(async () => {
+      await optimizeAndShow("━━ Task 1: essay — writeEssay(topic, audience, wordBudget, style)", essayTask, models, describeEssay);
+      await optimizeAndShow("━━ Task 2: quiz — writeQuizQuestion(subject, learner, choices, difficulty)", quizTask, models, describeQuiz);
+    });
   } finally {
     await models.flush();
     // The trace of a failed run is worth reading too.

@@ -1,21 +1,18 @@
 /**
- * The meta-optimization loop of the seed's `examples/research/meta_optimization.py`, for the essay
- * task: run the task with the default hyperparameters and reflect on each run; then, round after
- * round, ask for the next step, run what it suggests and reflect on it, summarize the runs about to
- * be forgotten, and stop when the probability of improvement falls below the threshold.
+ * The meta-optimization loop of the seed's `examples/research/meta_optimization.py`, for any task:
+ * run the task with its default hyperparameters and reflect on each run; then, round after round,
+ * ask for the next step, run what it suggests and reflect on it, summarize the runs about to be
+ * forgotten, and stop when the probability of improvement falls below the threshold.
  *
- * The calls of the four generic stubs are written here with the essay task's concrete types, so the
- * transformer sends the model the schemas of `EssayTopic`, `Essay` and `EssayHyperparameters`. (Inside
- * a generic helper `optimize<P, R, H>()` the call sites would see only the type parameters, which
- * have no schema: specialisation happens at compile time, at the call the compiler can see.)
+ * The loop is generic in the task's parameters `P`, results `R` and hyperparameters `H`, and calls
+ * the `LLMOptimizer` stubs with those type parameters. The transformer specialises it at each call
+ * whose types it knows (`optimizeHyperparameters(essayTask, ...)`): the call passes a table of the
+ * stubs' specs for the essay's types, so the model is sent the schemas of `EssayTopic`, `Essay` and
+ * `EssayHyperparameters`; the quiz task's call sends the quiz's. The loop itself is compiled once.
  */
 import { traced, type LanguageModel } from "llm-strategy";
-import { runEssayTask, type Essay, type EssayHyperparameters, type EssayTopic } from "./essay-task";
 import {
-  probabilityForImprovement,
-  reflectOnTaskRun,
-  suggestNextOptimizationStep,
-  summarizeOptimizationInfo,
+  LLMOptimizer,
   type ImprovementProbability,
   type OptimizationInfo,
   type OptimizationStep,
@@ -24,32 +21,47 @@ import {
   type TaskRun,
 } from "./optimizer";
 
-type EssayRun = TaskRun<EssayTopic, Essay, EssayHyperparameters>;
-type EssayInfo = TaskInfo<EssayTopic, Essay, EssayHyperparameters>;
-type EssayOptimizationInfo = OptimizationInfo<EssayTopic, Essay, EssayHyperparameters>;
-type EssayStep = OptimizationStep<EssayTopic, Essay, EssayHyperparameters>;
+/** A task the loop can optimize. */
+export interface OptimizationTask<P, R, H> {
+  /** What the task is called in the output and the trace (`optimize <name>`). */
+  name: string;
+  /** The task parameters of round 0 (the optimizer may suggest others later). */
+  seedParameters: P[];
+  /**
+   * Runs the task once with `model`, with `hyperparameters` (the task's defaults when not given),
+   * and returns the run as the optimizer is told about it: the hyperparameters it read, its
+   * conversation, its result or error.
+   */
+  run(model: LanguageModel, parameters: P, hyperparameters?: H): Promise<TaskRun<P, R, H>>;
+}
 
 /** The two models: the task's and the optimizer's (the seed uses a cheaper one for the task). */
 export interface OptimizationModels {
-  /** Writes the essays (the chat chain's model). */
+  /** Runs the task (the model of its chat chain). */
   writer: LanguageModel;
   /** Answers the four optimizer stubs (passed to them explicitly). */
   optimizer: LanguageModel;
 }
 
+/** One task run and the optimizer's reflection on it. */
+export interface ReflectedRun<P, R, H> {
+  run: TaskRun<P, R, H>;
+  reflection: TaskReflection;
+}
+
 /** What happened in one round, for printing. Round 0 runs the defaults and has no step or probability. */
-export interface RoundReport {
+export interface RoundReport<P, R, H> {
   round: number;
   /** The step the round tried (rounds 1 and later). */
-  step?: EssayStep;
-  runs: { run: EssayRun; reflection: TaskReflection }[];
+  step?: OptimizationStep<P, R, H>;
+  runs: ReflectedRun<P, R, H>[];
   /** The summary of older runs written this round, if the list of recent runs grew too long. */
   summary?: string;
   /** The probability of improvement after this round (rounds 1 and later). */
   improvement?: ImprovementProbability;
 }
 
-export interface OptimizationOptions {
+export interface OptimizationOptions<P, R, H> {
   /** Rounds after round 0 at most, however likely an improvement still is. Default 6. */
   maxRounds?: number;
   /** Task runs kept verbatim in the optimization info; older ones are summarized. Default 4. */
@@ -57,77 +69,89 @@ export interface OptimizationOptions {
   /** Stop when the probability of improvement is below this. Default 0.5 (the seed's). */
   threshold?: number;
   /** Called when a round is done. */
-  onRound?: (report: RoundReport) => void;
+  onRound?: (report: RoundReport<P, R, H>) => void;
 }
 
-export interface OptimizationResult {
-  rounds: RoundReport[];
+export interface OptimizationResult<P, R, H> {
+  rounds: RoundReport<P, R, H>[];
   stoppedBecause: "improvement unlikely" | "round limit";
   /** The optimizer's final step, asked after stopping (its suggestions are not tried): its `bestHyperparameters` weigh every run. */
-  final: EssayStep;
+  final: OptimizationStep<P, R, H>;
 }
 
 /**
- * Optimizes the essay task's hyperparameters on `seedTopics`. Each round is a traced span
- * (`round 0`, `round 1`, ...) holding the round's task runs and optimizer calls.
+ * Optimizes `task`'s hyperparameters, starting from its seed parameters. The whole optimization
+ * is a traced span (`optimize <task name>`) holding one span per round (`round 0`, `round 1`, ...,
+ * `final pick`), each holding the round's task runs and optimizer calls.
  */
-export async function optimizeEssayHyperparameters(models: OptimizationModels, seedTopics: EssayTopic[], options: OptimizationOptions = {}): Promise<OptimizationResult> {
+export async function optimizeHyperparameters<P, R, H>(
+  task: OptimizationTask<P, R, H>,
+  models: OptimizationModels,
+  options: OptimizationOptions<P, R, H> = {},
+): Promise<OptimizationResult<P, R, H>> {
   const { maxRounds = 6, keepRecent = 4, threshold = 0.5, onRound } = options;
   const { optimizer } = models;
-  const rounds: RoundReport[] = [];
-  const finish = (report: RoundReport) => {
-    rounds.push(report);
-    onRound?.(report);
-  };
+  return traced(`optimize ${task.name}`, async (): Promise<OptimizationResult<P, R, H>> => {
+    const rounds: RoundReport<P, R, H>[] = [];
+    const finish = (report: RoundReport<P, R, H>) => {
+      rounds.push(report);
+      onRound?.(report);
+    };
 
-  // Round 0: the defaults (no hyperparameters given: the run records the defaults it read).
-  const seed = await traced("round 0", () => runAndReflect(models, seedTopics, [undefined]))();
-  finish({ round: 0, runs: seed });
-  let info: EssayOptimizationInfo = { olderTaskSummary: null, taskInfos: seed.map(taskInfoOf), bestHyperparameters: seed[0]!.run.hyperparameters };
+    // Round 0: the defaults (no hyperparameters given: the run records the defaults it read).
+    const seed = await traced("round 0", () => runAndReflect(task, models, task.seedParameters, [undefined]))();
+    finish({ round: 0, runs: seed });
+    let info: OptimizationInfo<P, R, H> = { olderTaskSummary: null, taskInfos: seed.map(taskInfoOf), bestHyperparameters: seed[0]!.run.hyperparameters };
 
-  let stoppedBecause: OptimizationResult["stoppedBecause"] = "round limit";
-  for (let round = 1; round <= maxRounds; round++) {
-    const report = await traced(`round ${round}`, async (): Promise<RoundReport> => {
-      const step = await suggestNextOptimizationStep(optimizer, info);
-      const runs = await runAndReflect(models, step.taskParametersSuggestions, step.hyperparameterSuggestions);
-      info = { ...info, taskInfos: [...info.taskInfos, ...runs.map(taskInfoOf)], bestHyperparameters: step.bestHyperparameters };
-      let summary: string | undefined;
-      if (info.taskInfos.length > keepRecent) {
-        // The runs about to be forgotten, with the older summary, become the new summary (the seed's order).
-        const older = info.taskInfos.slice(0, info.taskInfos.length - keepRecent);
-        summary = await summarizeOptimizationInfo(optimizer, { ...info, taskInfos: older });
-        info = { ...info, olderTaskSummary: summary, taskInfos: info.taskInfos.slice(-keepRecent) };
+    let stoppedBecause: OptimizationResult<P, R, H>["stoppedBecause"] = "round limit";
+    for (let round = 1; round <= maxRounds; round++) {
+      const report = await traced(`round ${round}`, async (): Promise<RoundReport<P, R, H>> => {
+        const step = await LLMOptimizer.suggestNextOptimizationStep(optimizer, info);
+        const runs = await runAndReflect(task, models, step.taskParametersSuggestions, step.hyperparameterSuggestions);
+        info = { ...info, taskInfos: [...info.taskInfos, ...runs.map(taskInfoOf)], bestHyperparameters: step.bestHyperparameters };
+        let summary: string | undefined;
+        if (info.taskInfos.length > keepRecent) {
+          // The runs about to be forgotten, with the older summary, become the new summary (the seed's order).
+          const older = info.taskInfos.slice(0, info.taskInfos.length - keepRecent);
+          summary = await LLMOptimizer.summarizeOptimizationInfo(optimizer, { ...info, taskInfos: older });
+          info = { ...info, olderTaskSummary: summary, taskInfos: info.taskInfos.slice(-keepRecent) };
+        }
+        const improvement = await LLMOptimizer.probabilityForImprovement(optimizer, info);
+        return { round, step, runs, ...(summary !== undefined ? { summary } : {}), improvement };
+      })();
+      finish(report);
+      if (report.improvement!.probability < threshold) {
+        stoppedBecause = "improvement unlikely";
+        break;
       }
-      const improvement = await probabilityForImprovement(optimizer, info);
-      return { round, step, runs, ...(summary !== undefined ? { summary } : {}), improvement };
-    })();
-    finish(report);
-    if (report.improvement!.probability < threshold) {
-      stoppedBecause = "improvement unlikely";
-      break;
     }
-  }
-  const final = await traced("final pick", () => suggestNextOptimizationStep(optimizer, info))();
-  return { rounds, stoppedBecause, final };
+    const final = await traced("final pick", () => LLMOptimizer.suggestNextOptimizationStep(optimizer, info))();
+    return { rounds, stoppedBecause, final };
+  })();
 }
 
-/** Runs the task for every topic with every set of hyperparameters (`undefined`: the defaults), one after the other, and reflects on each run. */
-async function runAndReflect(
+/**
+ * Runs the task for every parameter set with every set of hyperparameters (`undefined`: the
+ * defaults), one after the other, and reflects on each run. A generic helper too: the loop's table
+ * passes it on with the task's types.
+ */
+async function runAndReflect<P, R, H>(
+  task: OptimizationTask<P, R, H>,
   models: OptimizationModels,
-  topics: EssayTopic[],
-  hyperparameterSets: (EssayHyperparameters | undefined)[],
-): Promise<{ run: EssayRun; reflection: TaskReflection }[]> {
-  const done: { run: EssayRun; reflection: TaskReflection }[] = [];
+  parameterSets: P[],
+  hyperparameterSets: (H | undefined)[],
+): Promise<ReflectedRun<P, R, H>[]> {
+  const done: ReflectedRun<P, R, H>[] = [];
   for (const hyperparameters of hyperparameterSets) {
-    for (const topic of topics) {
-      const run = await runEssayTask(models.writer, topic, hyperparameters);
-      const reflection = await reflectOnTaskRun(models.optimizer, run);
+    for (const parameters of parameterSets) {
+      const run = await task.run(models.writer, parameters, hyperparameters);
+      const reflection = await LLMOptimizer.reflectOnTaskRun(models.optimizer, run);
       done.push({ run, reflection });
     }
   }
   return done;
 }
 
-function taskInfoOf({ run, reflection }: { run: EssayRun; reflection: TaskReflection }): EssayInfo {
+function taskInfoOf<P, R, H>({ run, reflection }: ReflectedRun<P, R, H>): TaskInfo<P, R, H> {
   return { taskParameters: run.taskParameters, hyperparameters: run.hyperparameters, reflection };
 }

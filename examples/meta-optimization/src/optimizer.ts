@@ -1,9 +1,10 @@
 /**
- * The seed's `LLMOptimizer`: four explicit generic functions that reflect on a task run,
- * summarize what was learned, suggest the next experiments and estimate whether more
- * experiments are worth it. The types are generic in the task's parameters `P`, its results `R`
- * and its hyperparameters `H`; the transformer specialises each call site with the concrete types
- * the caller passes, so the model is sent the schema of, say, the essay task's hyperparameters.
+ * The seed's `LLMOptimizer`: four explicit generic LLM functions (static methods, as in the seed)
+ * that reflect on a task run, summarize what was learned, suggest the next experiments and
+ * estimate whether more experiments are worth it. The types are generic in the task's parameters
+ * `P`, its results `R` and its hyperparameters `H`; the transformer specialises each call with the
+ * concrete types its caller passes, also through generic helpers such as the optimisation loop, so
+ * the model is sent the schema of, say, the essay task's hyperparameters.
  * Field comments are the seed's `Field(description=...)` texts.
  */
 import { stub, type LanguageModel } from "llm-strategy";
@@ -126,41 +127,44 @@ export interface ImprovementProbability {
   probability: number;
 }
 
-/**
- * Reflect on the results given the task parameters and hyperparameters.
- *
- * This contains the lessons we learn from each task run to come up with better
- * hyperparameters to try.
- */
-export function reflectOnTaskRun<P, R, H>(model: LanguageModel, taskRun: TaskRun<P, R, H>): Promise<TaskReflection> {
-  return stub();
-}
+/** The seed's `LLMOptimizer`: each stub is given the model to ask as its first argument. */
+export class LLMOptimizer {
+  /**
+   * Reflect on the results given the task parameters and hyperparameters.
+   *
+   * This contains the lessons we learn from each task run to come up with better
+   * hyperparameters to try.
+   */
+  static reflectOnTaskRun<P, R, H>(model: LanguageModel, taskRun: TaskRun<P, R, H>): Promise<TaskReflection> {
+    return stub();
+  }
 
-/**
- * Summarize the optimization info. We want to preserve all relevant knowledge for
- * improving the hyperparameters in the future. All information from previous
- * experiments will be forgotten except for what this summary.
- */
-export function summarizeOptimizationInfo<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<string> {
-  return stub();
-}
+  /**
+   * Summarize the optimization info. We want to preserve all relevant knowledge for
+   * improving the hyperparameters in the future. All information from previous
+   * experiments will be forgotten except for what this summary.
+   */
+  static summarizeOptimizationInfo<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<string> {
+    return stub();
+  }
 
-/**
- * Suggest the next optimization step.
- */
-export function suggestNextOptimizationStep<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<OptimizationStep<P, R, H>> {
-  return stub();
-}
+  /**
+   * Suggest the next optimization step.
+   */
+  static suggestNextOptimizationStep<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<OptimizationStep<P, R, H>> {
+    return stub();
+  }
 
-/**
- * Return the probability for improvement (between 0 and 1).
- *
- * This is your confidence that your next optimization steps will improve the
- * hyperparameters given the information provided. If you think that the
- * information available is unlikely to lead to better hyperparameters, return 0.
- * If you think that the information available is very likely to lead to better
- * hyperparameters, return 1. Be concise.
- */
-export function probabilityForImprovement<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<ImprovementProbability> {
-  return stub();
+  /**
+   * Return the probability for improvement (between 0 and 1).
+   *
+   * This is your confidence that your next optimization steps will improve the
+   * hyperparameters given the information provided. If you think that the
+   * information available is unlikely to lead to better hyperparameters, return 0.
+   * If you think that the information available is very likely to lead to better
+   * hyperparameters, return 1. Be concise.
+   */
+  static probabilityForImprovement<P, R, H>(model: LanguageModel, optimizationInfo: OptimizationInfo<P, R, H>): Promise<ImprovementProbability> {
+    return stub();
+  }
 }

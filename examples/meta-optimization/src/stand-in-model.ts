@@ -7,11 +7,16 @@
  * - The essay writer picks sentences from a small bank per topic: academic or plain ones by the
  *   `style`, as many as fit the `wordBudget`, and adds an everyday example when its instructions
  *   (the prompt's first paragraph) ask for one.
- * - The reflection is a fixed critic for young audiences: too long, too many long words, no
- *   everyday example; each problem comes with the hyperparameter change that fixes it.
- * - The next step takes the best-scoring hyperparameters among the runs it is sent and applies
- *   the first fix their reflections name; the summary lists what was tried; the probability of
- *   improvement falls with the number of problems the latest runs still have.
+ * - The quiz writer picks the bank's question of the `difficulty` for the subject, with as many
+ *   answers as `choices` asks for, and an explanation when its instructions ask for one.
+ * - The reflection is a fixed critic per task (it tells them apart by the run's parameters): for
+ *   young readers an essay is too long, has too many long words, no everyday example; for
+ *   beginners a question is too hard, has too many answers, no explanation. Each problem comes
+ *   with the hyperparameter change that fixes it (`Set <field> to <JSON value>: ...`).
+ * - The next step, the same for both tasks, takes the best-scoring hyperparameters among the runs
+ *   it is sent and applies the fix most of their reflections name, if the request's schema of the
+ *   hyperparameters allows it; the summary lists what was tried; the probability of improvement
+ *   falls with the number of problems the latest runs still have.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,18 +28,23 @@ interface ChatRequest {
   model: string;
   messages: { role: string; content: string }[];
   tools?: { function: { name: string } }[];
+  response_format?: { type: string; json_schema?: { schema?: unknown } };
 }
 
-interface Topic {
+interface EssayTopic {
   topic: string;
   audience: string;
 }
 
-interface Hyperparameters {
-  instructions: string;
-  wordBudget: number;
-  style: string;
+interface QuizTopic {
+  subject: string;
+  learner: string;
 }
+
+type Topic = EssayTopic | QuizTopic;
+
+/** Either task's hyperparameters: the instructions and fields the optimizer sets by name. */
+type Hyperparameters = { instructions: string } & Record<string, unknown>;
 
 interface Reflection {
   feedback: string;
@@ -55,11 +65,23 @@ interface OptimizationInfo {
   bestHyperparameters: Hyperparameters;
 }
 
-interface TaskRun {
-  taskParameters: Topic;
+interface TaskRun<P = Topic, R = unknown> {
+  taskParameters: P;
   hyperparameters: Hyperparameters;
-  returnValue: { title: string; text: string } | null;
+  returnValue: R | null;
   exception: string | string[] | null;
+}
+
+interface Essay {
+  title: string;
+  text: string;
+}
+
+interface QuizQuestion {
+  question: string;
+  choices: string[];
+  answer: number;
+  explanation: string;
 }
 
 interface Bank {
@@ -124,6 +146,59 @@ const BANKS: Record<string, Bank> = {
   },
 };
 
+/** A question per difficulty: its right answer first among the answers, then wrong ones. */
+interface QuizBank {
+  easy: QuizEntry;
+  medium: QuizEntry;
+  hard: QuizEntry;
+}
+
+interface QuizEntry {
+  question: string;
+  answers: string[];
+  explanation: string;
+}
+
+const QUIZ_BANKS: Record<string, QuizBank> = {
+  "adding fractions": {
+    easy: {
+      question: "What is 1/4 + 1/4?",
+      answers: ["2/4, which is 1/2", "2/8", "1/8", "1/16", "4/4", "1/2 + 1/2"],
+      explanation: "Both fractions count quarters, so add the tops: one quarter and one quarter make two quarters, which is one half.",
+    },
+    medium: {
+      question: "What is 1/2 + 1/4?",
+      answers: ["3/4", "2/6", "1/6", "2/4", "1/8", "3/6"],
+      explanation: "One half is two quarters; two quarters and one quarter make three quarters.",
+    },
+    hard: {
+      question: "What is 2/3 + 3/5, as a mixed number in lowest terms?",
+      answers: ["1 4/15", "5/8", "1 1/3", "19/15 + 0", "6/15", "1 2/5"],
+      explanation: "With the common denominator 15, 2/3 is 10/15 and 3/5 is 9/15; together 19/15, which is 1 4/15.",
+    },
+  },
+  "the water cycle": {
+    easy: {
+      question: "What falls from clouds when they are full of water?",
+      answers: ["Rain", "Sand", "Leaves", "Smoke", "Sunlight", "Wind"],
+      explanation: "Clouds are made of tiny water drops; when the drops grow heavy they fall as rain.",
+    },
+    medium: {
+      question: "What do we call water turning into vapour when the sun warms it?",
+      answers: ["Evaporation", "Condensation", "Freezing", "Melting", "Raining", "Flowing"],
+      explanation: "Warmth makes water rise into the air as vapour: that is evaporation.",
+    },
+    hard: {
+      question: "Which process returns water vapour from plant leaves to the atmosphere?",
+      answers: ["Transpiration", "Condensation", "Infiltration", "Precipitation", "Sublimation", "Percolation"],
+      explanation: "Plants draw water up from their roots and release it as vapour through their leaves: transpiration.",
+    },
+  },
+};
+
+/** What the critic asks of a question for beginners. */
+const BEGINNERS = { difficulty: "easy", choices: 3, explanation: "Explain why the right answer is right." };
+
 /** What the critic asks of an essay for young readers. */
 const YOUNG_READERS = { maxWords: 130, wordBudget: 120, maxLongWordShare: 0.1, style: "plain", example: "Include one everyday example the audience knows." };
 
@@ -138,7 +213,7 @@ function bankFor(topic: string): Bank {
 }
 
 /** The essay writer: sentences of the style, as many as the budget holds, the example first if asked for. */
-function writeEssay(instructions: string, input: { topic: string; wordBudget: number; style: string }): { title: string; text: string } {
+function writeEssay(instructions: string, input: { topic: string; wordBudget: number; style: string }): Essay {
   const bank = bankFor(input.topic);
   const academic = /academic|formal|scholarly/i.test(input.style);
   const pool = academic ? bank.academic : bank.plain;
@@ -156,18 +231,77 @@ function writeEssay(instructions: string, input: { topic: string; wordBudget: nu
   return { title: academic ? bank.titles.academic : bank.titles.plain, text: paragraphs.join("\n\n") };
 }
 
-/** The critic: problems of a run, each with the change that fixes it. */
-function reflect(run: TaskRun): Reflection {
-  const missing = "The reading level is not a hyperparameter: the writer has to guess it from the audience. Neither is the essay's structure (paragraphs, a closing question).";
-  if (!run.returnValue) {
-    const exception = Array.isArray(run.exception) ? run.exception.join(" ") : String(run.exception);
-    return {
-      feedback: `There is no essay: the task failed (${exception}).`,
-      evaluation: "Score: 0/10. Problems: the task failed.",
-      hyperparameterSuggestion: "None that would fix a failure; run the task again.",
-      hyperparameterMissing: missing,
-    };
+/** The quiz writer: the bank's question of the difficulty, with `choices` answers (the right one second), explained if asked to. */
+function writeQuizQuestion(instructions: string, input: { subject: string; choices: number; difficulty: string }): QuizQuestion {
+  const bank = QUIZ_BANKS[input.subject.trim().toLowerCase()];
+  if (!bank) throw new Error(`the stand-in can only ask about: ${Object.keys(QUIZ_BANKS).join("; ")} (asked for "${input.subject}")`);
+  const entry = bank[input.difficulty as keyof QuizBank] ?? bank.medium;
+  const [right, ...wrong] = entry.answers;
+  const choices = wrong.slice(0, Math.max(1, Math.min(input.choices, entry.answers.length) - 1));
+  const answer = Math.min(1, choices.length);
+  choices.splice(answer, 0, right!);
+  return { question: entry.question, choices, answer, explanation: /explain/i.test(instructions) ? entry.explanation : "" };
+}
+
+/** The reflection on a failed run, for either task. */
+function failed(run: TaskRun, missing: string): Reflection {
+  const exception = Array.isArray(run.exception) ? run.exception.join(" ") : String(run.exception);
+  return {
+    feedback: `There is no result: the task failed (${exception}).`,
+    evaluation: "Score: 0/10. Problems: the task failed.",
+    hyperparameterSuggestion: "None that would fix a failure; run the task again.",
+    hyperparameterMissing: missing,
+  };
+}
+
+/** The reflection's score, evaluation and suggestion from the problems found, each with its fix. */
+function verdict(problems: string[], fixes: string[]): Pick<Reflection, "evaluation" | "hyperparameterSuggestion"> {
+  const score = [9, 7, 5, 3][problems.length]!;
+  return {
+    evaluation: `Score: ${score}/10. Problems: ${problems.length ? problems.join("; ") : "none"}.`,
+    hyperparameterSuggestion: fixes.length ? fixes.join(" ") : "None: keep these hyperparameters.",
+  };
+}
+
+/** The quiz critic for beginners: too hard, too many answers to choose from, no explanation. */
+function reflectOnQuiz(run: TaskRun<QuizTopic, QuizQuestion>): Reflection {
+  const missing = "The kind of question (a sum, a word, a picture) is not a hyperparameter. Neither is where the right answer stands among the choices.";
+  if (!run.returnValue) return failed(run, missing);
+  const { question, choices, explanation } = run.returnValue;
+  const learner = run.taskParameters.learner;
+  const beginners = /new to|beginner/i.test(learner);
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  if (beginners && run.hyperparameters.difficulty !== BEGINNERS.difficulty) {
+    problems.push(`too hard ("${question}" asks more than ${learner} know)`);
+    fixes.push(`Set difficulty to "${BEGINNERS.difficulty}": ${learner} need to get the first questions right.`);
   }
+  if (beginners && choices.length > BEGINNERS.choices) {
+    problems.push(`too many answers (${choices.length} to choose from)`);
+    fixes.push(`Set choices to ${BEGINNERS.choices}: ${learner} guess among long lists.`);
+  }
+  if (beginners && !explanation.trim()) {
+    problems.push("no explanation");
+    fixes.push(`Add to the instructions: "${BEGINNERS.explanation}"`);
+  }
+  return {
+    feedback:
+      `The question "${question}" offers ${choices.length} answers about ${run.taskParameters.subject.toLowerCase()}. ` +
+      (problems.length ? `For ${learner} it has these problems: ${problems.map((problem) => problem.replace(/ \(.*\)$/, "")).join(", ")}.` : `It suits ${learner}.`),
+    ...verdict(problems, fixes),
+    hyperparameterMissing: missing,
+  };
+}
+
+/** The critic: problems of a run, each with the change that fixes it. The quiz's parameters have a `subject`. */
+function reflect(run: TaskRun): Reflection {
+  return "subject" in run.taskParameters ? reflectOnQuiz(run as TaskRun<QuizTopic, QuizQuestion>) : reflectOnEssay(run as TaskRun<EssayTopic, Essay>);
+}
+
+/** The essay critic for young readers. */
+function reflectOnEssay(run: TaskRun<EssayTopic, Essay>): Reflection {
+  const missing = "The reading level is not a hyperparameter: the writer has to guess it from the audience. Neither is the essay's structure (paragraphs, a closing question).";
+  if (!run.returnValue) return failed(run, missing);
   const { title, text } = run.returnValue;
   const young = /year-olds|children|kids/i.test(run.taskParameters.audience);
   const words = text.split(/\s+/).map((word) => word.replace(/[^A-Za-z-]/g, "")).filter(Boolean);
@@ -191,13 +325,11 @@ function reflect(run: TaskRun): Reflection {
     problems.push("no everyday example");
     fixes.push(`Add to the instructions: "${YOUNG_READERS.example}"`);
   }
-  const score = [9, 7, 5, 3][problems.length]!;
   return {
     feedback:
       `The essay "${title}" has ${words.length} words in ${paragraphs} paragraphs and explains ${run.taskParameters.topic.toLowerCase()}. ` +
       (problems.length ? `For ${run.taskParameters.audience} it is ${problems.map((problem) => problem.replace(/ \(.*\)$/, "")).join(", ")}.` : `It suits ${run.taskParameters.audience}.`),
-    evaluation: `Score: ${score}/10. Problems: ${problems.length ? problems.join("; ") : "none"}.`,
-    hyperparameterSuggestion: fixes.length ? fixes.join(" ") : "None: keep these hyperparameters.",
+    ...verdict(problems, fixes),
     hyperparameterMissing: missing,
   };
 }
@@ -215,7 +347,7 @@ function problemsOf(info: TaskInfo): string[] {
 function groups(infos: TaskInfo[]): { hyperparameters: Hyperparameters; infos: TaskInfo[]; score: number }[] {
   const byKey = new Map<string, { hyperparameters: Hyperparameters; infos: TaskInfo[]; score: number }>();
   for (const info of infos) {
-    const key = JSON.stringify([info.hyperparameters.instructions, info.hyperparameters.wordBudget, info.hyperparameters.style]);
+    const key = JSON.stringify(Object.entries(info.hyperparameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const group = byKey.get(key) ?? { hyperparameters: info.hyperparameters, infos: [], score: 0 };
     group.infos.push(info);
     byKey.set(key, group);
@@ -230,33 +362,72 @@ function best(info: OptimizationInfo) {
   return all.reduce((a, b) => (b.score >= a.score ? b : a));
 }
 
+/** `wordBudget 400, style "academic", instructions "..."`: every field, the instructions last. */
 function describe(hyperparameters: Hyperparameters): string {
-  return `wordBudget ${hyperparameters.wordBudget}, style "${hyperparameters.style}", instructions "${hyperparameters.instructions}"`;
+  const fields = Object.entries(hyperparameters).filter(([key]) => key !== "instructions");
+  return [...fields.map(([key, value]) => `${key} ${JSON.stringify(value)}`), `instructions "${hyperparameters.instructions}"`].join(", ");
 }
 
 function score(value: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)}/10`;
 }
 
-/** The change most of these runs' reflections ask for (ties: length, then style, then instructions), applied to their hyperparameters. */
-function nextChange(group: { hyperparameters: Hyperparameters; infos: TaskInfo[] }): { hyperparameters: Hyperparameters; change: string } | undefined {
-  const changes = [
-    { pattern: /Set wordBudget to (\d+):[^.]*\./, apply: (h: Hyperparameters, value: string) => ({ ...h, wordBudget: Number(value) }) },
-    { pattern: /Set style to "([^"]+)":[^.]*\./, apply: (h: Hyperparameters, value: string) => ({ ...h, style: value }) },
-    { pattern: /Add to the instructions: "([^"]+)"/, apply: (h: Hyperparameters, value: string) => ({ ...h, instructions: `${h.instructions} ${value}` }) },
-  ].map((change) => {
-    const matches = group.infos.map((info) => change.pattern.exec(info.reflection.hyperparameterSuggestion)).filter((match) => match !== null);
-    return { ...change, match: matches[0], count: matches.length };
-  });
-  const wanted = changes.reduce((a, b) => (b.count > a.count ? b : a));
-  if (!wanted.match) return undefined;
-  return { hyperparameters: wanted.apply(group.hyperparameters, wanted.match[1]!), change: wanted.match[0] };
+type Schema = { $ref?: string; type?: string | string[]; enum?: unknown[]; minimum?: number; maximum?: number; properties?: Record<string, Schema> } & Record<string, unknown>;
+
+/** The schema of the hyperparameters in a `suggestNextOptimizationStep` request: its reply's `bestHyperparameters`. */
+function hyperparameterSchema(chat: ChatRequest): Schema {
+  const root = chat.response_format?.json_schema?.schema as Schema | undefined;
+  const resolve = (schema: Schema | undefined): Schema | undefined => {
+    const ref = schema?.$ref;
+    if (!ref) return schema;
+    // `#/$defs/Name` or `#/definitions/Name`
+    const [, holder, name] = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref) ?? [];
+    return resolve((root?.[holder!] as Record<string, Schema> | undefined)?.[name!]);
+  };
+  const schema = resolve(resolve(root)?.properties?.bestHyperparameters);
+  if (!schema?.properties) throw new Error("the stand-in needs the reply schema of suggestNextOptimizationStep (structured output) to know the task's hyperparameters");
+  return schema;
 }
 
-function suggestNextStep(info: OptimizationInfo) {
+/** Whether the hyperparameters' schema lets `field` be `value`: the field exists, the value has its type, enum and bounds. */
+function allows(schema: Schema, field: string, value: unknown): boolean {
+  const property = schema.properties?.[field];
+  if (!property) return false;
+  const types = [property.type ?? []].flat();
+  if (types.length && !types.includes(typeof value === "number" ? (Number.isInteger(value) && types.includes("integer") ? "integer" : "number") : typeof value)) return false;
+  if (property.enum && !property.enum.includes(value)) return false;
+  if (typeof value === "number" && ((property.minimum !== undefined && value < property.minimum) || (property.maximum !== undefined && value > property.maximum))) return false;
+  return true;
+}
+
+/**
+ * The change most of these runs' reflections ask for (ties: the one they name first), applied to
+ * their hyperparameters: `Set <field> to <JSON value>: ...` or `Add to the instructions: "..."`.
+ * A change the hyperparameters' schema does not allow is skipped.
+ */
+function nextChange(group: { hyperparameters: Hyperparameters; infos: TaskInfo[] }, schema: Schema): { hyperparameters: Hyperparameters; change: string } | undefined {
+  // By what they change (the reasons differ by audience), in the order first named.
+  const changes = new Map<string, { change: string; count: number; apply: (h: Hyperparameters) => Hyperparameters }>();
+  for (const info of group.infos) {
+    for (const match of info.reflection.hyperparameterSuggestion.matchAll(/Set (\w+) to ("[^"]*"|-?\d+(?:\.\d+)?):[^.]*\.|Add to the instructions: "([^"]+)"/g)) {
+      const [change, field, json, addition] = match;
+      const value: unknown = json === undefined ? undefined : JSON.parse(json);
+      if (field !== undefined && !allows(schema, field, value)) continue;
+      const key = field !== undefined ? `${field}=${json}` : `instructions+=${addition}`;
+      const apply = addition !== undefined ? (h: Hyperparameters) => ({ ...h, instructions: `${h.instructions} ${addition}` }) : (h: Hyperparameters) => ({ ...h, [field!]: value });
+      const seen = changes.get(key);
+      changes.set(key, { change: seen?.change ?? change, count: (seen?.count ?? 0) + 1, apply });
+    }
+  }
+  let wanted: { change: string; count: number; apply: (h: Hyperparameters) => Hyperparameters } | undefined;
+  for (const candidate of changes.values()) if (!wanted || candidate.count > wanted.count) wanted = candidate;
+  return wanted && { hyperparameters: wanted.apply(group.hyperparameters), change: wanted.change };
+}
+
+function suggestNextStep(info: OptimizationInfo, schema: Schema) {
   const top = best(info);
-  const topics = [...new Map(info.taskInfos.map((task) => [task.taskParameters.topic, task.taskParameters])).values()];
-  const next = nextChange(top);
+  const topics = [...new Map(info.taskInfos.map((task) => [JSON.stringify(task.taskParameters), task.taskParameters])).values()];
+  const next = nextChange(top, schema);
   const problems = [...new Set(top.infos.flatMap(problemsOf))];
   const steps = [
     `1. The best runs so far used ${describe(top.hyperparameters)} and scored ${score(top.score)} over ${top.infos.length} run${top.infos.length === 1 ? "" : "s"}.`,
@@ -295,14 +466,15 @@ function probability(info: OptimizationInfo): { considerations: string[]; probab
       ? `Their reflections still name ${problems.length} problem${problems.length === 1 ? "" : "s"} a hyperparameter can fix: ${problems.join(", ")}.`
       : "Their reflections name no problem a hyperparameter can fix.",
   ];
-  if (!problems.length) considerations.push("What is left (reading level, structure) is not a hyperparameter.");
+  if (!problems.length) considerations.push("What is left to improve is not a hyperparameter (see the reflections' missing hyperparameters).");
   return { considerations, probability: problems.length >= 2 ? 0.8 : problems.length === 1 ? 0.65 : 0.15 };
 }
 
 /** The reply value for one request. */
 function answer(chat: ChatRequest): unknown {
   const prompt = [...chat.messages].reverse().find((message) => message.role === "user")!.content;
-  const stub = /^function (\w+)\(/m.exec(prompt)?.[1];
+  // `function writeEssay(...)`, `static reflectOnTaskRun(...)`: the stub is named in its signature line.
+  const stub = /^(?:function|static) (\w+)\(/m.exec(prompt)?.[1];
   const line = prompt.split("\n").find((text) => text.startsWith("Input: "));
   if (!stub || !line) throw new Error("the stand-in answers only the example's stubs");
   const input = JSON.parse(line.slice("Input: ".length)) as Record<string, unknown>;
@@ -314,8 +486,10 @@ function answer(chat: ChatRequest): unknown {
     }
     case "reflectOnTaskRun":
       return reflect(input.taskRun as TaskRun);
+    case "writeQuizQuestion":
+      return writeQuizQuestion(prompt.split("\n\n")[0]!, input as { subject: string; choices: number; difficulty: string });
     case "suggestNextOptimizationStep":
-      return suggestNextStep(input.optimizationInfo as OptimizationInfo);
+      return suggestNextStep(input.optimizationInfo as OptimizationInfo, hyperparameterSchema(chat));
     case "summarizeOptimizationInfo":
       return { value: summarize(input.optimizationInfo as OptimizationInfo) };
     case "probabilityForImprovement":
