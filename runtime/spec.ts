@@ -8,8 +8,11 @@
  * version with a message saying to rebuild.
  */
 
-/** Version of the emitted spec format. Emitted as `version` in every spec. */
-export const SPEC_VERSION = 1;
+/**
+ * Version of the emitted spec format. Emitted as `version` in every spec.
+ * 2: specs may carry `checks`, which a version-1 runtime would skip without a word.
+ */
+export const SPEC_VERSION = 2;
 
 /**
  * The `id` of every spec of `ChatChain.structuredQuery<T>()`: the transformer specialises each

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BIN, buildProject, entry, readEntries, requireBuild, runBin, SOURCES_V1, SOURCES_V2, type Entry } from "./helpers";
+import { SPEC_VERSION } from "../../runtime/spec";
 
 jest.setTimeout(120_000);
 
@@ -122,7 +123,7 @@ describe("prompts [manifest]", () => {
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as { manifest: string; specVersion: number; stubs: (Entry & { name: string; prompt: string })[] };
     expect(json.manifest).toBe(v1);
-    expect(json.specVersion).toBe(1);
+    expect(json.specVersion).toBe(SPEC_VERSION);
     const describe = entry(entries, "src/catalogue.ts:20 describeProduct");
     const guess = entry(entries, "src/catalogue.ts:23 guessPrice");
     expect(json.stubs).toEqual([
@@ -346,7 +347,7 @@ describe("errors: exit 2, one line naming the file, no stack trace", () => {
     const future = write("future.json", JSON.stringify({ ...manifest, specVersion: 99 }));
     expectError(
       runBin(dir, ["tokens", "future.json"]),
-      `llm-strategy tokens: ${future} has spec version 99; this llm-strategy reads version 1: build the project again with tspc to write a fresh one with this version.`,
+      `llm-strategy tokens: ${future} has spec version 99; this llm-strategy reads version ${SPEC_VERSION}: build the project again with tspc to write a fresh one with this version.`,
     );
     delete manifest.stubs[1]!.tokens;
     const shape = write("shape.json", JSON.stringify(manifest));

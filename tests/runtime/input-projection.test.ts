@@ -1,6 +1,6 @@
 /** The input sent is cut down to the spec's input schema: what each shape of schema keeps and drops. */
 import { projectInput } from "../../runtime/input-projection";
-import type { CallSpec, JsonSchema } from "../../runtime/spec";
+import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../../runtime/spec";
 
 const Account: JsonSchema = { type: "object", properties: { owner: { type: "string" }, iban: { type: "string" } }, required: ["owner", "iban"], additionalProperties: false };
 const Card: JsonSchema = { type: "object", properties: { last4: { type: "string" }, expiry: { type: "string", format: "date-time" } }, additionalProperties: false };
@@ -8,7 +8,7 @@ const Tree: JsonSchema = { type: "object", properties: { label: { type: "string"
 
 function specWith(properties: { [name: string]: JsonSchema }): CallSpec {
   return {
-    version: 1,
+    version: SPEC_VERSION,
     id: "test.ts:1 f",
     kind: "function",
     template: "{{input}}",

@@ -43,7 +43,7 @@ export const holder = { /** o */ method(a: number): Promise<number> { return tod
     expect(js).toContain("method(a) { return __llmStrategy.invoke(__llmStrategySpec_holder_method, void 0, [a]); }");
     // Ids: project-relative file, line of the name, qualified name; kinds as the runtime needs them.
     const spec = (name: string) => {
-      const match = new RegExp(`const ${name} = \\{\\s*version: 1,\\s*id: "([^"]+)",\\s*kind: "([a-z]+)"`).exec(js);
+      const match = new RegExp(`const ${name} = \\{\\s*version: \\d+,\\s*id: "([^"]+)",\\s*kind: "([a-z]+)"`).exec(js);
       return match ? `${match[2]} ${match[1]}` : `missing ${name}`;
     };
     expect(spec("__llmStrategySpec_Shop_lookup")).toBe("method src/forms.ts:5 Shop.lookup");

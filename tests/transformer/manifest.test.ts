@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { countTokens } from "gpt-tokenizer/cjs/encoding/o200k_base";
 import { compile } from "../helpers/compile";
+import { SPEC_VERSION } from "../../runtime/spec";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 
 // Each test builds a Program with the runtime's types: seconds on a loaded machine.
@@ -52,7 +53,7 @@ test("one entry per stub and per specialisation, tokens counted as documented, s
   expect(result.diagnostics).toEqual([]);
   const text = fs.readFileSync(manifestPath, "utf8");
   const manifest = JSON.parse(text) as { specVersion: number; tokens: string; stubs: Entry[] };
-  expect(manifest.specVersion).toBe(1);
+  expect(manifest.specVersion).toBe(SPEC_VERSION);
   expect(manifest.tokens).toMatch(/o200k_base/);
   expect(manifest.stubs.map((entry) => [entry.id, entry.file, entry.line, entry.kind, entry.typeArguments, entry.callSites])).toEqual([
     ["src/lib.ts:4 echo", "src/lib.ts", 4, "function", "<number>", ["src/main.ts:2", "src/main.ts:3"]],
