@@ -6,7 +6,7 @@ import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionReques
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
 import { lineError, neverRan, pollUntilDone, readResults, type LineResult } from "./job";
-import { JobFile, type JobRecord } from "./job-file";
+import { JOB_KEY_METADATA, JobFile, type JobRecord } from "./job-file";
 
 /** How far a `batch()` is: calls finished, calls started, and the round in flight (0 before the first). */
 export interface BatchProgress {
@@ -22,6 +22,7 @@ export interface BatchRunSettings {
   maxBytesPerFile?: number;
   jobFile?: string;
   metadata?: Record<string, string>;
+  deleteFiles?: boolean;
   onProgress?: (progress: BatchProgress) => void;
   /** Most direct requests at once for models without a batch API. */
   maxConcurrency: number;
@@ -83,6 +84,10 @@ export class BatchRun {
   private readonly running = new Map<string, BatchEndpoint>();
   private readonly cancelledIds: string[] = [];
   private readonly cancelling: Promise<unknown>[] = [];
+  /** Per endpoint, the one look through its batches for the job file's intents. */
+  private readonly listings = new Map<string, Promise<Map<JobRecord, string>>>();
+  /** Files being deleted at the provider (`deleteFiles`). */
+  private readonly deleting: Promise<void>[] = [];
   /** Rounds being sent (one promise per endpoint and round). */
   private readonly sending = new Set<Promise<void>>();
 
@@ -136,7 +141,7 @@ export class BatchRun {
     this.disposeSignals();
     // Stopped: the requests still out (a batch being created) end soon, and what they made is cancelled too.
     if (this.halted) await Promise.all(this.sending);
-    await Promise.all(this.cancelling);
+    await Promise.all([...this.cancelling, ...this.deleting]);
   }
 
   /** A request of a model that offers batching: answered by a line of the next round. */
@@ -239,7 +244,7 @@ export class BatchRun {
 
   /** One endpoint's requests of a round: lines a job file already holds are awaited, the others go in new jobs. */
   private async sendGroup(endpoint: BatchEndpoint, pending: Pending[], round: number): Promise<void> {
-    const resumed = new Map<string, { job: JobRecord; lines: Line[] }>();
+    const resumed = new Map<JobRecord, Line[]>();
     const fresh: Line[] = [];
     for (const item of pending) {
       const line = this.lineOf(item);
@@ -249,17 +254,77 @@ export class BatchRun {
         fresh.push({ pending: item, line, customId: `call-${++this.nextLine}` });
         continue;
       }
-      const entry = resumed.get(known.job.id) ?? { job: known.job, lines: [] };
-      entry.lines.push({ pending: item, line, customId: known.customId });
-      resumed.set(known.job.id, entry);
+      const lines = resumed.get(known.job) ?? [];
+      lines.push({ pending: item, line, customId: known.customId });
+      resumed.set(known.job, lines);
     }
-    const jobs = [...resumed.values()].map(async ({ job, lines }) => {
-      // Lines of a job that ended before they ran (cancelled or expired while no one waited) go out anew.
-      const again = await this.finish(endpoint, { id: job.id, status: "in_progress" }, lines, round, true);
+    const jobs = [...resumed].map(async ([job, lines]) => {
+      const id = job.id ?? (await this.located(endpoint, job, lines));
+      if (id === null) return;
+      // Lines of a job that ended before they ran (cancelled or expired while no one waited), or whose batch was never made, go out anew.
+      const again = id === undefined ? lines : await this.finish(endpoint, { id, status: "in_progress" }, lines, round, true);
       await Promise.all(this.files(endpoint, again).map((file) => this.sendFile(endpoint, file, round)));
     });
     jobs.push(...this.files(endpoint, fresh).map((file) => this.sendFile(endpoint, file, round)));
     await Promise.all(jobs);
+  }
+
+  /**
+   * The batch of an intent from the job file (a process died while creating it): found by its
+   * metadata and input file in the provider's list, and recorded; `undefined` when the provider
+   * has none (the create never arrived), and the intent is forgotten; `null` when the lines'
+   * calls were failed instead.
+   */
+  private async located(endpoint: BatchEndpoint, job: JobRecord, lines: Line[]): Promise<string | undefined | null> {
+    if (!endpoint.api.list) return this.lostTrace(endpoint, job, "its BatchApi offers no list");
+    let found: Map<JobRecord, string>;
+    try {
+      found = await this.listed(endpoint, endpoint.api.list);
+    } catch (error) {
+      if (this.halted) this.settleAll(lines, this.halted);
+      else if (isNoBatchApi(error)) return this.lostTrace(endpoint, job, `its batches list answered ${(error as { status?: number }).status}`);
+      // The batch may exist: the intent stays, so a rerun looks again.
+      else this.settleAll(lines, (stub) => apiError(error, endpoint, `look for the batch a previous run was creating (job file ${this.jobFile!.path})`, lines.length, stub));
+      return null;
+    }
+    const id = found.get(job);
+    if (id === undefined) {
+      this.jobFile!.forget(job);
+      return undefined;
+    }
+    this.jobFile!.created(job, id);
+    return id;
+  }
+
+  /** One look through the endpoint's batches for every intent the job file came with (newest first, down to the oldest intent's time). */
+  private listed(endpoint: BatchEndpoint, list: NonNullable<BatchEndpoint["api"]["list"]>): Promise<Map<JobRecord, string>> {
+    let listing = this.listings.get(endpoint.key);
+    if (listing) return listing;
+    listing = (async () => {
+      const found = new Map<JobRecord, string>();
+      const wanted = this.jobFile!.inherited.filter((job) => job.endpoint === endpoint.key);
+      // A batch made before its intent was written is not its (an hour allows for the provider's clock).
+      const since = Math.min(...wanted.map((job) => Date.parse(job.createdAt))) - 3_600_000;
+      for await (const state of list.call(endpoint.api, this.stop.signal)) {
+        if (state.createdAt !== undefined && state.createdAt < since) break;
+        const job = wanted.find((candidate) => !found.has(candidate) && candidate.key === state.metadata?.[JOB_KEY_METADATA] && (state.inputFileId ?? candidate.inputFileId) === candidate.inputFileId);
+        if (job) found.set(job, state.id);
+        if (found.size === wanted.length) break;
+      }
+      return found;
+    })();
+    this.listings.set(endpoint.key, listing);
+    return listing;
+  }
+
+  /** An intent that cannot be looked for: its lines go out anew (said once; the earlier batch, if made, is paid twice). */
+  private lostTrace(endpoint: BatchEndpoint, job: JobRecord, why: string): undefined {
+    this.warnOnce(
+      `list ${endpoint.key}`,
+      `batch(): the job file ${this.jobFile!.path} names a batch a previous run was creating at ${endpoint.key}, but it cannot be looked for (${why}), so its requests are sent again.`,
+    );
+    this.jobFile!.forget(job);
+    return undefined;
   }
 
   private lineOf(item: Pending): BatchLine | undefined {
@@ -307,19 +372,25 @@ export class BatchRun {
     if (!lines.length) return;
     if (this.halted) return this.settleAll(lines, this.halted);
     let state: BatchState;
+    let job: JobRecord | undefined;
     try {
       const fileId = await endpoint.api.upload(lines.map((line) => `${line.text}\n`).join(""), this.stop.signal);
-      // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
-      state = await endpoint.api.create(fileId, lines[0]!.line.url, { ...this.settings.metadata, "llm-strategy-round": String(round) }, new AbortController().signal);
-      this.jobFile?.add({
-        id: state.id,
+      // Written before the create request: a process killed while it is on its way leaves the key a rerun looks for.
+      job = this.jobFile?.intend({
         endpoint: endpoint.key,
         inputFileId: fileId,
         round,
         createdAt: new Date().toISOString(),
         lines: Object.fromEntries(lines.map((line) => [line.customId, line.pending.key])),
       });
+      const metadata = { ...this.settings.metadata, "llm-strategy-round": String(round), ...(job ? { [JOB_KEY_METADATA]: job.key! } : {}) };
+      // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
+      state = await endpoint.api.create(fileId, lines[0]!.line.url, metadata, new AbortController().signal);
+      if (job) this.jobFile!.created(job, state.id);
     } catch (error) {
+      // Refused (4xx): no batch was made. Otherwise it may have been: the intent stays for a rerun to look for.
+      const status = (error as { status?: unknown }).status;
+      if (job && typeof status === "number" && status < 500) this.jobFile!.forget(job);
       if (this.halted) return this.settleAll(lines, this.halted);
       if (isNoBatchApi(error)) return this.fallBack(endpoint, lines, error);
       return this.settleAll(lines, (stub) => apiError(error, endpoint, "create the batch", lines.length, stub));
@@ -344,6 +415,7 @@ export class BatchRun {
       if (resumed) state = await api.retrieve(state.id, this.stop.signal);
       state = await pollUntilDone(api, state, { intervalMs: this.settings.pollIntervalMs, maxIntervalMs: this.settings.maxPollIntervalMs }, this.stop.signal, () => {});
       results = await readResults(api, state, this.stop.signal);
+      if (this.settings.deleteFiles) this.deleteFiles(api, state);
     } catch (error) {
       if (this.halted) {
         this.settleAll(lines, this.halted);
@@ -441,6 +513,25 @@ export class BatchRun {
         process.emitWarning(redactText(`batch(): could not cancel the batch ${id} at the provider: ${(error as Error).message}`), { code: "LLM_STRATEGY_BATCH_CANCEL_FAILED" });
       }),
     );
+  }
+
+  /** A finished batch's files at the provider: its input file; its output and error files too unless a job file keeps the batch for a rerun. */
+  private deleteFiles(api: BatchEndpoint["api"], state: BatchState): void {
+    const deleteFile = api.deleteFile;
+    if (!deleteFile) return;
+    const files = [state.inputFileId, ...(this.jobFile ? [] : [state.outputFileId, state.errorFileId])];
+    for (const fileId of files) {
+      if (!fileId) continue;
+      this.deleting.push(
+        deleteFile.call(api, fileId).catch((error: unknown) => {
+          // Already gone (a resumed batch's input file, deleted by the run that made it): nothing to say.
+          if ((error as { status?: unknown }).status === 404) return;
+          process.emitWarning(redactText(`batch(): could not delete the file ${fileId} of the batch ${state.id} at the provider: ${(error as Error).message}`), {
+            code: "LLM_STRATEGY_BATCH_DELETE_FAILED",
+          });
+        }),
+      );
+    }
   }
 
   private cancelled(): string {
