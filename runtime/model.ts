@@ -189,6 +189,10 @@ export interface BatchState {
 export interface BatchApi {
   /** Uploads a JSONL input file; resolves with its file id. */
   upload(jsonl: string, signal: AbortSignal): Promise<string>;
+  /**
+   * Creates a batch, sending the request once (no retries of its own): `batch()` retries a
+   * create that failed without a clear answer after `list` shows no batch with its metadata.
+   */
   create(inputFileId: string, url: string, metadata: Record<string, string>, signal: AbortSignal): Promise<BatchState>;
   retrieve(id: string, signal: AbortSignal): Promise<BatchState>;
   cancel(id: string): Promise<BatchState>;

@@ -50,8 +50,8 @@ export interface BatchOptions {
   maxBytesPerFile?: number;
   /**
    * Metadata for each batch created (OpenAI: up to 16 string pairs); `llm-strategy-round` is
-   * added, and with a `jobFile` also `llm-strategy-job` (how a rerun finds a batch whose
-   * creation a dying process never saw answered).
+   * added, and `llm-strategy-job` (how a batch whose create went unanswered is found again,
+   * by a retry or by a rerun with a `jobFile`).
    */
   metadata?: Record<string, string>;
   /**

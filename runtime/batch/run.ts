@@ -1,12 +1,19 @@
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from "../errors";
-import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import type { BatchApi, BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
-import { lineError, neverRan, pollUntilDone, readResults, type LineResult } from "./job";
+import { findBatches, lineError, neverRan, pollUntilDone, readResults, sleep, type LineResult } from "./job";
 import { JOB_KEY_METADATA, JobFile, type JobRecord } from "./job-file";
+
+/** A batch made before it was asked for is not its: an hour allows for the provider's clock. */
+const CLOCK_SLACK_MS = 3_600_000;
+/** Further attempts at a create that failed without a clear answer, and the wait before the first (doubled for the next). */
+const CREATE_RETRIES = 2;
+const CREATE_RETRY_WAIT_MS = 250;
 
 /** How far a `batch()` is: calls finished, calls started, and the round in flight (0 before the first). */
 export interface BatchProgress {
@@ -297,24 +304,35 @@ export class BatchRun {
   }
 
   /** One look through the endpoint's batches for every intent the job file came with (newest first, down to the oldest intent's time). */
-  private listed(endpoint: BatchEndpoint, list: NonNullable<BatchEndpoint["api"]["list"]>): Promise<Map<JobRecord, string>> {
+  private listed(endpoint: BatchEndpoint, list: NonNullable<BatchApi["list"]>): Promise<Map<JobRecord, string>> {
     let listing = this.listings.get(endpoint.key);
     if (listing) return listing;
-    listing = (async () => {
-      const found = new Map<JobRecord, string>();
-      const wanted = this.jobFile!.inherited.filter((job) => job.endpoint === endpoint.key);
-      // A batch made before its intent was written is not its (an hour allows for the provider's clock).
-      const since = Math.min(...wanted.map((job) => Date.parse(job.createdAt))) - 3_600_000;
-      for await (const state of list.call(endpoint.api, this.stop.signal)) {
-        if (state.createdAt !== undefined && state.createdAt < since) break;
-        const job = wanted.find((candidate) => !found.has(candidate) && candidate.key === state.metadata?.[JOB_KEY_METADATA] && (state.inputFileId ?? candidate.inputFileId) === candidate.inputFileId);
-        if (job) found.set(job, state.id);
-        if (found.size === wanted.length) break;
-      }
-      return found;
-    })();
+    const wanted = this.jobFile!.inherited.filter((job) => job.endpoint === endpoint.key);
+    const since = Math.min(...wanted.map((job) => Date.parse(job.createdAt))) - CLOCK_SLACK_MS;
+    listing = findBatches(list, endpoint.api, wanted, since, this.stop.signal).then((found) => new Map([...found].map(([job, state]) => [job, state.id])));
     this.listings.set(endpoint.key, listing);
     return listing;
+  }
+
+  /**
+   * Creates a batch. A create that failed in a way that may have made it anyway (no answer,
+   * 408, 409, 429, 5xx) is tried again, up to twice, but only after the provider's list shows
+   * no batch with its key and input file: a blind retry could pay for the same requests twice.
+   */
+  private async create(api: BatchApi, fileId: string, url: string, metadata: Record<string, string>): Promise<BatchState> {
+    const since = Date.now() - CLOCK_SLACK_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
+        return await api.create(fileId, url, metadata, new AbortController().signal);
+      } catch (error) {
+        if (attempt > CREATE_RETRIES || !mayHaveRun(error) || !api.list || this.halted) throw error;
+        await sleep(CREATE_RETRY_WAIT_MS * attempt, this.stop.signal).catch(() => Promise.reject(error));
+        const expected = { key: metadata[JOB_KEY_METADATA]!, inputFileId: fileId };
+        const made = (await findBatches(api.list, api, [expected], since, this.stop.signal).catch(() => Promise.reject(error))).get(expected);
+        if (made) return made;
+      }
+    }
   }
 
   /** An intent that cannot be looked for: its lines go out anew (said once; the earlier batch, if made, is paid twice). */
@@ -383,9 +401,9 @@ export class BatchRun {
         createdAt: new Date().toISOString(),
         lines: Object.fromEntries(lines.map((line) => [line.customId, line.pending.key])),
       });
-      const metadata = { ...this.settings.metadata, "llm-strategy-round": String(round), ...(job ? { [JOB_KEY_METADATA]: job.key! } : {}) };
-      // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
-      state = await endpoint.api.create(fileId, lines[0]!.line.url, metadata, new AbortController().signal);
+      // Without a job file, the key only tells a create that failed whether it made its batch.
+      const metadata = { ...this.settings.metadata, "llm-strategy-round": String(round), [JOB_KEY_METADATA]: job?.key ?? randomUUID() };
+      state = await this.create(endpoint.api, fileId, lines[0]!.line.url, metadata);
       if (job) this.jobFile!.created(job, state.id);
     } catch (error) {
       // Refused (4xx): no batch was made. Otherwise it may have been: the intent stays for a rerun to look for.
@@ -553,6 +571,12 @@ export class BatchRun {
     this.warned.add(what);
     process.emitWarning(redactText(message), { code: "LLM_STRATEGY_BATCH_FALLBACK" });
   }
+}
+
+/** No answer, or one that says to try again: the request may have been carried out. */
+function mayHaveRun(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status !== "number" || status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** 404 or 405 from the files or batches endpoint: the endpoint has no batch API. */

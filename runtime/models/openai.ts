@@ -205,7 +205,8 @@ export class OpenAIModel implements LanguageModel {
         batchState(
           await this.sdk().batches.create(
             { input_file_id: inputFileId, endpoint: url as "/v1/chat/completions", completion_window: "24h", metadata },
-            options(signal),
+            // Sent once: batch() retries a create only after the list shows it made no batch.
+            { ...options(signal), maxRetries: 0 },
           ),
         ),
       retrieve: async (id, signal) => batchState(await this.sdk().batches.retrieve(id, options(signal))),

@@ -55,7 +55,7 @@ export interface BatchServerOptions {
    * the answer is a 500 anyway (a reply lost on its way).
    */
   onCreate?: (batch: ServerBatch) => void | "refuse" | "lose" | Promise<void | "refuse" | "lose">;
-  /** `GET /v1/batches` answers 404, as on a compatible server without the list. */
+  /** `GET /v1/batches` answers 404, as on a compatible server without the list (read at each request: a test may change it). */
   noBatchList?: boolean;
   /** Most batches per page of `GET /v1/batches` whatever `limit` asks. Default: `limit` (20 if absent, as OpenAI). */
   listPageSize?: number;

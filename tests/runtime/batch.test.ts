@@ -381,19 +381,46 @@ test("resumable: a process killed (SIGKILL) while its batch create is answered; 
   expect(savedJobs(jobFile).map((job) => job.id)).toEqual([batch.id]);
 }, 300_000);
 
-test("resumable: a create answered with a 500 after the batch was made; the rerun finds it through the list's pages, creates none", async () => {
+test("a create whose answer was lost (500 after the batch was made) is not sent again blindly: the list shows the batch, one is paid for", async () => {
   let creates = 0;
-  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "lose" : undefined), listPageSize: 1 });
+  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "lose" : undefined) });
+  const people = customers(5);
+  // The model's default retries: the SDK would send the create again by itself.
+  const { ages, calls } = await batchAges(target, people);
+  expect(ages).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(1);
+  expect(target.count("GET", "/v1/batches")).toBe(1);
+  const [made] = [...target.batches.values()];
+  expect(calls.every((info) => info.batch?.id === made!.id)).toBe(true);
+  // Without a job file the key is a fresh one, only for this look.
+  expect(made!.metadata["llm-strategy-job"]).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test("a create refused with a 500 (no batch made) is sent again once the list shows no batch of it", async () => {
+  let creates = 0;
+  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "refuse" : undefined) });
+  const people = customers(3);
+  const { ages } = await batchAges(target, people);
+  expect(ages).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(2);
+  expect(target.count("GET", "/v1/batches")).toBe(1);
+  expect(target.batches.size).toBe(1);
+});
+
+test("resumable: a create whose answer was lost while the list could not be read; the rerun finds the batch through the list's pages, creates none", async () => {
+  let creates = 0;
+  const serverOptions: BatchServerOptions = { onCreate: () => (creates++ === 0 ? "lose" : undefined), listPageSize: 1, noBatchList: true };
+  const target = await start(customerModel, serverOptions);
   const people = customers(6);
   const jobFile = path.join(folder, "jobs.json");
-  // No SDK retries: a retried create would make a second batch.
-  const run = (options: BatchOptions = {}) =>
-    batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target, { maxRetries: 0 }), ...FAST, ...options });
+  const run = (options: BatchOptions = {}) => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST, ...options });
+  // Without the list the create is not tried again (it may have made the batch): the calls fail, the intent stays.
   const first = await run({ jobFile });
   expect(first.every((result) => result.status === "rejected" && result.reason instanceof LLMBatchError && result.reason.status === 500)).toBe(true);
   const [lost] = [...target.batches.values()];
   expect(savedJobs(jobFile)).toEqual([expect.objectContaining({ key: lost!.metadata["llm-strategy-job"] })]);
   expect(savedJobs(jobFile)[0]!.id).toBeUndefined();
+  serverOptions.noBatchList = false;
   // Two later batches (no job file): the lost one is the third, newest first, one per page.
   await run();
   await run();
@@ -401,24 +428,27 @@ test("resumable: a create answered with a 500 after the batch was made; the reru
   const again = await run({ jobFile });
   expect(again.map((result) => (result as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
   expect(target.count("POST", "/v1/batches")).toBe(3);
-  expect(target.count("GET", "/v1/batches")).toBe(3);
+  // One look in the first run (answered 404), three pages in the rerun.
+  expect(target.count("GET", "/v1/batches")).toBe(1 + 3);
   expect(savedJobs(jobFile).map((job) => job.id)).toEqual([lost!.id]);
 });
 
-test("resumable: a create refused with a 500 made no batch; the rerun looks, finds none, and sends the requests anew", async () => {
+test("resumable: creates refused with a 500 (no batch made) until the calls failed; the rerun looks, finds none, and sends the requests anew", async () => {
   let creates = 0;
-  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "refuse" : undefined) });
+  // The first create and its two retries.
+  const target = await start(customerModel, { onCreate: () => (creates++ < 3 ? "refuse" : undefined) });
   const people = customers(4);
   const jobFile = path.join(folder, "jobs.json");
-  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target, { maxRetries: 0 }), jobFile, ...FAST });
+  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
   expect((await run()).every((result) => result.status === "rejected")).toBe(true);
   expect(target.batches.size).toBe(0);
+  expect(target.count("GET", "/v1/batches")).toBe(2);
   expect(savedJobs(jobFile)[0]!.id).toBeUndefined();
 
   const again = await run();
   expect(again.map((result) => (result as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
-  expect(target.count("GET", "/v1/batches")).toBe(1);
-  expect(target.count("POST", "/v1/batches")).toBe(2);
+  expect(target.count("GET", "/v1/batches")).toBe(3);
+  expect(target.count("POST", "/v1/batches")).toBe(4);
   expect(savedJobs(jobFile).map((job) => job.id)).toEqual([...target.batches.keys()]);
 });
 
@@ -427,7 +457,7 @@ test("resumable: a server without the batches list: the rerun says once that it 
   const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "lose" : undefined), noBatchList: true });
   const people = customers(3);
   const jobFile = path.join(folder, "jobs.json");
-  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target, { maxRetries: 0 }), jobFile, ...FAST });
+  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
   expect((await run()).every((result) => result.status === "rejected")).toBe(true);
   const { result, warnings } = await warningsDuring("LLM_STRATEGY_BATCH_FALLBACK", run);
   expect(result.map((settled) => (settled as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
