@@ -175,6 +175,11 @@ export interface BatchState {
   counts?: { total: number; completed: number; failed: number };
   /** Why the provider failed the whole batch (`status: "failed"`). */
   errors?: string[];
+  inputFileId?: string;
+  /** The metadata the batch was created with. */
+  metadata?: Record<string, string>;
+  /** When the provider created the batch, in milliseconds since 1970. */
+  createdAt?: number;
 }
 
 /**
@@ -184,9 +189,21 @@ export interface BatchState {
 export interface BatchApi {
   /** Uploads a JSONL input file; resolves with its file id. */
   upload(jsonl: string, signal: AbortSignal): Promise<string>;
+  /**
+   * Creates a batch, sending the request once (no retries of its own): `batch()` retries a
+   * create that failed without a clear answer after `list` shows no batch with its metadata.
+   */
   create(inputFileId: string, url: string, metadata: Record<string, string>, signal: AbortSignal): Promise<BatchState>;
   retrieve(id: string, signal: AbortSignal): Promise<BatchState>;
   cancel(id: string): Promise<BatchState>;
   /** A file's content as text (output and error files). */
   download(fileId: string, signal: AbortSignal): Promise<string>;
+  /**
+   * The account's batches, newest first (pages fetched as iterated), with their `metadata`,
+   * `inputFileId` and `createdAt`. With a job file, a rerun looks here for a batch a process
+   * that died may have created; without `list`, such requests are sent again.
+   */
+  list?(signal: AbortSignal): AsyncIterable<BatchState>;
+  /** Deletes a file at the provider (`batch({ deleteFiles: true })`). */
+  deleteFile?(fileId: string): Promise<void>;
 }

@@ -48,8 +48,20 @@ export interface BatchOptions {
   maxRequestsPerFile?: number;
   /** Most bytes per input file; more make several batches. Default: the provider's (OpenAI: 200 MB, 200,000,000 bytes). */
   maxBytesPerFile?: number;
-  /** Metadata for each batch created (OpenAI: up to 16 string pairs); `llm-strategy-round` is added. */
+  /**
+   * Metadata for each batch created (OpenAI: up to 16 string pairs); `llm-strategy-round` is
+   * added, and `llm-strategy-job` (how a batch whose create went unanswered is found again,
+   * by a retry or by a rerun with a `jobFile`).
+   */
   metadata?: Record<string, string>;
+  /**
+   * Deletes files at the provider once each batch has ended and its lines were read: the
+   * uploaded input file, and the output and error files too unless a `jobFile` keeps the batch
+   * for a rerun (which reads them again). A failed delete is a process warning
+   * (`LLM_STRATEGY_BATCH_DELETE_FAILED`), never a failed call. Default false (OpenAI keeps
+   * batch files until they are deleted).
+   */
+  deleteFiles?: boolean;
 }
 
 /**
@@ -76,7 +88,7 @@ export async function batch<T>(fn: () => T | Promise<T>, options: BatchOptions =
     maxConcurrency: options.maxConcurrency ?? 16,
     signals,
   };
-  for (const key of ["jobFile", "maxRequestsPerFile", "maxBytesPerFile", "metadata", "onProgress", "timeoutMs"] as const) {
+  for (const key of ["jobFile", "maxRequestsPerFile", "maxBytesPerFile", "metadata", "deleteFiles", "onProgress", "timeoutMs"] as const) {
     if (options[key] !== undefined) (settings as unknown as Record<string, unknown>)[key] = options[key];
   }
   // Loaded at the first batch(), not with the runtime: a process that never batches does not pay for it.

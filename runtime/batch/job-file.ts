@@ -1,15 +1,25 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigurationError } from "../errors";
 
 /** The job file's format name and version, in its first fields. */
 export const JOB_FILE_FORMAT = "llm-strategy-batch-jobs";
-const JOB_FILE_VERSION = 1;
+const JOB_FILE_VERSION = 2;
+/** Version 1 files (no intents, every job has its id) read as they are. */
+const READABLE_VERSIONS = new Set([1, JOB_FILE_VERSION]);
+/** The metadata key that carries a job's `key` to the provider's batch (found again by `batches.list`). */
+export const JOB_KEY_METADATA = "llm-strategy-job";
 
-/** One provider batch this program created, and which call each of its lines is. */
+/** One provider batch this program created (or is about to create), and which call each of its lines is. */
 export interface JobRecord {
-  /** The provider's batch id. */
-  id: string;
+  /**
+   * The provider's batch id; absent while the batch is being created (an intent, written before
+   * the create request): a rerun then looks for the batch whose metadata carries `key`.
+   */
+  id?: string;
+  /** Hash of the lines' request keys (sorted), sent as the batch's `llm-strategy-job` metadata. */
+  key?: string;
   /** `BatchEndpoint.key`: the model and endpoint the batch went to. */
   endpoint: string;
   inputFileId: string;
@@ -35,11 +45,14 @@ interface JobDocument {
  */
 export class JobFile {
   private readonly document: JobDocument;
-  /** `batchId custom_id` of lines this process already matched to a call: a line answers one call. */
-  private readonly claimed = new Set<string>();
+  /** Lines this process already matched to a call (per job): a line answers one call. */
+  private readonly claimed = new Map<JobRecord, Set<string>>();
+  /** Intents read from the file: batches a process that died may have created. */
+  readonly inherited: readonly JobRecord[];
 
   constructor(readonly path: string) {
     this.document = read(path);
+    this.inherited = this.document.jobs.filter((job) => job.id === undefined);
     // Written now: a file that cannot be written fails the batch before anything is paid for.
     this.write();
   }
@@ -48,18 +61,40 @@ export class JobFile {
   claim(endpoint: string, key: string): { job: JobRecord; customId: string } | undefined {
     for (const job of this.document.jobs) {
       if (job.endpoint !== endpoint) continue;
+      const claimed = this.claimed.get(job) ?? new Set<string>();
+      this.claimed.set(job, claimed);
       for (const [customId, lineKey] of Object.entries(job.lines)) {
-        if (lineKey !== key || this.claimed.has(`${job.id} ${customId}`)) continue;
-        this.claimed.add(`${job.id} ${customId}`);
+        if (lineKey !== key || claimed.has(customId)) continue;
+        claimed.add(customId);
         return { job, customId };
       }
     }
     return undefined;
   }
 
-  add(job: JobRecord): void {
-    this.document.jobs.push(job);
-    for (const customId of Object.keys(job.lines)) this.claimed.add(`${job.id} ${customId}`);
+  /**
+   * Records a batch about to be created (before the create request, so a process killed while
+   * it is on its way leaves a trace a rerun can look for). Its `key` goes in the batch's metadata.
+   */
+  intend(job: Omit<JobRecord, "id" | "key">): JobRecord {
+    const record: JobRecord = { key: jobKey(Object.values(job.lines)), ...job };
+    this.document.jobs.push(record);
+    this.claimed.set(record, new Set(Object.keys(job.lines)));
+    this.write();
+    return record;
+  }
+
+  /** The provider created the intended batch. */
+  created(job: JobRecord, id: string): void {
+    job.id = id;
+    this.write();
+  }
+
+  /** Forgets a job whose batch does not exist (its create was refused, or a rerun found no such batch). */
+  forget(job: JobRecord): void {
+    const index = this.document.jobs.indexOf(job);
+    if (index < 0) return;
+    this.document.jobs.splice(index, 1);
     this.write();
   }
 
@@ -103,8 +138,14 @@ function read(file: string): JobDocument {
     throw unusable(file, `it is not JSON (${(error as Error).message})`);
   }
   if (document?.format !== JOB_FILE_FORMAT || !Array.isArray(document.jobs)) throw unusable(file, `it is not a job file of batch() (no "format": "${JOB_FILE_FORMAT}")`);
-  if (document.version !== JOB_FILE_VERSION) throw unusable(file, `it has version ${String(document.version)}, this runtime reads version ${JOB_FILE_VERSION}`);
-  return document as JobDocument;
+  if (!READABLE_VERSIONS.has(document.version as number)) throw unusable(file, `it has version ${String(document.version)}, this runtime reads versions ${[...READABLE_VERSIONS].join(" and ")}`);
+  // Written back as the current version: an older file's jobs are valid ones of it.
+  return { ...(document as JobDocument), version: JOB_FILE_VERSION };
+}
+
+/** A job's key: the same requests make the same key, whatever order they were written in. */
+function jobKey(lineKeys: string[]): string {
+  return createHash("sha256").update([...lineKeys].sort().join("\n")).digest("hex").slice(0, 32);
 }
 
 function unusable(file: string, why: string): ConfigurationError {

@@ -1,5 +1,6 @@
 import { LLMBatchError } from "../errors";
 import type { BatchApi, BatchState } from "../model";
+import { JOB_KEY_METADATA } from "./job-file";
 
 /** Statuses after which a batch changes no more. */
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
@@ -116,8 +117,38 @@ export function lineError(result: LineResult | undefined, state: BatchState, stu
   );
 }
 
+/** A batch a job file or a create attempt expects: its `llm-strategy-job` metadata and its input file. */
+export interface ExpectedBatch {
+  key?: string;
+  inputFileId: string;
+}
+
+/**
+ * Looks through the provider's batches, newest first (the list's pages fetched as needed), for
+ * those `wanted` expects, down to `since` (milliseconds since 1970); stops once all are found.
+ */
+export async function findBatches<T extends ExpectedBatch>(
+  list: NonNullable<BatchApi["list"]>,
+  api: BatchApi,
+  wanted: readonly T[],
+  since: number,
+  signal: AbortSignal,
+): Promise<Map<T, BatchState>> {
+  const found = new Map<T, BatchState>();
+  if (!wanted.length) return found;
+  for await (const state of list.call(api, signal)) {
+    if (state.createdAt !== undefined && state.createdAt < since) break;
+    const match = wanted.find(
+      (candidate) => !found.has(candidate) && candidate.key === state.metadata?.[JOB_KEY_METADATA] && (state.inputFileId ?? candidate.inputFileId) === candidate.inputFileId,
+    );
+    if (match) found.set(match, state);
+    if (found.size === wanted.length) break;
+  }
+  return found;
+}
+
 /** Waits `ms`, or rejects as soon as `signal` aborts (leaving no timer behind). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {

@@ -1,12 +1,19 @@
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from "../errors";
-import type { BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import type { BatchApi, BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
-import { lineError, neverRan, pollUntilDone, readResults, type LineResult } from "./job";
-import { JobFile, type JobRecord } from "./job-file";
+import { findBatches, lineError, neverRan, pollUntilDone, readResults, sleep, type LineResult } from "./job";
+import { JOB_KEY_METADATA, JobFile, type JobRecord } from "./job-file";
+
+/** A batch made before it was asked for is not its: an hour allows for the provider's clock. */
+const CLOCK_SLACK_MS = 3_600_000;
+/** Further attempts at a create that failed without a clear answer, and the wait before the first (doubled for the next). */
+const CREATE_RETRIES = 2;
+const CREATE_RETRY_WAIT_MS = 250;
 
 /** How far a `batch()` is: calls finished, calls started, and the round in flight (0 before the first). */
 export interface BatchProgress {
@@ -22,6 +29,7 @@ export interface BatchRunSettings {
   maxBytesPerFile?: number;
   jobFile?: string;
   metadata?: Record<string, string>;
+  deleteFiles?: boolean;
   onProgress?: (progress: BatchProgress) => void;
   /** Most direct requests at once for models without a batch API. */
   maxConcurrency: number;
@@ -83,6 +91,10 @@ export class BatchRun {
   private readonly running = new Map<string, BatchEndpoint>();
   private readonly cancelledIds: string[] = [];
   private readonly cancelling: Promise<unknown>[] = [];
+  /** Per endpoint, the one look through its batches for the job file's intents. */
+  private readonly listings = new Map<string, Promise<Map<JobRecord, string>>>();
+  /** Files being deleted at the provider (`deleteFiles`). */
+  private readonly deleting: Promise<void>[] = [];
   /** Rounds being sent (one promise per endpoint and round). */
   private readonly sending = new Set<Promise<void>>();
 
@@ -136,7 +148,7 @@ export class BatchRun {
     this.disposeSignals();
     // Stopped: the requests still out (a batch being created) end soon, and what they made is cancelled too.
     if (this.halted) await Promise.all(this.sending);
-    await Promise.all(this.cancelling);
+    await Promise.all([...this.cancelling, ...this.deleting]);
   }
 
   /** A request of a model that offers batching: answered by a line of the next round. */
@@ -239,7 +251,7 @@ export class BatchRun {
 
   /** One endpoint's requests of a round: lines a job file already holds are awaited, the others go in new jobs. */
   private async sendGroup(endpoint: BatchEndpoint, pending: Pending[], round: number): Promise<void> {
-    const resumed = new Map<string, { job: JobRecord; lines: Line[] }>();
+    const resumed = new Map<JobRecord, Line[]>();
     const fresh: Line[] = [];
     for (const item of pending) {
       const line = this.lineOf(item);
@@ -249,17 +261,88 @@ export class BatchRun {
         fresh.push({ pending: item, line, customId: `call-${++this.nextLine}` });
         continue;
       }
-      const entry = resumed.get(known.job.id) ?? { job: known.job, lines: [] };
-      entry.lines.push({ pending: item, line, customId: known.customId });
-      resumed.set(known.job.id, entry);
+      const lines = resumed.get(known.job) ?? [];
+      lines.push({ pending: item, line, customId: known.customId });
+      resumed.set(known.job, lines);
     }
-    const jobs = [...resumed.values()].map(async ({ job, lines }) => {
-      // Lines of a job that ended before they ran (cancelled or expired while no one waited) go out anew.
-      const again = await this.finish(endpoint, { id: job.id, status: "in_progress" }, lines, round, true);
+    const jobs = [...resumed].map(async ([job, lines]) => {
+      const id = job.id ?? (await this.located(endpoint, job, lines));
+      if (id === null) return;
+      // Lines of a job that ended before they ran (cancelled or expired while no one waited), or whose batch was never made, go out anew.
+      const again = id === undefined ? lines : await this.finish(endpoint, { id, status: "in_progress" }, lines, round, true);
       await Promise.all(this.files(endpoint, again).map((file) => this.sendFile(endpoint, file, round)));
     });
     jobs.push(...this.files(endpoint, fresh).map((file) => this.sendFile(endpoint, file, round)));
     await Promise.all(jobs);
+  }
+
+  /**
+   * The batch of an intent from the job file (a process died while creating it): found by its
+   * metadata and input file in the provider's list, and recorded; `undefined` when the provider
+   * has none (the create never arrived), and the intent is forgotten; `null` when the lines'
+   * calls were failed instead.
+   */
+  private async located(endpoint: BatchEndpoint, job: JobRecord, lines: Line[]): Promise<string | undefined | null> {
+    if (!endpoint.api.list) return this.lostTrace(endpoint, job, "its BatchApi offers no list");
+    let found: Map<JobRecord, string>;
+    try {
+      found = await this.listed(endpoint, endpoint.api.list);
+    } catch (error) {
+      if (this.halted) this.settleAll(lines, this.halted);
+      else if (isNoBatchApi(error)) return this.lostTrace(endpoint, job, `its batches list answered ${(error as { status?: number }).status}`);
+      // The batch may exist: the intent stays, so a rerun looks again.
+      else this.settleAll(lines, (stub) => apiError(error, endpoint, `look for the batch a previous run was creating (job file ${this.jobFile!.path})`, lines.length, stub));
+      return null;
+    }
+    const id = found.get(job);
+    if (id === undefined) {
+      this.jobFile!.forget(job);
+      return undefined;
+    }
+    this.jobFile!.created(job, id);
+    return id;
+  }
+
+  /** One look through the endpoint's batches for every intent the job file came with (newest first, down to the oldest intent's time). */
+  private listed(endpoint: BatchEndpoint, list: NonNullable<BatchApi["list"]>): Promise<Map<JobRecord, string>> {
+    let listing = this.listings.get(endpoint.key);
+    if (listing) return listing;
+    const wanted = this.jobFile!.inherited.filter((job) => job.endpoint === endpoint.key);
+    const since = Math.min(...wanted.map((job) => Date.parse(job.createdAt))) - CLOCK_SLACK_MS;
+    listing = findBatches(list, endpoint.api, wanted, since, this.stop.signal).then((found) => new Map([...found].map(([job, state]) => [job, state.id])));
+    this.listings.set(endpoint.key, listing);
+    return listing;
+  }
+
+  /**
+   * Creates a batch. A create that failed in a way that may have made it anyway (no answer,
+   * 408, 409, 429, 5xx) is tried again, up to twice, but only after the provider's list shows
+   * no batch with its key and input file: a blind retry could pay for the same requests twice.
+   */
+  private async create(api: BatchApi, fileId: string, url: string, metadata: Record<string, string>): Promise<BatchState> {
+    const since = Date.now() - CLOCK_SLACK_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
+        return await api.create(fileId, url, metadata, new AbortController().signal);
+      } catch (error) {
+        if (attempt > CREATE_RETRIES || !mayHaveRun(error) || !api.list || this.halted) throw error;
+        await sleep(CREATE_RETRY_WAIT_MS * attempt, this.stop.signal).catch(() => Promise.reject(error));
+        const expected = { key: metadata[JOB_KEY_METADATA]!, inputFileId: fileId };
+        const made = (await findBatches(api.list, api, [expected], since, this.stop.signal).catch(() => Promise.reject(error))).get(expected);
+        if (made) return made;
+      }
+    }
+  }
+
+  /** An intent that cannot be looked for: its lines go out anew (said once; the earlier batch, if made, is paid twice). */
+  private lostTrace(endpoint: BatchEndpoint, job: JobRecord, why: string): undefined {
+    this.warnOnce(
+      `list ${endpoint.key}`,
+      `batch(): the job file ${this.jobFile!.path} names a batch a previous run was creating at ${endpoint.key}, but it cannot be looked for (${why}), so its requests are sent again.`,
+    );
+    this.jobFile!.forget(job);
+    return undefined;
   }
 
   private lineOf(item: Pending): BatchLine | undefined {
@@ -307,19 +390,25 @@ export class BatchRun {
     if (!lines.length) return;
     if (this.halted) return this.settleAll(lines, this.halted);
     let state: BatchState;
+    let job: JobRecord | undefined;
     try {
       const fileId = await endpoint.api.upload(lines.map((line) => `${line.text}\n`).join(""), this.stop.signal);
-      // Not cut short by an abort: a batch the provider made while the answer was on its way would run unseen.
-      state = await endpoint.api.create(fileId, lines[0]!.line.url, { ...this.settings.metadata, "llm-strategy-round": String(round) }, new AbortController().signal);
-      this.jobFile?.add({
-        id: state.id,
+      // Written before the create request: a process killed while it is on its way leaves the key a rerun looks for.
+      job = this.jobFile?.intend({
         endpoint: endpoint.key,
         inputFileId: fileId,
         round,
         createdAt: new Date().toISOString(),
         lines: Object.fromEntries(lines.map((line) => [line.customId, line.pending.key])),
       });
+      // Without a job file, the key only tells a create that failed whether it made its batch.
+      const metadata = { ...this.settings.metadata, "llm-strategy-round": String(round), [JOB_KEY_METADATA]: job?.key ?? randomUUID() };
+      state = await this.create(endpoint.api, fileId, lines[0]!.line.url, metadata);
+      if (job) this.jobFile!.created(job, state.id);
     } catch (error) {
+      // Refused (4xx): no batch was made. Otherwise it may have been: the intent stays for a rerun to look for.
+      const status = (error as { status?: unknown }).status;
+      if (job && typeof status === "number" && status < 500) this.jobFile!.forget(job);
       if (this.halted) return this.settleAll(lines, this.halted);
       if (isNoBatchApi(error)) return this.fallBack(endpoint, lines, error);
       return this.settleAll(lines, (stub) => apiError(error, endpoint, "create the batch", lines.length, stub));
@@ -344,6 +433,7 @@ export class BatchRun {
       if (resumed) state = await api.retrieve(state.id, this.stop.signal);
       state = await pollUntilDone(api, state, { intervalMs: this.settings.pollIntervalMs, maxIntervalMs: this.settings.maxPollIntervalMs }, this.stop.signal, () => {});
       results = await readResults(api, state, this.stop.signal);
+      if (this.settings.deleteFiles) this.deleteFiles(api, state);
     } catch (error) {
       if (this.halted) {
         this.settleAll(lines, this.halted);
@@ -443,6 +533,25 @@ export class BatchRun {
     );
   }
 
+  /** A finished batch's files at the provider: its input file; its output and error files too unless a job file keeps the batch for a rerun. */
+  private deleteFiles(api: BatchEndpoint["api"], state: BatchState): void {
+    const deleteFile = api.deleteFile;
+    if (!deleteFile) return;
+    const files = [state.inputFileId, ...(this.jobFile ? [] : [state.outputFileId, state.errorFileId])];
+    for (const fileId of files) {
+      if (!fileId) continue;
+      this.deleting.push(
+        deleteFile.call(api, fileId).catch((error: unknown) => {
+          // Already gone (a resumed batch's input file, deleted by the run that made it): nothing to say.
+          if ((error as { status?: unknown }).status === 404) return;
+          process.emitWarning(redactText(`batch(): could not delete the file ${fileId} of the batch ${state.id} at the provider: ${(error as Error).message}`), {
+            code: "LLM_STRATEGY_BATCH_DELETE_FAILED",
+          });
+        }),
+      );
+    }
+  }
+
   private cancelled(): string {
     return this.cancelledIds.length ? `; the provider's batch ${this.cancelledIds.join(", ")} was cancelled` : "";
   }
@@ -462,6 +571,12 @@ export class BatchRun {
     this.warned.add(what);
     process.emitWarning(redactText(message), { code: "LLM_STRATEGY_BATCH_FALLBACK" });
   }
+}
+
+/** No answer, or one that says to try again: the request may have been carried out. */
+function mayHaveRun(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status !== "number" || status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** 404 or 405 from the files or batches endpoint: the endpoint has no batch API. */

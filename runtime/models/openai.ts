@@ -205,12 +205,23 @@ export class OpenAIModel implements LanguageModel {
         batchState(
           await this.sdk().batches.create(
             { input_file_id: inputFileId, endpoint: url as "/v1/chat/completions", completion_window: "24h", metadata },
-            options(signal),
+            // Sent once: batch() retries a create only after the list shows it made no batch.
+            { ...options(signal), maxRetries: 0 },
           ),
         ),
       retrieve: async (id, signal) => batchState(await this.sdk().batches.retrieve(id, options(signal))),
       cancel: async (id) => batchState(await this.sdk().batches.cancel(id, options())),
       download: async (fileId, signal) => (await this.sdk().files.content(fileId, options(signal))).text(),
+      list: (signal) => {
+        const sdk = this.sdk();
+        // The SDK's auto-pagination: the next page (`after` the last id) is fetched as the loop reaches it.
+        return (async function* () {
+          for await (const batch of sdk.batches.list({ limit: 100 }, options(signal))) yield batchState(batch);
+        })();
+      },
+      deleteFile: async (fileId) => {
+        await this.sdk().files.delete(fileId, options());
+      },
     };
   }
 
@@ -582,6 +593,9 @@ function batchState(batch: import("openai/resources/batches").Batch): BatchState
   if (batch.request_counts) state.counts = { ...batch.request_counts };
   const errors = batch.errors?.data?.map((error) => [error.code, error.message, error.line !== undefined && error.line !== null ? `(line ${error.line})` : ""].filter(Boolean).join(" "));
   if (errors?.length) state.errors = errors;
+  if (batch.input_file_id) state.inputFileId = batch.input_file_id;
+  if (batch.metadata) state.metadata = batch.metadata as Record<string, string>;
+  if (typeof batch.created_at === "number") state.createdAt = batch.created_at * 1000;
   return state;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The OpenAI Files and Batches endpoints, in their real shapes, on top of the local chat
- * completions server (openai-server.ts): upload (multipart), content download, batch create,
- * retrieve, cancel. Each line of a batch is answered by the same handler as a chat completion,
+ * completions server (openai-server.ts): upload (multipart), content download, file delete,
+ * batch create, retrieve, list (newest first, `after`/`limit` pages), cancel. Each line of a batch is answered by the same handler as a chat completion,
  * from what the line's request carries. A batch advances as it is polled: `validating`, then
  * `in_progress` for `pollsInProgress` retrieves, then its plan's outcome.
  */
@@ -40,6 +40,8 @@ export interface ServerBatch {
   outputFileId?: string;
   errorFileId?: string;
   counts: { total: number; completed: number; failed: number };
+  /** Seconds since 1970, as OpenAI's `created_at`. */
+  createdAt: number;
 }
 
 export interface BatchServerOptions {
@@ -47,6 +49,16 @@ export interface BatchServerOptions {
   plan?: (batch: ServerBatch) => BatchPlan;
   /** The Files and Batches endpoints answer 404, as on a server without the Batch API. */
   noBatchApi?: boolean;
+  /**
+   * Called when a batch was made, before the create is answered; the answer waits for it.
+   * `"refuse"`: the batch is taken back and the answer is a 500; `"lose"`: the batch stays and
+   * the answer is a 500 anyway (a reply lost on its way).
+   */
+  onCreate?: (batch: ServerBatch) => void | "refuse" | "lose" | Promise<void | "refuse" | "lose">;
+  /** `GET /v1/batches` answers 404, as on a compatible server without the list (read at each request: a test may change it). */
+  noBatchList?: boolean;
+  /** Most batches per page of `GET /v1/batches` whatever `limit` asks. Default: `limit` (20 if absent, as OpenAI). */
+  listPageSize?: number;
 }
 
 export interface BatchServer extends OpenAIServer {
@@ -106,10 +118,33 @@ export async function startBatchServer(handler: Handler, options: BatchServerOpt
         plan: {},
         lines,
         counts: { total: lines.length, completed: 0, failed: 0 },
+        createdAt: Math.floor(Date.now() / 1000),
       };
       batch.plan = options.plan?.(batch) ?? {};
       batches.set(batch.id, batch);
+      const fate = await options.onCreate?.(batch);
+      if (fate === "refuse") batches.delete(batch.id);
+      if (fate) return sendJson(response, 500, { error: { message: "The server had an error while processing your request.", type: "server_error" } });
       return sendJson(response, 200, batchObject(batch));
+    }
+    if (method === "GET" && path === "/v1/batches" && !options.noBatchList) {
+      const query = new URL(request.path, "http://localhost").searchParams;
+      const newestFirst = [...batches.values()].reverse();
+      const after = query.get("after");
+      const start = after ? newestFirst.findIndex((batch) => batch.id === after) + 1 : 0;
+      const limit = Math.min(Number(query.get("limit") ?? 20), options.listPageSize ?? Infinity);
+      const page = newestFirst.slice(start, start + limit);
+      return sendJson(response, 200, {
+        object: "list",
+        data: page.map(batchObject),
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: start + limit < newestFirst.length,
+      });
+    }
+    if (method === "DELETE" && (match = /^\/v1\/files\/([^/]+)$/.exec(path))) {
+      if (!files.delete(match[1]!)) return sendJson(response, 404, { error: { message: `No such File object: ${match[1]}` } });
+      return sendJson(response, 200, { id: match[1], object: "file", deleted: true });
     }
     if ((match = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path))) {
       const batch = batches.get(match[1]!);
@@ -202,9 +237,9 @@ function batchObject(batch: ServerBatch): Record<string, unknown> {
     status: batch.status,
     output_file_id: batch.outputFileId ?? null,
     error_file_id: batch.errorFileId ?? null,
-    created_at: 1_700_000_000,
+    created_at: batch.createdAt,
     in_progress_at: null,
-    expires_at: 1_700_086_400,
+    expires_at: batch.createdAt + 86_400,
     finalizing_at: null,
     completed_at: null,
     failed_at: null,

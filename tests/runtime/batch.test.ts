@@ -25,7 +25,7 @@ import {
   type CallInfo,
   type LanguageModel,
 } from "../../runtime";
-import { startBatchServer, type BatchServer, type BatchServerOptions } from "../helpers/batch-server";
+import { startBatchServer, type BatchServer, type BatchServerOptions, type ServerBatch } from "../helpers/batch-server";
 import { lastUserText, replyJson, type ReceivedRequest } from "../helpers/openai-server";
 import { Customer, customerJson, customerModel, inputOf } from "./customer-specs";
 
@@ -294,19 +294,48 @@ test("cached() and recording() work inside a batch: a hit is not sent", async ()
   expect(target.batches.size).toBe(3);
 });
 
+/** The job file's jobs as written. */
+function savedJobs(jobFile: string): { id?: string; key?: string; inputFileId: string; lines: Record<string, string> }[] {
+  return fs.existsSync(jobFile) ? (JSON.parse(fs.readFileSync(jobFile, "utf8")) as { jobs: ReturnType<typeof savedJobs> }).jobs : [];
+}
+
+const CHILD = ["-r", "ts-node/register/transpile-only", path.join(__dirname, "batch-child.ts")];
+const CHILD_OPTIONS = { cwd: REPO_ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") } };
+
+/** batch-child.ts started in the background (to be killed); resolves with the signal it ended by. */
+function startChild(target: BatchServer, jobFile: string, count: number): { child: ReturnType<typeof spawn>; exited: Promise<NodeJS.Signals | null> } {
+  const child = spawn(process.execPath, [...CHILD, target.baseURL, jobFile, String(count)], { ...CHILD_OPTIONS, stdio: "ignore" });
+  return { child, exited: new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal))) };
+}
+
+/** batch-child.ts run to its end. */
+function runChild(target: BatchServer, jobFile: string, count: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [...CHILD, target.baseURL, jobFile, String(count)], CHILD_OPTIONS, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** The rerun answered every call from the batch already made: no upload, no batch, no chat completion. */
+async function expectRerunPaysNothing(target: BatchServer, jobFile: string, count: number): Promise<void> {
+  const rerun = await runChild(target, jobFile, count);
+  expect(rerun.stderr).toBe("");
+  expect(rerun.code).toBe(0);
+  expect(JSON.parse(rerun.stdout)).toEqual(Array.from({ length: count }, (_, index) => 2022 - (1950 + index)));
+  expect(target.count("POST", "/v1/batches")).toBe(1);
+  expect(target.count("POST", "/v1/files")).toBe(1);
+  expect(target.count("POST", "/v1/chat/completions")).toBe(0);
+}
+
 test("resumable: a process killed (SIGKILL) after creating its batch; the rerun picks up that batch, no second one is paid for", async () => {
   // The first batch runs until the first process is gone.
   const target = await start(customerModel, { plan: () => ({ outcome: "hold" }) });
   const jobFile = path.join(folder, "jobs.json");
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "batch-child.ts"), target.baseURL, jobFile, "25"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") },
-    stdio: "ignore",
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+  const { child, exited } = startChild(target, jobFile, 25);
   // Until the job file names the batch (it is written right after the batch is created).
   const deadline = Date.now() + 120_000;
-  while (!(fs.existsSync(jobFile) && (JSON.parse(fs.readFileSync(jobFile, "utf8")) as { jobs: unknown[] }).jobs.length === 1)) {
+  while (savedJobs(jobFile)[0]?.id === undefined) {
     if (Date.now() > deadline) throw new Error("the child never wrote its job file");
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -317,22 +346,147 @@ test("resumable: a process killed (SIGKILL) after creating its batch; the rerun 
   expect(["validating", "in_progress"]).toContain(created!.status);
   created!.plan = {};
 
-  const rerun = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "batch-child.ts"), target.baseURL, jobFile, "25"],
-      { cwd: REPO_ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") } },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-  expect(rerun.stderr).toBe("");
-  expect(rerun.code).toBe(0);
-  expect(JSON.parse(rerun.stdout)).toEqual(Array.from({ length: 25 }, (_, index) => 2022 - (1950 + index)));
-  expect(target.count("POST", "/v1/batches")).toBe(1);
-  expect(target.count("POST", "/v1/files")).toBe(1);
-  expect(target.count("POST", "/v1/chat/completions")).toBe(0);
+  await expectRerunPaysNothing(target, jobFile, 25);
+  // Its id was in the job file: no need to look through the provider's batches.
+  expect(target.count("GET", "/v1/batches")).toBe(0);
   // Two processes start ts-node each: a minute or more on a loaded machine.
 }, 300_000);
+
+test("resumable: a process killed (SIGKILL) while its batch create is answered; the rerun finds that batch by its metadata, creates none", async () => {
+  let arrived!: (batch: ServerBatch) => void;
+  const created = new Promise<ServerBatch>((resolve) => (arrived = resolve));
+  let release!: () => void;
+  // The server has made the batch and holds its answer until the child is dead: the child never learns the id.
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const target = await start(customerModel, {
+    onCreate: (batch) => {
+      arrived(batch);
+      return held;
+    },
+  });
+  const jobFile = path.join(folder, "jobs.json");
+  const { child, exited } = startChild(target, jobFile, 25);
+  const batch = await Promise.race([created, exited.then(() => Promise.reject(new Error("the child ended before its batch create arrived")))]);
+  // Written before the create was sent: the intent, with the key the batch's metadata carries.
+  const [intent] = savedJobs(jobFile);
+  expect(intent).toMatchObject({ key: batch.metadata["llm-strategy-job"], inputFileId: batch.inputFileId });
+  expect(intent!.id).toBeUndefined();
+  expect(Object.keys(intent!.lines)).toHaveLength(25);
+  child.kill("SIGKILL");
+  expect(await exited).toBe("SIGKILL");
+  release();
+
+  await expectRerunPaysNothing(target, jobFile, 25);
+  expect(target.count("GET", "/v1/batches")).toBe(1);
+  expect(savedJobs(jobFile).map((job) => job.id)).toEqual([batch.id]);
+}, 300_000);
+
+test("a create whose answer was lost (500 after the batch was made) is not sent again blindly: the list shows the batch, one is paid for", async () => {
+  let creates = 0;
+  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "lose" : undefined) });
+  const people = customers(5);
+  // The model's default retries: the SDK would send the create again by itself.
+  const { ages, calls } = await batchAges(target, people);
+  expect(ages).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(1);
+  expect(target.count("GET", "/v1/batches")).toBe(1);
+  const [made] = [...target.batches.values()];
+  expect(calls.every((info) => info.batch?.id === made!.id)).toBe(true);
+  // Without a job file the key is a fresh one, only for this look.
+  expect(made!.metadata["llm-strategy-job"]).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test("a create refused with a 500 (no batch made) is sent again once the list shows no batch of it", async () => {
+  let creates = 0;
+  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "refuse" : undefined) });
+  const people = customers(3);
+  const { ages } = await batchAges(target, people);
+  expect(ages).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(2);
+  expect(target.count("GET", "/v1/batches")).toBe(1);
+  expect(target.batches.size).toBe(1);
+});
+
+test("resumable: a create whose answer was lost while the list could not be read; the rerun finds the batch through the list's pages, creates none", async () => {
+  let creates = 0;
+  const serverOptions: BatchServerOptions = { onCreate: () => (creates++ === 0 ? "lose" : undefined), listPageSize: 1, noBatchList: true };
+  const target = await start(customerModel, serverOptions);
+  const people = customers(6);
+  const jobFile = path.join(folder, "jobs.json");
+  const run = (options: BatchOptions = {}) => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), ...FAST, ...options });
+  // Without the list the create is not tried again (it may have made the batch): the calls fail, the intent stays.
+  const first = await run({ jobFile });
+  expect(first.every((result) => result.status === "rejected" && result.reason instanceof LLMBatchError && result.reason.status === 500)).toBe(true);
+  const [lost] = [...target.batches.values()];
+  expect(savedJobs(jobFile)).toEqual([expect.objectContaining({ key: lost!.metadata["llm-strategy-job"] })]);
+  expect(savedJobs(jobFile)[0]!.id).toBeUndefined();
+  serverOptions.noBatchList = false;
+  // Two later batches (no job file): the lost one is the third, newest first, one per page.
+  await run();
+  await run();
+
+  const again = await run({ jobFile });
+  expect(again.map((result) => (result as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
+  expect(target.count("POST", "/v1/batches")).toBe(3);
+  // One look in the first run (answered 404), three pages in the rerun.
+  expect(target.count("GET", "/v1/batches")).toBe(1 + 3);
+  expect(savedJobs(jobFile).map((job) => job.id)).toEqual([lost!.id]);
+});
+
+test("resumable: creates refused with a 500 (no batch made) until the calls failed; the rerun looks, finds none, and sends the requests anew", async () => {
+  let creates = 0;
+  // The first create and its two retries.
+  const target = await start(customerModel, { onCreate: () => (creates++ < 3 ? "refuse" : undefined) });
+  const people = customers(4);
+  const jobFile = path.join(folder, "jobs.json");
+  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
+  expect((await run()).every((result) => result.status === "rejected")).toBe(true);
+  expect(target.batches.size).toBe(0);
+  expect(target.count("GET", "/v1/batches")).toBe(2);
+  expect(savedJobs(jobFile)[0]!.id).toBeUndefined();
+
+  const again = await run();
+  expect(again.map((result) => (result as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
+  expect(target.count("GET", "/v1/batches")).toBe(3);
+  expect(target.count("POST", "/v1/batches")).toBe(4);
+  expect(savedJobs(jobFile).map((job) => job.id)).toEqual([...target.batches.keys()]);
+});
+
+test("resumable: a server without the batches list: the rerun says once that it cannot look, and sends the requests anew", async () => {
+  let creates = 0;
+  const target = await start(customerModel, { onCreate: () => (creates++ === 0 ? "lose" : undefined), noBatchList: true });
+  const people = customers(3);
+  const jobFile = path.join(folder, "jobs.json");
+  const run = () => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
+  expect((await run()).every((result) => result.status === "rejected")).toBe(true);
+  const { result, warnings } = await warningsDuring("LLM_STRATEGY_BATCH_FALLBACK", run);
+  expect(result.map((settled) => (settled as PromiseFulfilledResult<number>).value)).toEqual(people.map(expectedAge));
+  expect(warnings).toEqual([expect.stringContaining("cannot be looked for (its batches list answered 404), so its requests are sent again")]);
+  expect(target.count("POST", "/v1/batches")).toBe(2);
+  expect(savedJobs(jobFile).map((job) => job.id)).toEqual([[...target.batches.keys()][1]]);
+});
+
+test("deleteFiles: a finished batch's files are deleted at the provider; with a jobFile its output is kept for a rerun", async () => {
+  const target = await start((request) => (birthYear(request) === 1952 ? { status: 400, body: { error: { message: "bad line", type: "invalid_request_error", code: null } } } : customerModel(request)));
+  const people = customers(4);
+  const run = (options: BatchOptions) => batch(() => Promise.allSettled(people.map((customer) => customer.age)), { model: modelOf(target), deleteFiles: true, ...FAST, ...options });
+  const results = await run({});
+  expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+  const [first] = [...target.batches.values()];
+  // Input, output and error file: all gone.
+  expect(first!.outputFileId && first!.errorFileId).toBeTruthy();
+  expect(target.files.size).toBe(0);
+  expect(target.count("DELETE", `/v1/files/${first!.inputFileId}`)).toBe(1);
+
+  const jobFile = path.join(folder, "jobs.json");
+  await run({ jobFile });
+  const [, second] = [...target.batches.values()];
+  expect([...target.files.keys()].sort()).toEqual([second!.outputFileId, second!.errorFileId].sort());
+  // The rerun reads the kept output: nothing new is paid for (the failed line goes again, alone).
+  const again = await run({ jobFile });
+  expect(again.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+  expect([...target.batches.values()].map((job) => job.lines.length)).toEqual([4, 4, 1]);
+});
 
 test("jobFile: a rerun after the job finished pays for nothing new; a batch the provider no longer knows is sent again", async () => {
   const target = await start();
@@ -340,6 +494,10 @@ test("jobFile: a rerun after the job finished pays for nothing new; a batch the 
   const jobFile = path.join(folder, "jobs.json");
   const run = () => batch(() => Promise.all(people.map((customer) => customer.age)), { model: modelOf(target), jobFile, ...FAST });
   expect(await run()).toEqual(people.map(expectedAge));
+  // A version 1 file (written before intents existed; every job has its id) reads as it is.
+  const written = JSON.parse(fs.readFileSync(jobFile, "utf8")) as { version: number; jobs: { key?: string }[] };
+  expect(written.version).toBe(2);
+  fs.writeFileSync(jobFile, JSON.stringify({ ...written, version: 1, jobs: written.jobs.map(({ key: _key, ...job }) => job) }));
   expect(await run()).toEqual(people.map(expectedAge));
   expect(target.count("POST", "/v1/batches")).toBe(1);
   expect(target.count("POST", "/v1/files")).toBe(1);
