@@ -19,6 +19,7 @@ import type { AnalysedSpec } from "../transformer/analyse/types";
 import { renderPrompt } from "../runtime/prompt";
 import { replySchemaOf } from "../runtime/validate";
 import { toStrictSchema } from "../runtime/strict-schema";
+import { schemaName } from "../runtime/models/openai";
 import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
 import { findStubs } from "../tests/transformer/analyse/stub-walker";
 
@@ -67,10 +68,6 @@ const TASKS: Task[] = [
   { stub: "add", label: "add(1, 2)", input: { a: 1, b: 2 }, compareWith: ["pythonAdd"] },
 ];
 
-/** The runtime's `response_format` name for a spec (mirrors `schemaName` in runtime/models/openai.ts). */
-function schemaName(specId: string): string {
-  return specId.slice(specId.lastIndexOf(" ") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
-}
 
 // The package's subpath types resolve only under node16/bundler resolution; the repository uses node10.
 const { countTokens } = require("gpt-tokenizer/encoding/o200k_base") as { countTokens(text: string): number };

@@ -29,7 +29,7 @@ export function collectInput(spec: CallSpec, receiver: unknown, args: readonly u
 export interface RenderedPrompt {
   /** `{{outputTypes}}` filled in: for models that do not send the schema. */
   messages: ChatMessage[];
-  /** `{{outputTypes}}` left empty: for models that send the schema through the provider. */
+  /** `templateIfSchemaSent` (else `{{outputTypes}}` left empty): for models that send the schema through the provider. */
   messagesIfSchemaSent: ChatMessage[];
 }
 
@@ -74,11 +74,18 @@ function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes
         ? { before: filledBefore.trim(), after: "", hasInput: false }
         : { before: filledBefore.trimStart(), after: filledAfter.trimEnd(), hasInput: true };
     };
-    const withoutTypes = fill("");
-    split = { withTypes: spec.outputTypes ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
+    const withoutTypes = spec.templateIfSchemaSent !== undefined ? splitAtInput(spec.templateIfSchemaSent) : fill("");
+    split = { withTypes: spec.outputTypes || spec.templateIfSchemaSent !== undefined ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
     splitTemplates.set(spec, split);
   }
   return split;
+}
+
+/** A template without `{{outputTypes}}`, split at `{{input}}` like the filled ones. */
+function splitAtInput(template: string): SplitTemplate {
+  const at = template.indexOf("{{input}}");
+  if (at < 0) return { before: template.trim(), after: "", hasInput: false };
+  return { before: template.slice(0, at).trimStart(), after: template.slice(at + "{{input}}".length).trimEnd(), hasInput: true };
 }
 
 /**

@@ -169,6 +169,14 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * structured-output or tool mechanism, else the empty string.
    */
   template: string;
+  /**
+   * The prompt when the reply's schema is sent through the provider (structured output, tools):
+   * only what the schema cannot carry — the doc text, the types the inputs use, the parameters'
+   * docs (in a signature without return type, also shown when there is no doc text) and
+   * `{{input}}`; no output types, return type or answer line. Absent (specs built before it):
+   * `template` with `{{outputTypes}}` empty.
+   */
+  templateIfSchemaSent?: string;
   /** TypeScript-like declarations of named types that only the output uses (may be ""). */
   outputTypes: string;
   /**
@@ -209,7 +217,7 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * (so in `hash`). Absent when the stub has none.
    */
   checks?: CheckSpec<Test>[];
-  /** Content hash (hex) of template, outputTypes, schemas and definitions. Caches and recordings key on it. */
+  /** Content hash (hex) of both templates, outputTypes, schemas and definitions. Caches and recordings key on it. */
   hash: string;
   /**
    * Present on generic stubs. On the declaration's own spec (the fallback used when the

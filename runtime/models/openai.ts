@@ -715,12 +715,15 @@ function isSdkError(error: unknown, name: string): boolean {
 
 const schemaNames = new Map<string, string>();
 
-/** `src/customer.ts:12 Customer.age` -> `Customer_age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`). */
-function schemaName(specId: string): string {
+/**
+ * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
+ * own name, which says what the reply is; the class name would cost tokens in every request.
+ */
+export function schemaName(specId: string): string {
   let name = schemaNames.get(specId);
   if (name === undefined) {
     const qualified = qualifiedNameOfSpecId(specId);
-    name = qualified.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
     schemaNames.set(specId, name);
   }
   return name;

@@ -122,4 +122,35 @@ describe("the template", () => {
     expect(outputTypes).toContain("/** Mentions {{ input }}. */");
     expect(template.endsWith("Input: {{input}}\nReply with JSON of type Out")).toBe(true);
   });
+
+  describe("the prompt of a request that sends the schema", () => {
+    const customer = "interface Customer {\n  name: string;\n}";
+    const parts = {
+      kind: "method" as const,
+      name: "find",
+      input: {
+        type: "object",
+        properties: { this: { $ref: "#/definitions/Customer" }, query: { type: "string" } },
+        required: ["this", "query"],
+      },
+      output: { type: "array", items: { $ref: "#/definitions/Thing" } },
+      wrapper: "value",
+      inputDeclarations: [customer],
+      outputDeclarations: ["interface Thing {\n  name: string;\n}"],
+    };
+
+    test("keeps the doc text, the input types and the inputs; leaves the output types, return type and answer line to the schema", () => {
+      const { template, templateIfSchemaSent } = buildTemplate({ ...parts, doc: "Find things.", returns: "The best first." });
+      expect(templateIfSchemaSent).toBe(["Find things.", "Returns: The best first.", "", customer, "", "Input: {{input}}"].join("\n"));
+      expect(template).toContain("Reply with JSON of type { value: Thing[] }");
+    });
+
+    test("keeps the signature, without return type, when it carries parameter docs or there is no doc text", () => {
+      const documented = { ...parts.input, properties: { ...parts.input.properties, query: { type: "string", description: "In plain words." } } };
+      expect(buildTemplate({ ...parts, doc: "Find things.", input: documented }).templateIfSchemaSent).toBe(
+        ["Find things.", "", customer, "", "find(", "  this: Customer,", "  /** In plain words. */", "  query: string,", ")", "", "Input: {{input}}"].join("\n"),
+      );
+      expect(buildTemplate({ ...parts, doc: "" }).templateIfSchemaSent).toBe([customer, "", "find(this: Customer, query: string)", "", "Input: {{input}}"].join("\n"));
+    });
+  });
 });
