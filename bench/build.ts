@@ -14,7 +14,8 @@
  * Every cell has two figures: wall time, and CPU time (user + system) of the build process,
  * which other load on the machine disturbs less. Ratios are printed for both.
  * Then the other routes (`llm-strategy build`, vite) on the 200-stub project: see build-routes.ts.
- * `npm run bench:build -- routes` runs only that part.
+ * `npm run bench:build -- routes` runs only that part; `npm run bench:build -- installed` measures a
+ * packed and installed package instead (see `benchInstalled`).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -42,6 +43,10 @@ function main(): void {
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-bench-build-"));
   try {
+    if (process.argv.includes("installed")) {
+      benchInstalled();
+      return;
+    }
     const patchedTsc = setUp(root);
     if (process.argv.includes("routes")) {
       benchRoutes(generateProject(root, 200));
@@ -142,6 +147,65 @@ function main(): void {
   } finally {
     if (!process.env["BENCH_KEEP"]) fs.rmSync(root, { recursive: true, force: true });
     else console.log(`\nkept ${root}`);
+  }
+}
+
+/**
+ * As a user builds: the package packed and installed from its tarball into a project (with
+ * typescript and ts-patch from the registry, at the repository's versions), then `tspc` alone vs
+ * `tspc` with the plugin on projects of 0, 200 and 800 stubs in that project, interleaved.
+ * `BENCH_CPU_PROF=<dir>` also writes a CPU profile of one plugin build per project there.
+ */
+function benchInstalled(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { installIntoProject, removeUnlessKept } = require("../tests/helpers/installed-project") as typeof import("../tests/helpers/installed-project");
+  const versions = ["typescript", "ts-patch"].map((name) => `${name}@${(require(`../node_modules/${name}/package.json`) as { version: string }).version}`);
+  const project = installIntoProject("llm-strategy-bench-installed-", versions.join(" and "), { name: "bench-app" }, versions);
+  try {
+    if (project.install.status !== 0) throw new Error(`installing the tarball failed:\n${project.install.output}`);
+    cpuHook = path.join(project.root, "cpu-hook.js");
+    fs.writeFileSync(cpuHook, `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`);
+    const tspc = path.join(project.app, "node_modules", "ts-patch", "bin", "tspc.js");
+    const variants: Variant[] = [
+      { name: "tspc", command: [tspc], config: "tsconfig.plain.json" },
+      { name: "tspc+plugin", command: [tspc], config: "tsconfig.json" },
+    ];
+    const projects = [0, 200, 800].map((stubs) => generateProject(project.app, stubs));
+    console.log(`llm-strategy build benchmark on an installed package (npm pack, npm install into ${project.app}): ${RUNS} runs per cell, interleaved`);
+    console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((value) => value.toFixed(1)).join(" ")}\n`);
+    for (const generated of projects) for (const variant of variants) build(generated.dir, variant);
+    const times = new Map<string, Timing[]>();
+    for (let run = 0; run < RUNS; run++) {
+      for (const generated of projects) {
+        for (const variant of rotate(variants, run)) {
+          const key = `${generated.stubs}|${variant.name}`;
+          times.set(key, [...(times.get(key) ?? []), build(generated.dir, variant)]);
+        }
+      }
+    }
+    const median = (stubs: number, variant: string, measure: keyof Timing): number => {
+      const sorted = (times.get(`${stubs}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+    };
+    const targets: Record<number, string> = { 0: "1.03x", 200: "1.15x", 800: "1.25x" };
+    const rows = [["stubs", "tspc wall", "+plugin wall", "ratio", "tspc CPU", "+plugin CPU", "ratio", "target"]];
+    for (const generated of projects) {
+      const cell = (measure: keyof Timing) => [median(generated.stubs, "tspc", measure), median(generated.stubs, "tspc+plugin", measure)] as const;
+      const [wallPlain, wallPlugin] = cell("wall");
+      const [cpuPlain, cpuPlugin] = cell("cpu");
+      rows.push([String(generated.stubs), wallPlain.toFixed(0), wallPlugin.toFixed(0), ratio(wallPlugin, wallPlain), cpuPlain.toFixed(0), cpuPlugin.toFixed(0), ratio(cpuPlugin, cpuPlain), `<= ${targets[generated.stubs]}`]);
+    }
+    console.log("Median ms, tspc+plugin / tspc:");
+    printTable(rows);
+    const profiles = process.env["BENCH_CPU_PROF"];
+    if (profiles) {
+      for (const generated of projects) {
+        spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", path.join(profiles, `stubs-${generated.stubs}`), tspc, "-p", path.join(generated.dir, "tsconfig.json")], { cwd: generated.dir });
+      }
+      console.log(`\nCPU profiles of one plugin build per project: ${profiles}/stubs-<n>/`);
+    }
+  } finally {
+    removeUnlessKept(project.root);
   }
 }
 

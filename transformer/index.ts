@@ -62,8 +62,13 @@ export default function llmStrategyTransformer(
 /** For ts-jest's `astTransformers`. */
 export const name = "llm-strategy";
 
-/** For ts-jest's cache key: a hash of the transformer's own files, so it changes whenever they do. */
-export const version: number = transformerVersion();
+/**
+ * For ts-jest's cache key: a hash of the transformer's own files, so it changes whenever they do.
+ * Computed at the first read (ts-jest's), not when tspc loads the plugin.
+ */
+export declare const version: number;
+let computedVersion: number | undefined;
+Object.defineProperty(exports, "version", { enumerable: true, get: () => (computedVersion ??= transformerVersion()) });
 
 /** The part of ts-jest's compiler instance the transformer reads. */
 export interface TsJestCompiler {
