@@ -6,7 +6,7 @@
  *
  * The specs come from the real analyser over `tests/transformer/analyse-fixtures/customer.ts`;
  * the requests from the runtime's own functions (`renderPrompt`, `replySchemaOf`,
- * `toStrictSchema`), so the figures are what the runtime would send:
+ * `providerSchemaOf`), so the figures are what the runtime would send:
  * - json:       the template with `{{outputTypes}}` filled in + `{"type":"json_object"}`;
  * - structured: the template without output types + `response_format` with the strict reply schema.
  *
@@ -18,7 +18,7 @@ import { createAnalyser } from "../transformer/analyse";
 import type { AnalysedSpec } from "../transformer/analyse/types";
 import { renderPrompt } from "../runtime/prompt";
 import { replySchemaOf } from "../runtime/validate";
-import { toStrictSchema } from "../runtime/strict-schema";
+import { providerSchemaOf } from "../runtime/strict-schema";
 import { schemaName } from "../runtime/models/openai";
 import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
 import { findStubs } from "../tests/transformer/analyse/stub-walker";
@@ -103,7 +103,7 @@ function main(): void {
   for (const task of TASKS) {
     const spec = specs.get(task.stub)!;
     const { messages, messagesIfSchemaSent } = renderPrompt(spec, task.input);
-    const provider = toStrictSchema(replySchemaOf(spec));
+    const provider = providerSchemaOf(spec, replySchemaOf(spec));
     const responseFormat = { type: "json_schema", json_schema: { name: schemaName(spec.id), schema: provider.schema, strict: provider.strict } };
     const modes = [
       { mode: "json", text: messages.map((m) => m.content).join(""), extra: JSON.stringify({ type: "json_object" }) },

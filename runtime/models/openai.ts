@@ -8,7 +8,7 @@ import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { qualifiedNameOfSpecId } from "../spec";
-import { toStrictSchema } from "../strict-schema";
+import { providerSchemaOf } from "../strict-schema";
 
 /**
  * How the reply's JSON Schema reaches the model:
@@ -426,7 +426,7 @@ export class OpenAIModel implements LanguageModel {
     if (stop !== undefined) body.stop = stop;
 
     const name = schemaName(request.spec.id);
-    const provider = sendsSchema ? toStrictSchema(request.replySchema) : undefined;
+    const provider = sendsSchema ? providerSchemaOf(request.spec, request.replySchema) : undefined;
     if (mode === "structured") {
       body.response_format = { type: "json_schema", json_schema: { name, schema: provider!.schema, strict: provider!.strict } };
     } else if (mode === "tools") {
