@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "./errors";
-import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, type CallSpec } from "./spec";
+import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, templateIfSchemaSent, type CallSpec } from "./spec";
 import { noteHyperparameterRead } from "./tracing/context";
 
 /**
@@ -384,11 +384,12 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   if (!variant) {
     const byName = new Map(info.placeholders.map((name, index) => [name, values[index]!]));
     const fill = (text: string) => text.replace(PLACEHOLDER, (whole, name: string) => (byName.has(name) ? neutralisePlaceholders(formatValue(byName.get(name)!)) : whole));
+    const schemaSent = templateIfSchemaSent(spec);
     const withDoc = (text: string) => (doc === undefined || !text.startsWith(spec.doc!) ? text : neutralisePlaceholders(doc) + text.slice(spec.doc!.length));
     variant = {
       ...spec,
       template: fill(withDoc(spec.template)),
-      ...(spec.templateIfSchemaSent !== undefined ? { templateIfSchemaSent: fill(withDoc(spec.templateIfSchemaSent)) } : {}),
+      ...(schemaSent !== undefined ? { templateIfSchemaSent: { shared: 0, rest: fill(withDoc(schemaSent)) } } : {}),
       outputTypes: fill(spec.outputTypes),
       ...(doc !== undefined ? { doc: neutralisePlaceholders(doc) } : {}),
       hash: createHash("sha256").update(`${spec.hash}\n${key}`).digest("hex").slice(0, 16),

@@ -1,7 +1,7 @@
 import { REPAIR_MESSAGE, REPAIR_MESSAGE_OMITTED_REPLY } from "./hyperparameters";
 import { projectInput } from "./input-projection";
 import type { ChatMessage } from "./model";
-import type { CallSpec } from "./spec";
+import { templateIfSchemaSent, type CallSpec } from "./spec";
 
 /**
  * The call's inputs as the model sees them: `this` (only the receiver's data fields the
@@ -74,8 +74,9 @@ function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes
         ? { before: filledBefore.trim(), after: "", hasInput: false }
         : { before: filledBefore.trimStart(), after: filledAfter.trimEnd(), hasInput: true };
     };
-    const withoutTypes = spec.templateIfSchemaSent !== undefined ? splitAtInput(spec.templateIfSchemaSent) : fill("");
-    split = { withTypes: spec.outputTypes || spec.templateIfSchemaSent !== undefined ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
+    const schemaSent = templateIfSchemaSent(spec);
+    const withoutTypes = schemaSent !== undefined ? splitAtInput(schemaSent) : fill("");
+    split = { withTypes: spec.outputTypes || schemaSent !== undefined ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
     splitTemplates.set(spec, split);
   }
   return split;

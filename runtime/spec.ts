@@ -170,13 +170,14 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    */
   template: string;
   /**
-   * The prompt when the reply's schema is sent through the provider (structured output, tools):
-   * only what the schema cannot carry — the doc text, the types the inputs use, the parameters'
-   * docs (in a signature without return type, also shown when there is no doc text) and
-   * `{{input}}`; no output types, return type or answer line. Absent (specs built before it):
+   * The prompt when the reply's schema is sent through the provider (structured output, tools),
+   * which states the output's types, the return type and the reply's shape: only what the schema
+   * cannot carry. That is the first `shared` characters of `template` (its doc text and the types
+   * the inputs use), then `rest`: the signature without return type when it carries parameter
+   * docs or there is no doc text, and `Input: {{input}}`. Absent (specs built before it):
    * `template` with `{{outputTypes}}` empty.
    */
-  templateIfSchemaSent?: string;
+  templateIfSchemaSent?: { shared: number; rest: string };
   /** TypeScript-like declarations of named types that only the output uses (may be ""). */
   outputTypes: string;
   /**
@@ -225,6 +226,12 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * specialisation it is the instantiated type arguments as written, e.g. `"<Params, Result>"`.
    */
   typeArguments?: string;
+}
+
+/** The whole prompt template for requests that send the schema (see `CallSpec.templateIfSchemaSent`), if the spec has one. */
+export function templateIfSchemaSent(spec: Pick<CallSpec, "template" | "templateIfSchemaSent">): string | undefined {
+  const parts = spec.templateIfSchemaSent;
+  return parts && spec.template.slice(0, parts.shared) + parts.rest;
 }
 
 /**

@@ -95,9 +95,11 @@ function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => nu
     ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
     : spec.output;
   const replySchema = Object.keys(record.definitions).length ? { ...reply, definitions: record.definitions } : reply;
+  const shared = spec.templateIfSchemaSent;
+  const schemaSent = shared && spec.template.slice(0, shared.shared) + shared.rest;
   return {
     json: countTokens(fill(spec.outputTypes)),
-    structured: countTokens(spec.templateIfSchemaSent?.replace("{{input}}", () => "") ?? fill("")) + countTokens(stringify(replySchema) ?? ""),
+    structured: countTokens(schemaSent?.replace("{{input}}", () => "") ?? fill("")) + countTokens(stringify(replySchema) ?? ""),
   };
 }
 

@@ -97,7 +97,7 @@ describe("invoke", () => {
   test("a spec's templateIfSchemaSent is the prompt of models that send the schema", async () => {
     const model = scriptedModel([{ value: [customerJson(0)] }]);
     configure({ model });
-    const spec = { ...createMockCustomersSpec, id: "src/x.ts:6 make", templateIfSchemaSent: "Create mock customers.\n\nInput: {{input}}" } as CallSpec;
+    const spec = { ...createMockCustomersSpec, id: "src/x.ts:6 make", templateIfSchemaSent: { shared: 0, rest: "Create mock customers.\n\nInput: {{input}}" } } as CallSpec;
     await invoke(spec, undefined, [1]);
     const [request] = model.requests;
     expect(request!.messagesIfSchemaSent[0]!.content).toBe('Create mock customers.\n\nInput: {"numCustomers":1}');

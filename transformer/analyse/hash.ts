@@ -9,7 +9,7 @@ import type { JsonSchema } from "../../runtime/spec";
 
 export interface HashedContent {
   template: string;
-  templateIfSchemaSent: string;
+  templateIfSchemaSent: { shared: number; rest: string };
   outputTypes: string;
   input: JsonSchema;
   output: JsonSchema;

@@ -48,27 +48,35 @@ export interface TemplateParts {
  * `doc` is the template's leading doc section (absent when there is none): the runtime can swap
  * it for a tuned doc text (the hyperparameter `prompt:<file> <Name>`) and keep the rest.
  */
-export function buildTemplate(parts: TemplateParts): { template: string; templateIfSchemaSent: string; outputTypes: string; doc?: string } {
+export function buildTemplate(parts: TemplateParts): {
+  template: string;
+  templateIfSchemaSent: NonNullable<CallSpec["templateIfSchemaSent"]>;
+  outputTypes: string;
+  doc?: string;
+} {
   const outputTypes = parts.outputDeclarations.length > 0 ? `${neutralisePlaceholders(parts.outputDeclarations.join("\n\n"))}\n` : "";
   const sections: string[] = [];
   const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
   const doc = about ? neutralisePlaceholders(about) : undefined;
   if (doc) sections.push(doc);
   if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
-  const schemaSent = [...sections];
+  // The prompt that goes with the schema shares these first sections with the template.
+  const shared = sections.join("\n\n").length;
+  const rest: string[] = [];
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
   sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
   const checks = parts.checks?.length ? neutralisePlaceholders(renderChecks(parts.checks)) : undefined;
   if (checks) sections.push(checks);
   // Without the schema's types the signature says little the inputs do not, unless it is all
   // there is to say what the stub does (no doc text) or its parameters carry docs.
-  if (!doc || hasParameterDocs(parts.input)) schemaSent.push(neutralisePlaceholders(renderSignature(parts, false)));
+  if (!doc || hasParameterDocs(parts.input)) rest.push(neutralisePlaceholders(renderSignature(parts, false)));
   // The schema cannot state the checks.
-  if (checks) schemaSent.push(checks);
+  if (checks) rest.push(checks);
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
   sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
-  if (hasInput) schemaSent.push("Input: {{input}}");
-  return { template: sections.join("\n\n"), templateIfSchemaSent: schemaSent.join("\n\n"), outputTypes, ...(doc ? { doc } : {}) };
+  if (hasInput) rest.push("Input: {{input}}");
+  const templateIfSchemaSent = { shared, rest: (shared > 0 && rest.length > 0 ? "\n\n" : "") + rest.join("\n\n") };
+  return { template: sections.join("\n\n"), templateIfSchemaSent, outputTypes, ...(doc ? { doc } : {}) };
 }
 
 function hasParameterDocs(input: JsonSchema): boolean {
