@@ -100,6 +100,8 @@ function main(): void {
   const rows: string[][] = [["task", "mode", "tokens", "reference", "ref tokens", "ratio"]];
   let failures = 0;
   const parts: string[] = [];
+  /** create 3 customers: tokens per mode, for the summary. */
+  const createTokens = new Map<string, { total: number; message: number; schema: number }>();
   for (const task of TASKS) {
     const spec = specs.get(task.stub)!;
     const { messages, messagesIfSchemaSent } = renderPrompt(spec, task.input);
@@ -111,6 +113,7 @@ function main(): void {
     ];
     for (const { mode, text, extra } of modes) {
       const count = tokens(text) + tokens(extra);
+      if (task === TASKS[0]) createTokens.set(mode, { total: count, message: tokens(text), schema: tokens(extra) });
       parts.push(`${task.label} [${mode}]: message ${tokens(text)} + ${mode === "json" ? "json_object" : "response_format"} ${tokens(extra)}`);
       if (print) console.log(`\n===== ${task.label} [${mode}] ${count} tokens =====\n${text}\n----- ${extra}`);
       for (const key of task.compareWith) {
@@ -126,6 +129,15 @@ function main(): void {
   for (const row of rows) console.log(row.map((cell, column) => (column === 2 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  "));
   console.log(`\nWhere the tokens go (the openai strict reference: message 15 + response_format 140):`);
   for (const part of parts) console.log(`  ${part}`);
+  const peers = (["typeChatCreate", "openaiStrictCreate", "pythonCreate"] as const).map((key) => REFERENCES[key]);
+  const structured = createTokens.get("structured")!;
+  const json = createTokens.get("json")!;
+  console.log(`\nThe issue's rows, create 3 customers (${peers.map((peer) => `${peer.label} ${peer.tokens}`).join(", ")}):`);
+  console.log(
+    `  structured mode: ${structured.total} tokens (${structured.message} in the message, ${structured.schema} in response_format); ` +
+      `target <= ${REFERENCES.openaiStrictCreate.tokens}: ${structured.total <= REFERENCES.openaiStrictCreate.tokens ? "met" : "NOT met"}`,
+  );
+  console.log(`  json mode:       ${json.total} tokens; below every peer: ${peers.every((peer) => json.total < peer.tokens) ? "yes" : "NO"}`);
   console.log(`\n${failures === 0 ? "Every request is smaller than its reference rows." : `${failures} comparison(s) not below the reference.`}`);
 }
 
