@@ -69,23 +69,7 @@ function main(): void {
     console.log(`llm-strategy build benchmark: ${RUNS} runs per cell, interleaved; each project also has ${ORDINARY_DECLARATIONS} ordinary declarations (except the deep chain).`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`);
 
-    // Warm-up: ts-patch builds its patched-compiler cache on first use; the OS caches the files.
-    for (const project of projects) for (const variant of variants) build(project.dir, variant);
-
-    const times = new Map<string, Timing[]>();
-    for (let run = 0; run < RUNS; run++) {
-      for (const project of projects) {
-        for (const variant of rotate(variants, run)) {
-          const key = `${project.label}|${variant.name}`;
-          times.set(key, [...(times.get(key) ?? []), build(project.dir, variant)]);
-        }
-      }
-    }
-
-    const median = (label: string, variant: string, measure: keyof Timing = "wall"): number => {
-      const sorted = (times.get(`${label}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-    };
+    const median = timeInterleaved(projects, variants);
     for (const measure of ["wall", "cpu"] as const) {
       console.log(`\n${measure === "wall" ? "Wall time" : "CPU time (user + system)"}, median ms:`);
       const header = ["project", ...variants.map((variant) => variant.name), "tspc/tsc", "plugin/tspc", "ptsc+plugin/ptsc", "ptsc+plugin/tsc"];
@@ -163,34 +147,20 @@ function benchInstalled(): void {
   const project = installIntoProject("llm-strategy-bench-installed-", versions.join(" and "), { name: "bench-app" }, versions);
   try {
     if (project.install.status !== 0) throw new Error(`installing the tarball failed:\n${project.install.output}`);
-    cpuHook = path.join(project.root, "cpu-hook.js");
-    fs.writeFileSync(cpuHook, `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`);
+    writeCpuHook(project.root);
     const tspc = path.join(project.app, "node_modules", "ts-patch", "bin", "tspc.js");
     const variants: Variant[] = [
       { name: "tspc", command: [tspc], config: "tsconfig.plain.json" },
       { name: "tspc+plugin", command: [tspc], config: "tsconfig.json" },
     ];
-    const projects = [0, 200, 800].map((stubs) => generateProject(project.app, stubs));
+    const projects = [0, 200, 800].map((stubs) => ({ ...generateProject(project.app, stubs), label: String(stubs) }));
     console.log(`llm-strategy build benchmark on an installed package (npm pack, npm install into ${project.app}): ${RUNS} runs per cell, interleaved`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((value) => value.toFixed(1)).join(" ")}\n`);
-    for (const generated of projects) for (const variant of variants) build(generated.dir, variant);
-    const times = new Map<string, Timing[]>();
-    for (let run = 0; run < RUNS; run++) {
-      for (const generated of projects) {
-        for (const variant of rotate(variants, run)) {
-          const key = `${generated.stubs}|${variant.name}`;
-          times.set(key, [...(times.get(key) ?? []), build(generated.dir, variant)]);
-        }
-      }
-    }
-    const median = (stubs: number, variant: string, measure: keyof Timing): number => {
-      const sorted = (times.get(`${stubs}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-    };
+    const median = timeInterleaved(projects, variants);
     const targets: Record<number, string> = { 0: "1.03x", 200: "1.15x", 800: "1.25x" };
     const rows = [["stubs", "tspc wall", "+plugin wall", "ratio", "tspc CPU", "+plugin CPU", "ratio", "target"]];
     for (const generated of projects) {
-      const cell = (measure: keyof Timing) => [median(generated.stubs, "tspc", measure), median(generated.stubs, "tspc+plugin", measure)] as const;
+      const cell = (measure: keyof Timing) => [median(generated.label, "tspc", measure), median(generated.label, "tspc+plugin", measure)] as const;
       const [wallPlain, wallPlugin] = cell("wall");
       const [cpuPlain, cpuPlugin] = cell("cpu");
       rows.push([String(generated.stubs), wallPlain.toFixed(0), wallPlugin.toFixed(0), ratio(wallPlugin, wallPlain), cpuPlain.toFixed(0), cpuPlugin.toFixed(0), ratio(cpuPlugin, cpuPlain), `<= ${targets[generated.stubs]}`]);
@@ -222,11 +192,7 @@ function setUp(root: string): string {
     if (entry.startsWith(".") || entry === "llm-strategy") continue;
     fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
   }
-  cpuHook = path.join(root, "cpu-hook.js");
-  fs.writeFileSync(
-    cpuHook,
-    `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`,
-  );
+  writeCpuHook(root);
   const patchedTypeScript = path.join(root, "patched", "node_modules", "typescript");
   fs.mkdirSync(path.dirname(patchedTypeScript), { recursive: true });
   fs.cpSync(path.join(REPO, "node_modules", "typescript"), patchedTypeScript, { recursive: true });
@@ -240,6 +206,37 @@ interface Timing {
 }
 
 let cpuHook: string | undefined;
+
+/** The preloaded script by which each build writes its own CPU time (user + system, ms) to `BENCH_CPU_FILE`. */
+function writeCpuHook(root: string): void {
+  cpuHook = path.join(root, "cpu-hook.js");
+  fs.writeFileSync(
+    cpuHook,
+    `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`,
+  );
+}
+
+/**
+ * Builds every project with every variant `RUNS` times, interleaved (the variants' order rotates
+ * per run), after one warm-up build each (ts-patch builds its patched-compiler cache on first
+ * use; the OS caches the files). Returns the median of a cell.
+ */
+function timeInterleaved(projects: { dir: string; label: string }[], variants: Variant[]): (label: string, variant: string, measure?: keyof Timing) => number {
+  for (const project of projects) for (const variant of variants) build(project.dir, variant);
+  const times = new Map<string, Timing[]>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const project of projects) {
+      for (const variant of rotate(variants, run)) {
+        const key = `${project.label}|${variant.name}`;
+        times.set(key, [...(times.get(key) ?? []), build(project.dir, variant)]);
+      }
+    }
+  }
+  return (label, variant, measure = "wall") => {
+    const sorted = (times.get(`${label}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+}
 
 /** Wall and CPU time of one build in a fresh process, in milliseconds; fails loudly on diagnostics. */
 function build(dir: string, variant: Variant, extraRequire?: string): Timing {
