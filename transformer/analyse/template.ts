@@ -63,24 +63,22 @@ export function buildTemplate(parts: TemplateParts): {
   // The prompt that goes with the schema shares these first sections with the template.
   const shared = sections.join("\n\n").length;
   const rest: string[] = [];
+  const parameters = neutralisePlaceholders(renderSignature(parts, false));
+  const outputType = renderType(parts.output, "");
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
-  sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
+  sections.push(`${outputTypes ? "{{outputTypes}}\n" : ""}${parameters}: ${neutralisePlaceholders(outputType)}`);
   const checks = parts.checks?.length ? neutralisePlaceholders(renderChecks(parts.checks)) : undefined;
   if (checks) sections.push(checks);
   // Without the schema's types the signature says little the inputs do not, unless it is all
   // there is to say what the stub does (no doc text) or its parameters carry docs.
-  if (!doc || hasParameterDocs(parts.input)) rest.push(neutralisePlaceholders(renderSignature(parts, false)));
+  if (!doc || parameters.includes("/**")) rest.push(parameters);
   // The schema cannot state the checks.
   if (checks) rest.push(checks);
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
-  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
+  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${outputType} }` : outputType}`].filter(Boolean).join("\n"));
   if (hasInput) rest.push("Input: {{input}}");
   const templateIfSchemaSent = { shared, rest: (shared > 0 && rest.length > 0 ? "\n\n" : "") + rest.join("\n\n") };
   return { template: sections.join("\n\n"), templateIfSchemaSent, outputTypes, ...(doc ? { doc } : {}) };
-}
-
-function hasParameterDocs(input: JsonSchema): boolean {
-  return Object.values((input.properties ?? {}) as { [name: string]: JsonSchema }).some((schema) => renderMemberComment(schema, "") !== "");
 }
 
 /**
@@ -112,10 +110,4 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
 function renderChecks(checks: { expression: string; message?: string }[]): string {
   const lines = checks.map((check) => `- \`${check.expression.replace(/\s*\n\s*/g, " ")}\`${check.message ? `: ${check.message.replace(/\s*\n\s*/g, " ")}` : ""}`);
   return [`The returned value (\`value\` below) must pass these checks:`, ...lines].join("\n");
-}
-
-/** The reply's type: the value itself, or `{ value: T }` when the spec wraps it. */
-function answerType(parts: Pick<TemplateParts, "output" | "wrapper">): string {
-  const type = renderType(parts.output, "");
-  return parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${type} }` : type;
 }
