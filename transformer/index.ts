@@ -9,7 +9,16 @@ import type * as ts from "typescript";
 import { formatMessage, typeScriptCode } from "./diagnostics";
 import { TypeScriptEngineError } from "./engine";
 import { readPluginOptions } from "./options";
-import { createTransformerFactory } from "./transform";
+import { programHasWork } from "./package-files";
+import type * as Transform from "./transform";
+
+/**
+ * `createTransformerFactory` of `./transform`, which is loaded (with find, plan, emit and the
+ * manifest) only for a Program that holds the package's runtime or asks for a manifest: a build
+ * without stubs loads this file and its few imports, nothing more.
+ */
+const createTransformerFactory: typeof Transform.createTransformerFactory = (program, inputs) =>
+  programHasWork(program, inputs.options) ? (require("./transform") as typeof Transform).createTransformerFactory(program, inputs) : () => (file) => file;
 
 /** What ts-patch passes to a "program" transformer (ts-patch's `TransformerExtras`, the parts used here). */
 export interface TransformerExtras {

@@ -24,7 +24,19 @@ export function isPackageRuntimeFile(fileName: string): boolean {
  * Program without it has nothing for the transformer to do.
  */
 export function usesPackageRuntime(program: ts.Program): boolean {
-  return program.getSourceFiles().some((file) => isPackageRuntimeFile(file.fileName));
+  let uses = programsUsingRuntime.get(program);
+  if (uses === undefined) programsUsingRuntime.set(program, (uses = program.getSourceFiles().some((file) => isPackageRuntimeFile(file.fileName))));
+  return uses;
+}
+
+const programsUsingRuntime = new WeakMap<ts.Program, boolean>();
+
+/**
+ * Whether the transformer has anything to do for a Program: it holds the package's runtime, or
+ * a manifest is asked for (written even without stubs, so an old one does not linger).
+ */
+export function programHasWork(program: ts.Program, options: { manifest?: string }): boolean {
+  return options.manifest !== undefined || usesPackageRuntime(program);
 }
 
 function nearestPackageName(dir: string): string | undefined {

@@ -8,7 +8,7 @@ import type { PluginOptions } from "./options";
 import { emitFile } from "./emit/file";
 import { isCompiledSource } from "./find/scan-program";
 import { writeManifest, type ManifestRecord } from "./manifest";
-import { usesPackageRuntime } from "./package-files";
+import { programHasWork } from "./package-files";
 import { isEmptyPlan } from "./plan";
 import { createProgramState, planFile, type ProgramState } from "./plan-file";
 
@@ -26,7 +26,7 @@ export interface TransformerInputs {
  * kept per Program, so emitting the same Program again reuses it.
  */
 export function createTransformerFactory(program: ts.Program, inputs: TransformerInputs): ts.TransformerFactory<ts.SourceFile> {
-  if (!hasWork(program, inputs)) return () => (file) => file;
+  if (!programHasWork(program, inputs.options)) return () => (file) => file;
   const state = programState(program, inputs);
   return (transformation) => (file) => transformFile(state, transformation, file);
 }
@@ -38,7 +38,7 @@ export function createTransformerFactory(program: ts.Program, inputs: Transforme
  * `createTransformerFactory`, so the plan made here is the one emitted.
  */
 export function transformerHasWork(program: ts.Program, inputs: TransformerInputs, file: ts.SourceFile): boolean {
-  if (!hasWork(program, inputs)) return false;
+  if (!programHasWork(program, inputs.options)) return false;
   const { plan, problems } = planFile(programState(program, inputs), file);
   return problems.length > 0 || !isEmptyPlan(plan);
 }
@@ -70,19 +70,6 @@ function transformFile(state: ProgramState, transformation: ts.TransformationCon
   }
   return emitFile(context.ts, transformation, file, planned.plan, context.options.runtimeModule);
 }
-
-/**
- * A Program without the package's runtime has no stub (nor any other call the transformer
- * rewrites): such a build scans and emits nothing more, unless a manifest is asked for (an
- * empty one is still written, so an old one does not linger).
- */
-function hasWork(program: ts.Program, inputs: TransformerInputs): boolean {
-  let known = usesRuntime.get(program);
-  if (known === undefined) usesRuntime.set(program, (known = inputs.options.manifest !== undefined || usesPackageRuntime(program)));
-  return known;
-}
-
-const usesRuntime = new WeakMap<ts.Program, boolean>();
 
 const states = new WeakMap<ts.Program, ProgramState>();
 
