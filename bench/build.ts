@@ -14,7 +14,8 @@
  * Every cell has two figures: wall time, and CPU time (user + system) of the build process,
  * which other load on the machine disturbs less. Ratios are printed for both.
  * Then the other routes (`llm-strategy build`, vite) on the 200-stub project: see build-routes.ts.
- * `npm run bench:build -- routes` runs only that part.
+ * `npm run bench:build -- routes` runs only that part; `npm run bench:build -- installed` measures a
+ * packed and installed package instead (see `benchInstalled`).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -42,6 +43,10 @@ function main(): void {
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "llm-strategy-bench-build-"));
   try {
+    if (process.argv.includes("installed")) {
+      benchInstalled();
+      return;
+    }
     const patchedTsc = setUp(root);
     if (process.argv.includes("routes")) {
       benchRoutes(generateProject(root, 200));
@@ -64,23 +69,7 @@ function main(): void {
     console.log(`llm-strategy build benchmark: ${RUNS} runs per cell, interleaved; each project also has ${ORDINARY_DECLARATIONS} ordinary declarations (except the deep chain).`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`);
 
-    // Warm-up: ts-patch builds its patched-compiler cache on first use; the OS caches the files.
-    for (const project of projects) for (const variant of variants) build(project.dir, variant);
-
-    const times = new Map<string, Timing[]>();
-    for (let run = 0; run < RUNS; run++) {
-      for (const project of projects) {
-        for (const variant of rotate(variants, run)) {
-          const key = `${project.label}|${variant.name}`;
-          times.set(key, [...(times.get(key) ?? []), build(project.dir, variant)]);
-        }
-      }
-    }
-
-    const median = (label: string, variant: string, measure: keyof Timing = "wall"): number => {
-      const sorted = (times.get(`${label}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-    };
+    const median = timeInterleaved(projects, variants);
     for (const measure of ["wall", "cpu"] as const) {
       console.log(`\n${measure === "wall" ? "Wall time" : "CPU time (user + system)"}, median ms:`);
       const header = ["project", ...variants.map((variant) => variant.name), "tspc/tsc", "plugin/tspc", "ptsc+plugin/ptsc", "ptsc+plugin/tsc"];
@@ -146,6 +135,51 @@ function main(): void {
 }
 
 /**
+ * As a user builds: the package packed and installed from its tarball into a project (with
+ * typescript and ts-patch from the registry, at the repository's versions), then `tspc` alone vs
+ * `tspc` with the plugin on projects of 0, 200 and 800 stubs in that project, interleaved.
+ * `BENCH_CPU_PROF=<dir>` also writes a CPU profile of one plugin build per project there.
+ */
+function benchInstalled(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { installIntoProject, removeUnlessKept } = require("../tests/helpers/installed-project") as typeof import("../tests/helpers/installed-project");
+  const versions = ["typescript", "ts-patch"].map((name) => `${name}@${(require(`../node_modules/${name}/package.json`) as { version: string }).version}`);
+  const project = installIntoProject("llm-strategy-bench-installed-", versions.join(" and "), { name: "bench-app" }, versions);
+  try {
+    if (project.install.status !== 0) throw new Error(`installing the tarball failed:\n${project.install.output}`);
+    writeCpuHook(project.root);
+    const tspc = path.join(project.app, "node_modules", "ts-patch", "bin", "tspc.js");
+    const variants: Variant[] = [
+      { name: "tspc", command: [tspc], config: "tsconfig.plain.json" },
+      { name: "tspc+plugin", command: [tspc], config: "tsconfig.json" },
+    ];
+    const projects = [0, 200, 800].map((stubs) => ({ ...generateProject(project.app, stubs), label: String(stubs) }));
+    console.log(`llm-strategy build benchmark on an installed package (npm pack, npm install into ${project.app}): ${RUNS} runs per cell, interleaved`);
+    console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((value) => value.toFixed(1)).join(" ")}\n`);
+    const median = timeInterleaved(projects, variants);
+    const targets: Record<number, string> = { 0: "1.03x", 200: "1.15x", 800: "1.25x" };
+    const rows = [["stubs", "tspc wall", "+plugin wall", "ratio", "tspc CPU", "+plugin CPU", "ratio", "target"]];
+    for (const generated of projects) {
+      const cell = (measure: keyof Timing) => [median(generated.label, "tspc", measure), median(generated.label, "tspc+plugin", measure)] as const;
+      const [wallPlain, wallPlugin] = cell("wall");
+      const [cpuPlain, cpuPlugin] = cell("cpu");
+      rows.push([String(generated.stubs), wallPlain.toFixed(0), wallPlugin.toFixed(0), ratio(wallPlugin, wallPlain), cpuPlain.toFixed(0), cpuPlugin.toFixed(0), ratio(cpuPlugin, cpuPlain), `<= ${targets[generated.stubs]}`]);
+    }
+    console.log("Median ms, tspc+plugin / tspc:");
+    printTable(rows);
+    const profiles = process.env["BENCH_CPU_PROF"];
+    if (profiles) {
+      for (const generated of projects) {
+        spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", path.join(profiles, `stubs-${generated.stubs}`), tspc, "-p", path.join(generated.dir, "tsconfig.json")], { cwd: generated.dir });
+      }
+      console.log(`\nCPU profiles of one plugin build per project: ${profiles}/stubs-<n>/`);
+    }
+  } finally {
+    removeUnlessKept(project.root);
+  }
+}
+
+/**
  * node_modules for the projects: `llm-strategy` is this repository (its dist/, found through
  * package.json like an install), everything else a symlink. Returns the path of the persistently
  * patched copy of TypeScript's tsc (never the repository's own TypeScript).
@@ -158,11 +192,7 @@ function setUp(root: string): string {
     if (entry.startsWith(".") || entry === "llm-strategy") continue;
     fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
   }
-  cpuHook = path.join(root, "cpu-hook.js");
-  fs.writeFileSync(
-    cpuHook,
-    `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`,
-  );
+  writeCpuHook(root);
   const patchedTypeScript = path.join(root, "patched", "node_modules", "typescript");
   fs.mkdirSync(path.dirname(patchedTypeScript), { recursive: true });
   fs.cpSync(path.join(REPO, "node_modules", "typescript"), patchedTypeScript, { recursive: true });
@@ -176,6 +206,37 @@ interface Timing {
 }
 
 let cpuHook: string | undefined;
+
+/** The preloaded script by which each build writes its own CPU time (user + system, ms) to `BENCH_CPU_FILE`. */
+function writeCpuHook(root: string): void {
+  cpuHook = path.join(root, "cpu-hook.js");
+  fs.writeFileSync(
+    cpuHook,
+    `process.on("exit", () => { const u = process.cpuUsage(); require("fs").writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n`,
+  );
+}
+
+/**
+ * Builds every project with every variant `RUNS` times, interleaved (the variants' order rotates
+ * per run), after one warm-up build each (ts-patch builds its patched-compiler cache on first
+ * use; the OS caches the files). Returns the median of a cell.
+ */
+function timeInterleaved(projects: { dir: string; label: string }[], variants: Variant[]): (label: string, variant: string, measure?: keyof Timing) => number {
+  for (const project of projects) for (const variant of variants) build(project.dir, variant);
+  const times = new Map<string, Timing[]>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const project of projects) {
+      for (const variant of rotate(variants, run)) {
+        const key = `${project.label}|${variant.name}`;
+        times.set(key, [...(times.get(key) ?? []), build(project.dir, variant)]);
+      }
+    }
+  }
+  return (label, variant, measure = "wall") => {
+    const sorted = (times.get(`${label}|${variant}`) ?? []).map((timing) => timing[measure]).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+}
 
 /** Wall and CPU time of one build in a fresh process, in milliseconds; fails loudly on diagnostics. */
 function build(dir: string, variant: Variant, extraRequire?: string): Timing {

@@ -6,7 +6,7 @@
  *
  * The specs come from the real analyser over `tests/transformer/analyse-fixtures/customer.ts`;
  * the requests from the runtime's own functions (`renderPrompt`, `replySchemaOf`,
- * `toStrictSchema`), so the figures are what the runtime would send:
+ * `providerSchemaOf`), so the figures are what the runtime would send:
  * - json:       the template with `{{outputTypes}}` filled in + `{"type":"json_object"}`;
  * - structured: the template without output types + `response_format` with the strict reply schema.
  *
@@ -18,7 +18,8 @@ import { createAnalyser } from "../transformer/analyse";
 import type { AnalysedSpec } from "../transformer/analyse/types";
 import { renderPrompt } from "../runtime/prompt";
 import { replySchemaOf } from "../runtime/validate";
-import { toStrictSchema } from "../runtime/strict-schema";
+import { providerSchemaOf } from "../runtime/strict-schema";
+import { schemaName } from "../runtime/models/openai";
 import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
 import { findStubs } from "../tests/transformer/analyse/stub-walker";
 
@@ -67,10 +68,6 @@ const TASKS: Task[] = [
   { stub: "add", label: "add(1, 2)", input: { a: 1, b: 2 }, compareWith: ["pythonAdd"] },
 ];
 
-/** The runtime's `response_format` name for a spec (mirrors `schemaName` in runtime/models/openai.ts). */
-function schemaName(specId: string): string {
-  return specId.slice(specId.lastIndexOf(" ") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
-}
 
 // The package's subpath types resolve only under node16/bundler resolution; the repository uses node10.
 const { countTokens } = require("gpt-tokenizer/encoding/o200k_base") as { countTokens(text: string): number };
@@ -103,10 +100,12 @@ function main(): void {
   const rows: string[][] = [["task", "mode", "tokens", "reference", "ref tokens", "ratio"]];
   let failures = 0;
   const parts: string[] = [];
+  /** create 3 customers: tokens per mode, for the summary. */
+  const createTokens = new Map<string, { total: number; message: number; schema: number }>();
   for (const task of TASKS) {
     const spec = specs.get(task.stub)!;
     const { messages, messagesIfSchemaSent } = renderPrompt(spec, task.input);
-    const provider = toStrictSchema(replySchemaOf(spec));
+    const provider = providerSchemaOf(spec, replySchemaOf(spec));
     const responseFormat = { type: "json_schema", json_schema: { name: schemaName(spec.id), schema: provider.schema, strict: provider.strict } };
     const modes = [
       { mode: "json", text: messages.map((m) => m.content).join(""), extra: JSON.stringify({ type: "json_object" }) },
@@ -114,6 +113,7 @@ function main(): void {
     ];
     for (const { mode, text, extra } of modes) {
       const count = tokens(text) + tokens(extra);
+      if (task === TASKS[0]) createTokens.set(mode, { total: count, message: tokens(text), schema: tokens(extra) });
       parts.push(`${task.label} [${mode}]: message ${tokens(text)} + ${mode === "json" ? "json_object" : "response_format"} ${tokens(extra)}`);
       if (print) console.log(`\n===== ${task.label} [${mode}] ${count} tokens =====\n${text}\n----- ${extra}`);
       for (const key of task.compareWith) {
@@ -129,6 +129,15 @@ function main(): void {
   for (const row of rows) console.log(row.map((cell, column) => (column === 2 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  "));
   console.log(`\nWhere the tokens go (the openai strict reference: message 15 + response_format 140):`);
   for (const part of parts) console.log(`  ${part}`);
+  const peers = (["typeChatCreate", "openaiStrictCreate", "pythonCreate"] as const).map((key) => REFERENCES[key]);
+  const structured = createTokens.get("structured")!;
+  const json = createTokens.get("json")!;
+  console.log(`\nThe issue's rows, create 3 customers (${peers.map((peer) => `${peer.label} ${peer.tokens}`).join(", ")}):`);
+  console.log(
+    `  structured mode: ${structured.total} tokens (${structured.message} in the message, ${structured.schema} in response_format); ` +
+      `target <= ${REFERENCES.openaiStrictCreate.tokens}: ${structured.total <= REFERENCES.openaiStrictCreate.tokens ? "met" : "NOT met"}`,
+  );
+  console.log(`  json mode:       ${json.total} tokens; below every peer: ${peers.every((peer) => json.total < peer.tokens) ? "yes" : "NO"}`);
   console.log(`\n${failures === 0 ? "Every request is smaller than its reference rows." : `${failures} comparison(s) not below the reference.`}`);
 }
 

@@ -2,8 +2,9 @@
  * Runtime benchmark, against an instant local OpenAI-compatible server, all in the same run:
  *
  * 1. Per call: a stub call (`invoke` through `openAI()`) vs the raw `openai` SDK sending the
- *    same request body and `JSON.parse`-ing the reply (target <= 1.1x); plus the runtime's own
- *    work per call with a scripted model (no HTTP).
+ *    same request body and `JSON.parse`-ing the reply, and vs the SDK's zod helper, in
+ *    interleaved rounds of 300 calls (target: at most 50 us over the raw call); plus the
+ *    runtime's own work per call with a scripted model (no HTTP).
  * 2. Cold start: a child process that imports the package and makes its first stub call vs one
  *    that imports the SDK and makes the same first request (target <= 1.3x); plus ajv's
  *    compile cost at a spec's first call (is build-time precompilation worth it?).
@@ -12,7 +13,7 @@
  *    builds for the seed's customer example.
  *
  * Run: `npm run bench:runtime` (no build needed; compiles the runtime to a temp folder for the
- * child processes). `--quick` runs fewer rounds.
+ * child processes). `--quick` runs fewer rounds; `--per-call` only part 1.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -61,11 +62,15 @@ async function perCall(server: OpenAIServer): Promise<void> {
     );
   };
   const transports = [
-    { name: "local HTTP server", client: () => new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 0 }), calls: QUICK ? 1500 : 4000 },
-    { name: "in-memory fetch", client: () => new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 0, fetch: inMemoryFetch }), calls: QUICK ? 5000 : 20000 },
+    { name: "local HTTP server", client: () => new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 0 }) },
+    { name: "in-memory fetch", client: () => new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 0, fetch: inMemoryFetch }) },
   ];
 
-  console.log(`\n1. Per-call time: stub call vs the raw SDK sending the same body (calls alternate one by one; medians of single calls)`);
+  console.log(
+    `\n1. Per-call time on a warm process: a stub call vs the raw SDK sending the same body and JSON.parse-ing the reply ` +
+      `(interleaved rounds of ${CALLS_PER_ROUND} calls each, ${ROUNDS} rounds, the rotation of who goes first changes per round; ` +
+      `per-call means, median round); for createMockCustomers also the SDK's own zod helper (chat.completions.parse + zodResponseFormat)`,
+  );
   // The raw SDK sends exactly the body the stub sends (read back from the server's log).
   const bodies = new Map<string, OpenAI.ChatCompletionCreateParamsNonStreaming>();
   configure({ model: openAI({ baseURL: server.baseURL, apiKey: "k", model: "bench" }) });
@@ -79,26 +84,19 @@ async function perCall(server: OpenAIServer): Promise<void> {
       configure({ model: openAI({ client: transport.client(), model: "bench" }) });
       const body = bodies.get(name)!;
       const raw = transport.client();
-      const rawCall = async () => {
-        const response = await raw.chat.completions.create(body);
-        return JSON.parse(response.choices[0]!.message.content!) as unknown;
-      };
-      for (let warm = 0; warm < 500; warm++) {
-        await stub();
-        await rawCall();
+      const variants: { name: string; call: () => Promise<unknown> }[] = [
+        { name: "raw", call: async () => JSON.parse((await raw.chat.completions.create(body)).choices[0]!.message.content!) as unknown },
+        { name: "stub", call: stub },
+      ];
+      if (name.startsWith("createMockCustomers")) variants.push({ name: "zod", call: zodCall(raw, body) });
+      const { wall, cpu } = await interleavedRounds(variants);
+      for (const [clock, perCallUs] of [["wall", wall], ["cpu", cpu]] as const) {
+        const over = (variant: string) => `${signed(perCallUs.get(variant)! - perCallUs.get("raw")!)} us (${fmt(perCallUs.get(variant)! / perCallUs.get("raw")!, 2)}x)`;
+        console.log(
+          `   ${transport.name.padEnd(17)} ${name.padEnd(44)} ${clock.padEnd(4)} raw SDK ${fmt(perCallUs.get("raw")!).padStart(6)} us, stub ${fmt(perCallUs.get("stub")!).padStart(6)} us: ${over("stub")}` +
+            (perCallUs.has("zod") ? `; zod helper ${over("zod")}` : ""),
+        );
       }
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      for (let call = 0; call < transport.calls; call++) {
-        // Alternate which goes first, so neither always runs right after the other.
-        for (const which of call % 2 === 0 ? ["ours", "raw"] : ["raw", "ours"]) {
-          const started = performance.now();
-          await (which === "ours" ? stub() : rawCall());
-          (which === "ours" ? ours : theirs).push((performance.now() - started) * 1000);
-        }
-      }
-      const ratio = median(ours) / median(theirs);
-      console.log(`   ${transport.name.padEnd(17)} ${name.padEnd(44)} stub ${fmt(median(ours)).padStart(6)} us, raw SDK ${fmt(median(theirs)).padStart(6)} us -> ${verdict(ratio, 1.1)}`);
     }
   }
 
@@ -119,6 +117,51 @@ async function perCall(server: OpenAIServer): Promise<void> {
   const hooked = await withCallOptions({ onCall: () => {} }, () => measure(() => MockCustomerDatabase.createMockCustomers(3)));
   console.log(`   the runtime's own work per stub call (createMockCustomers(3), in-process model): ${fmt(own)} us; with an onCall hook: ${fmt(hooked)} us`);
   configure({ model: undefined });
+}
+
+const ROUNDS = QUICK ? 5 : 15;
+const CALLS_PER_ROUND = 300;
+
+/**
+ * Per-call mean of each variant, in microseconds: the median over `ROUNDS` rounds, each running
+ * every variant `CALLS_PER_ROUND` times in a row, in an order that rotates per round (so load
+ * on the machine falls on all of them alike). One warm-up round first. `wall` is elapsed time;
+ * `cpu` the process's user + system time (the local server's share included, alike for all),
+ * which the other work on a shared machine disturbs less.
+ */
+async function interleavedRounds(variants: { name: string; call: () => Promise<unknown> }[]): Promise<{ wall: Map<string, number>; cpu: Map<string, number> }> {
+  const wall = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
+  const cpu = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
+  for (let round = -1; round < ROUNDS; round++) {
+    for (let index = 0; index < variants.length; index++) {
+      const variant = variants[(index + Math.max(round, 0)) % variants.length]!;
+      const started = performance.now();
+      const cpuStarted = process.cpuUsage();
+      for (let call = 0; call < CALLS_PER_ROUND; call++) await variant.call();
+      const used = process.cpuUsage(cpuStarted);
+      if (round < 0) continue;
+      wall.get(variant.name)!.push(((performance.now() - started) / CALLS_PER_ROUND) * 1000);
+      cpu.get(variant.name)!.push((used.user + used.system) / CALLS_PER_ROUND);
+    }
+  }
+  const medians = (samples: Map<string, number[]>) => new Map([...samples].map(([name, values]) => [name, median(values)]));
+  return { wall: medians(wall), cpu: medians(cpu) };
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : "-"}${fmt(Math.abs(value), 0)}`;
+}
+
+/** The SDK's own typed path for the same request: `chat.completions.parse` with a zod schema of the reply. */
+function zodCall(client: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming): () => Promise<unknown> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { z } = require("zod") as typeof import("zod");
+  const { zodResponseFormat } = require("openai/helpers/zod") as typeof import("openai/helpers/zod");
+  const customer = z
+    .object({ key: z.string(), firstName: z.string(), lastName: z.string(), birthdate: z.string().describe("Date of birth, ISO 8601 (YYYY-MM-DD)."), address: z.string() })
+    .describe("A customer of ours.");
+  const parsed = { ...body, response_format: zodResponseFormat(z.object({ value: z.array(customer) }), "createMockCustomers") };
+  return async () => (await client.chat.completions.parse(parsed)).choices[0]!.message.parsed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +415,7 @@ async function main(): Promise<void> {
     const load = loadavg().map((value) => value.toFixed(1)).join(" ");
     console.log(`Runtime benchmark (node ${process.version}, ${cpus().length} CPUs, load average ${load}${QUICK ? ", --quick" : ""})`);
     await perCall(server);
+    if (process.argv.includes("--per-call")) return;
     await coldStart(server);
     await tokens(server);
   } finally {

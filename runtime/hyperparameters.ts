@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "./errors";
-import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, type CallSpec } from "./spec";
+import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, templateIfSchemaSent, type CallSpec } from "./spec";
 import { noteHyperparameterRead } from "./tracing/context";
 
 /**
@@ -353,6 +353,7 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   let info = bySpec.get(spec);
   if (!info) {
     const placeholders = new Set<string>();
+    // `templateIfSchemaSent` holds a part of `template`'s text, so no placeholders of its own.
     for (const text of [spec.template, spec.outputTypes]) for (const match of text.matchAll(PLACEHOLDER)) placeholders.add(match[1]!);
     info = { placeholders: [...placeholders], variants: new Map() };
     bySpec.set(spec, info);
@@ -383,10 +384,12 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   if (!variant) {
     const byName = new Map(info.placeholders.map((name, index) => [name, values[index]!]));
     const fill = (text: string) => text.replace(PLACEHOLDER, (whole, name: string) => (byName.has(name) ? neutralisePlaceholders(formatValue(byName.get(name)!)) : whole));
-    const template = doc === undefined ? spec.template : neutralisePlaceholders(doc) + spec.template.slice(spec.doc!.length);
+    const schemaSent = templateIfSchemaSent(spec);
+    const withDoc = (text: string) => (doc === undefined || !text.startsWith(spec.doc!) ? text : neutralisePlaceholders(doc) + text.slice(spec.doc!.length));
     variant = {
       ...spec,
-      template: fill(template),
+      template: fill(withDoc(spec.template)),
+      ...(schemaSent !== undefined ? { templateIfSchemaSent: { shared: 0, rest: fill(withDoc(schemaSent)) } } : {}),
       outputTypes: fill(spec.outputTypes),
       ...(doc !== undefined ? { doc: neutralisePlaceholders(doc) } : {}),
       hash: createHash("sha256").update(`${spec.hash}\n${key}`).digest("hex").slice(0, 16),

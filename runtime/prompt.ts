@@ -1,7 +1,7 @@
 import { REPAIR_MESSAGE, REPAIR_MESSAGE_OMITTED_REPLY } from "./hyperparameters";
 import { projectInput } from "./input-projection";
 import type { ChatMessage } from "./model";
-import type { CallSpec } from "./spec";
+import { templateIfSchemaSent, type CallSpec } from "./spec";
 
 /**
  * The call's inputs as the model sees them: `this` (only the receiver's data fields the
@@ -29,7 +29,7 @@ export function collectInput(spec: CallSpec, receiver: unknown, args: readonly u
 export interface RenderedPrompt {
   /** `{{outputTypes}}` filled in: for models that do not send the schema. */
   messages: ChatMessage[];
-  /** `{{outputTypes}}` left empty: for models that send the schema through the provider. */
+  /** `templateIfSchemaSent` (else `{{outputTypes}}` left empty): for models that send the schema through the provider. */
   messagesIfSchemaSent: ChatMessage[];
 }
 
@@ -74,11 +74,19 @@ function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes
         ? { before: filledBefore.trim(), after: "", hasInput: false }
         : { before: filledBefore.trimStart(), after: filledAfter.trimEnd(), hasInput: true };
     };
-    const withoutTypes = fill("");
-    split = { withTypes: spec.outputTypes ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
+    const schemaSent = templateIfSchemaSent(spec);
+    const withoutTypes = schemaSent !== undefined ? splitAtInput(schemaSent) : fill("");
+    split = { withTypes: spec.outputTypes || schemaSent !== undefined ? fill(spec.outputTypes) : withoutTypes, withoutTypes };
     splitTemplates.set(spec, split);
   }
   return split;
+}
+
+/** A template without `{{outputTypes}}`, split at `{{input}}` like the filled ones. */
+function splitAtInput(template: string): SplitTemplate {
+  const at = template.indexOf("{{input}}");
+  if (at < 0) return { before: template.trim(), after: "", hasInput: false };
+  return { before: template.slice(0, at).trimStart(), after: template.slice(at + "{{input}}".length).trimEnd(), hasInput: true };
 }
 
 /**

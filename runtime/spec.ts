@@ -172,6 +172,15 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * structured-output or tool mechanism, else the empty string.
    */
   template: string;
+  /**
+   * The prompt when the reply's schema is sent through the provider (structured output, tools),
+   * which states the output's types, the return type and the reply's shape: only what the schema
+   * cannot carry. That is the first `shared` characters of `template` (its doc text and the types
+   * the inputs use), then `rest`: the signature without return type when it carries parameter
+   * docs or there is no doc text, and `Input: {{input}}`. Absent (specs built before it):
+   * `template` with `{{outputTypes}}` empty.
+   */
+  templateIfSchemaSent?: { shared: number; rest: string };
   /** TypeScript-like declarations of named types that only the output uses (may be ""). */
   outputTypes: string;
   /**
@@ -212,7 +221,7 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * (so in `hash`). Absent when the stub has none.
    */
   checks?: CheckSpec<Test>[];
-  /** Content hash (hex) of template, outputTypes, schemas and definitions. Caches and recordings key on it. */
+  /** Content hash (hex) of both templates, outputTypes, schemas and definitions. Caches and recordings key on it. */
   hash: string;
   /**
    * Present on generic stubs. On the declaration's own spec (the fallback used when the
@@ -220,6 +229,12 @@ export interface CallSpec<Class = ClassThunk, Test = CheckTest> {
    * specialisation it is the instantiated type arguments as written, e.g. `"<Params, Result>"`.
    */
   typeArguments?: string;
+}
+
+/** The whole prompt template for requests that send the schema (see `CallSpec.templateIfSchemaSent`), if the spec has one. */
+export function templateIfSchemaSent(spec: Pick<CallSpec, "template" | "templateIfSchemaSent">): string | undefined {
+  const parts = spec.templateIfSchemaSent;
+  return parts && spec.template.slice(0, parts.shared) + parts.rest;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { reachableDefinitions } from "./schema-refs";
-import type { JsonSchema } from "./spec";
+import type { CallSpec, JsonSchema } from "./spec";
 
 /**
  * OpenAI's strict structured output (and strict tools) accept a subset of JSON Schema:
@@ -30,6 +30,45 @@ export function toStrictSchema(replySchema: JsonSchema): ProviderSchema {
     cache.set(replySchema, result);
   }
   return result;
+}
+
+const bySpec = new WeakMap<JsonSchema, ProviderSchema>();
+
+/**
+ * What a provider is sent as a spec's reply schema (structured output, tool parameters): the
+ * reply schema adapted for strict mode, without the descriptions of the named types the prompt
+ * already declares with their docs (those the inputs use), so no doc text is sent twice.
+ * Cached per reply schema object (`replySchemaOf` makes one per spec).
+ */
+export function providerSchemaOf(spec: Pick<CallSpec, "input" | "definitions">, replySchema: JsonSchema): ProviderSchema {
+  let result = bySpec.get(replySchema);
+  if (!result) {
+    const declared = Object.keys(reachableDefinitions(spec.input, spec.definitions, refName));
+    const definitions = replySchema.definitions as Record<string, JsonSchema> | undefined;
+    const described = definitions && declared.filter((name) => name in definitions);
+    if (!described?.length) result = toStrictSchema(replySchema);
+    else {
+      const undescribed = { ...definitions };
+      for (const name of described) undescribed[name] = withoutDescriptions(undescribed[name]!) as JsonSchema;
+      result = convertRoot({ ...replySchema, definitions: undescribed });
+      // Not strict: the original goes as it is (descriptions and all), like `toStrictSchema` does.
+      if (!result.strict) result = { schema: replySchema, strict: false };
+    }
+    bySpec.set(replySchema, result);
+  }
+  return result;
+}
+
+/** A schema without `description` keywords, at any depth (property names are kept whatever they are). */
+function withoutDescriptions(node: unknown, propertyMap = false): unknown {
+  if (typeof node !== "object" || node === null) return node;
+  if (Array.isArray(node)) return node.map((item) => withoutDescriptions(item));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "description" && !propertyMap && typeof value === "string") continue;
+    out[key] = withoutDescriptions(value, !propertyMap && (key === "properties" || key === "definitions" || key === "$defs"));
+  }
+  return out;
 }
 
 /** Keywords strict mode accepts besides the structural ones handled below. */

@@ -9,7 +9,16 @@ import type * as ts from "typescript";
 import { formatMessage, typeScriptCode } from "./diagnostics";
 import { TypeScriptEngineError } from "./engine";
 import { readPluginOptions } from "./options";
-import { createTransformerFactory } from "./transform";
+import { programHasWork } from "./package-files";
+import type * as Transform from "./transform";
+
+/**
+ * `createTransformerFactory` of `./transform`, which is loaded (with find, plan, emit and the
+ * manifest) only for a Program that holds the package's runtime or asks for a manifest: a build
+ * without stubs loads this file and its few imports, nothing more.
+ */
+const createTransformerFactory: typeof Transform.createTransformerFactory = (program, inputs) =>
+  programHasWork(program, inputs.options) ? (require("./transform") as typeof Transform).createTransformerFactory(program, inputs) : () => (file) => file;
 
 /** What ts-patch passes to a "program" transformer (ts-patch's `TransformerExtras`, the parts used here). */
 export interface TransformerExtras {
@@ -62,8 +71,13 @@ export default function llmStrategyTransformer(
 /** For ts-jest's `astTransformers`. */
 export const name = "llm-strategy";
 
-/** For ts-jest's cache key: a hash of the transformer's own files, so it changes whenever they do. */
-export const version: number = transformerVersion();
+/**
+ * For ts-jest's cache key: a hash of the transformer's own files, so it changes whenever they do.
+ * Computed at the first read (ts-jest's), not when tspc loads the plugin.
+ */
+export declare const version: number;
+let computedVersion: number | undefined;
+Object.defineProperty(exports, "version", { enumerable: true, get: () => (computedVersion ??= transformerVersion()) });
 
 /** The part of ts-jest's compiler instance the transformer reads. */
 export interface TsJestCompiler {

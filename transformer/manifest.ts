@@ -49,7 +49,7 @@ export interface ManifestEntry {
 const TOKENS_COUNTED =
   "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
   "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
-  "structured: the user message without output types plus the reply schema (compact JSON, keys sorted) sent as structured output or tool parameters. " +
+  "structured: the user message for a request that carries the schema (no output types, return type or answer line) plus the reply schema (compact JSON, keys sorted) sent as structured output or tool parameters. " +
   "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
 
 /** Builds the manifest document: entries sorted by id, type arguments and hash; identical specialisations merged. */
@@ -95,9 +95,11 @@ function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => nu
     ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
     : spec.output;
   const replySchema = Object.keys(record.definitions).length ? { ...reply, definitions: record.definitions } : reply;
+  const shared = spec.templateIfSchemaSent;
+  const schemaSent = shared && spec.template.slice(0, shared.shared) + shared.rest;
   return {
     json: countTokens(fill(spec.outputTypes)),
-    structured: countTokens(fill("")) + countTokens(stringify(replySchema) ?? ""),
+    structured: countTokens(schemaSent?.replace("{{input}}", () => "") ?? fill("")) + countTokens(stringify(replySchema) ?? ""),
   };
 }
 

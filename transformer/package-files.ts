@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type * as ts from "typescript";
 
 const PACKAGE_NAME = "llm-strategy";
 
@@ -15,6 +16,27 @@ export function isPackageRuntimeFile(fileName: string): boolean {
   const normalized = fileName.replace(/\\/g, "/");
   if (!/\/runtime\/(?:[^/]+\/)*[^/]+\.(?:d\.)?[cm]?ts$/.test(normalized)) return false;
   return nearestPackageName(path.dirname(normalized)) === PACKAGE_NAME;
+}
+
+/**
+ * Whether the Program holds any file of the package's runtime. Without one no call can resolve
+ * to `stub`, `implement`, `hyperparameter` or `ChatChain.structuredQuery`, so a build of a
+ * Program without it has nothing for the transformer to do.
+ */
+export function usesPackageRuntime(program: ts.Program): boolean {
+  let uses = programsUsingRuntime.get(program);
+  if (uses === undefined) programsUsingRuntime.set(program, (uses = program.getSourceFiles().some((file) => isPackageRuntimeFile(file.fileName))));
+  return uses;
+}
+
+const programsUsingRuntime = new WeakMap<ts.Program, boolean>();
+
+/**
+ * Whether the transformer has anything to do for a Program: it holds the package's runtime, or
+ * a manifest is asked for (written even without stubs, so an old one does not linger).
+ */
+export function programHasWork(program: ts.Program, options: { manifest?: string }): boolean {
+  return options.manifest !== undefined || usesPackageRuntime(program);
 }
 
 function nearestPackageName(dir: string): string | undefined {

@@ -8,6 +8,7 @@ import type { PluginOptions } from "./options";
 import { emitFile } from "./emit/file";
 import { isCompiledSource } from "./find/scan-program";
 import { writeManifest, type ManifestRecord } from "./manifest";
+import { programHasWork } from "./package-files";
 import { isEmptyPlan } from "./plan";
 import { createProgramState, planFile, type ProgramState } from "./plan-file";
 
@@ -25,6 +26,7 @@ export interface TransformerInputs {
  * kept per Program, so emitting the same Program again reuses it.
  */
 export function createTransformerFactory(program: ts.Program, inputs: TransformerInputs): ts.TransformerFactory<ts.SourceFile> {
+  if (!programHasWork(program, inputs.options)) return () => (file) => file;
   const state = programState(program, inputs);
   return (transformation) => (file) => transformFile(state, transformation, file);
 }
@@ -36,6 +38,7 @@ export function createTransformerFactory(program: ts.Program, inputs: Transforme
  * `createTransformerFactory`, so the plan made here is the one emitted.
  */
 export function transformerHasWork(program: ts.Program, inputs: TransformerInputs, file: ts.SourceFile): boolean {
+  if (!programHasWork(program, inputs.options)) return false;
   const { plan, problems } = planFile(programState(program, inputs), file);
   return problems.length > 0 || !isEmptyPlan(plan);
 }

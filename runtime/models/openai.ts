@@ -8,7 +8,7 @@ import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { qualifiedNameOfSpecId } from "../spec";
-import { toStrictSchema } from "../strict-schema";
+import { providerSchemaOf } from "../strict-schema";
 
 /**
  * How the reply's JSON Schema reaches the model:
@@ -437,7 +437,7 @@ export class OpenAIModel implements LanguageModel {
     if (stop !== undefined) body.stop = stop;
 
     const name = schemaName(request.spec.id);
-    const provider = sendsSchema ? toStrictSchema(request.replySchema) : undefined;
+    const provider = sendsSchema ? providerSchemaOf(request.spec, request.replySchema) : undefined;
     if (mode === "structured") {
       body.response_format = { type: "json_schema", json_schema: { name, schema: provider!.schema, strict: provider!.strict } };
     } else if (mode === "tools") {
@@ -729,12 +729,15 @@ function isSdkError(error: unknown, name: string): boolean {
 
 const schemaNames = new Map<string, string>();
 
-/** `src/customer.ts:12 Customer.age` -> `Customer_age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`). */
-function schemaName(specId: string): string {
+/**
+ * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
+ * own name, which says what the reply is; the class name would cost tokens in every request.
+ */
+export function schemaName(specId: string): string {
   let name = schemaNames.get(specId);
   if (name === undefined) {
     const qualified = qualifiedNameOfSpecId(specId);
-    name = qualified.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
     schemaNames.set(specId, name);
   }
   return name;

@@ -337,7 +337,9 @@ describe("online, against a local OpenAI-compatible server", () => {
   type Schema = Record<string, any>;
   /** The stub's prompt: the first user message (a repair adds the bad reply and an instruction after it). */
   const promptOf = (request: ReceivedRequest) => request.body.messages.find((message) => message.role === "user")!.content;
-  const stubOf = (request: ReceivedRequest) => /^(?:function|static) (\w+)\(/m.exec(promptOf(request))?.[1];
+  // The signature in the prompt; a request that carries the schema names the stub in it instead.
+  const stubOf = (request: ReceivedRequest) =>
+    /^(?:function|static) (\w+)\(/m.exec(promptOf(request))?.[1] ?? request.body.response_format?.json_schema?.name ?? request.body.tools?.[0]?.function.name;
   const inputOf = (request: ReceivedRequest) => JSON.parse(promptOf(request).split("\n").find((line) => line.startsWith("Input: "))!.slice(7)) as Record<string, any>;
   const isRepair = (request: ReceivedRequest) => request.body.messages.some((message) => message.role === "assistant");
   const schemaOf = (request: ReceivedRequest) => request.body.response_format!.json_schema!.schema as Schema;

@@ -94,6 +94,17 @@ describe("invoke", () => {
     expect(request!.replySchema).toMatchObject({ type: "object", required: ["value"], definitions: { Customer: expect.any(Object) } });
   });
 
+  test("a spec's templateIfSchemaSent is the prompt of models that send the schema", async () => {
+    const model = scriptedModel([{ value: [customerJson(0)] }]);
+    configure({ model });
+    const spec = { ...createMockCustomersSpec, id: "src/x.ts:6 make", templateIfSchemaSent: { shared: 0, rest: "Create mock customers.\n\nInput: {{input}}" } } as CallSpec;
+    await invoke(spec, undefined, [1]);
+    const [request] = model.requests;
+    expect(request!.messagesIfSchemaSent[0]!.content).toBe('Create mock customers.\n\nInput: {"numCustomers":1}');
+    expect(request!.messages[0]!.content).toContain("interface Customer {");
+    expect(request!.messages[0]!.content).toContain("Reply with JSON of type { value: Customer[] }");
+  });
+
   test("revives class instances whose own stubs then run", async () => {
     const model = scriptedModel((request) =>
       request.spec === createMockCustomersSpec ? { value: [customerJson(0, 1990), customerJson(1, 1985)] } : ageFromPrompt(request),

@@ -53,7 +53,7 @@ describe("modes", () => {
     expect(body.max_tokens).toBe(300);
     const format = body.response_format!;
     expect(format.type).toBe("json_schema");
-    expect(format.json_schema!.name).toBe("MockCustomerDatabase_createMockCustomers");
+    expect(format.json_schema!.name).toBe("createMockCustomers");
     expect(format.json_schema!.strict).toBe(true);
     type StrictObject = { type: string; required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
     const schema = format.json_schema!.schema as { properties: { value: { type: string; items: StrictObject } }; $defs?: unknown };
@@ -79,13 +79,13 @@ describe("modes", () => {
       {
         type: "function",
         function: {
-          name: "Customer_age",
+          name: "age",
           parameters: { type: "object", properties: { value: { type: "integer", minimum: 0 } }, required: ["value"], additionalProperties: false },
           strict: true,
         },
       },
     ]);
-    expect(body.tool_choice).toEqual({ type: "function", function: { name: "Customer_age" } });
+    expect(body.tool_choice).toEqual({ type: "function", function: { name: "age" } });
     expect(calls[0]!.mode).toBe("tools");
   });
 

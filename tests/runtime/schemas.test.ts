@@ -1,7 +1,7 @@
 /** Reply schemas: strict-mode adaptation, null-for-absent mapping, validation messages. */
 import Ajv from "ajv";
 import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../../runtime";
-import { dropNullsForAbsent, toStrictSchema } from "../../runtime/strict-schema";
+import { dropNullsForAbsent, providerSchemaOf, toStrictSchema } from "../../runtime/strict-schema";
 import { readablePath, replySchemaOf, validateReply } from "../../runtime/validate";
 
 function spec(output: JsonSchema, definitions: Record<string, JsonSchema> = {}, wrapper: string | null = "value"): CallSpec {
@@ -141,6 +141,44 @@ describe("toStrictSchema", () => {
   ])("%s cannot be strict: the original schema is sent without strict", (_name, output) => {
     const reply = replySchemaOf(spec(output as JsonSchema));
     expect(toStrictSchema(reply)).toEqual({ schema: reply, strict: false });
+  });
+});
+
+describe("providerSchemaOf", () => {
+  const Note: JsonSchema = {
+    description: "A note.",
+    type: "object",
+    properties: { text: { description: "What it says.", type: "string" }, description: { type: "string" } },
+    required: ["text", "description"],
+    additionalProperties: false,
+  };
+  const Tag: JsonSchema = { description: "A tag.", type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false };
+  const output: JsonSchema = {
+    type: "object",
+    properties: { note: { $ref: "#/definitions/Note" }, tag: { $ref: "#/definitions/Tag" } },
+    required: ["note", "tag"],
+    additionalProperties: false,
+  };
+
+  test("leaves out the descriptions of types the prompt declares for the inputs, keeps those only the output uses", () => {
+    const edited = { ...spec(output, { Note, Tag }), input: { type: "object", properties: { draft: { $ref: "#/definitions/Note" } }, required: ["draft"] } };
+    const { schema, strict } = providerSchemaOf(edited, replySchemaOf(edited));
+    expect(strict).toBe(true);
+    const value = (schema.properties as Record<string, JsonSchema>).value!;
+    const properties = value.properties as Record<string, JsonSchema>;
+    // A property named `description` is a property, not a keyword.
+    expect(properties.note).toEqual({
+      type: "object",
+      properties: { text: { type: "string" }, description: { type: "string" } },
+      required: ["text", "description"],
+      additionalProperties: false,
+    });
+    expect(properties.tag!.description).toBe("A tag.");
+  });
+
+  test("without input types it is the strict schema", () => {
+    const plain = spec(output, { Note, Tag });
+    expect(providerSchemaOf(plain, replySchemaOf(plain))).toEqual(toStrictSchema(replySchemaOf(plain)));
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The spec's content hash: what the model is asked (template, output types, schemas and the
+ * The spec's content hash: what the model is asked (both templates, output types, schemas and the
  * definitions they use). Caches and recordings key on it, so it changes exactly when the
  * request a stub makes changes. Canonical JSON: key order does not matter.
  */
@@ -9,6 +9,7 @@ import type { JsonSchema } from "../../runtime/spec";
 
 export interface HashedContent {
   template: string;
+  templateIfSchemaSent: { shared: number; rest: string };
   outputTypes: string;
   input: JsonSchema;
   output: JsonSchema;
@@ -30,6 +31,7 @@ export function specHash(content: HashedContent): string {
   const hash = createHash("sha256").update(
     canonicalJson({
       template: content.template,
+      templateIfSchemaSent: content.templateIfSchemaSent,
       outputTypes: content.outputTypes,
       input: content.input,
       output: content.output,

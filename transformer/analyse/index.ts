@@ -242,7 +242,7 @@ class FileAnalyser implements Analyser {
     const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
     const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
 
-    const { template, outputTypes, doc: templateDoc } = buildTemplate({
+    const { template, templateIfSchemaSent, outputTypes, doc: templateDoc } = buildTemplate({
       doc: doc.text,
       ...(doc.returns ? { returns: doc.returns } : {}),
       kind: site.kind,
@@ -258,13 +258,14 @@ class FileAnalyser implements Analyser {
     const definitionNames = [...inputNames, ...outputOnly];
     const hiddenFields = this.hiddenFields(definitionNames);
     const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
-    const hash = specHash({ template, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
+    const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
 
     const spec: AnalysedSpec = {
       id: site.id,
       kind: site.kind,
       template,
       ...(templateDoc !== undefined ? { doc: templateDoc } : {}),
+      templateIfSchemaSent,
       outputTypes,
       params,
       ...(receiverType && thisFields.length > 0 ? { thisFields } : {}),

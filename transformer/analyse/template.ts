@@ -11,6 +11,15 @@
  *
  *     Input: {{input}}
  *     Reply with JSON of type { value: Customer[] }
+ *
+ * When the reply's schema travels with the request (structured output, tools), the schema
+ * states the output's types, the return type and the reply's shape; that request's prompt,
+ * `templateIfSchemaSent`, keeps only what the schema cannot carry: the doc text, the types
+ * the inputs use, the parameters' docs and the inputs.
+ *
+ *     Create mock customers with believable data (our customers are world citizens).
+ *
+ *     Input: {{input}}
  */
 import { neutralisePlaceholders, type CallSpec, type JsonSchema } from "../../runtime/spec";
 import { propertyKey, renderMemberComment, renderMemberType, renderType } from "./render-types";
@@ -39,27 +48,46 @@ export interface TemplateParts {
  * `doc` is the template's leading doc section (absent when there is none): the runtime can swap
  * it for a tuned doc text (the hyperparameter `prompt:<file> <Name>`) and keep the rest.
  */
-export function buildTemplate(parts: TemplateParts): { template: string; outputTypes: string; doc?: string } {
+export function buildTemplate(parts: TemplateParts): {
+  template: string;
+  templateIfSchemaSent: NonNullable<CallSpec["templateIfSchemaSent"]>;
+  outputTypes: string;
+  doc?: string;
+} {
   const outputTypes = parts.outputDeclarations.length > 0 ? `${neutralisePlaceholders(parts.outputDeclarations.join("\n\n"))}\n` : "";
   const sections: string[] = [];
   const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
   const doc = about ? neutralisePlaceholders(about) : undefined;
   if (doc) sections.push(doc);
   if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
+  // The prompt that goes with the schema shares these first sections with the template.
+  const shared = sections.join("\n\n").length;
+  const rest: string[] = [];
+  const parameters = neutralisePlaceholders(renderSignature(parts, false));
+  const outputType = renderType(parts.output, "");
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
-  sections.push((outputTypes ? "{{outputTypes}}\n" : "") + neutralisePlaceholders(renderSignature(parts)));
-  if (parts.checks?.length) sections.push(neutralisePlaceholders(renderChecks(parts.checks)));
+  sections.push(`${outputTypes ? "{{outputTypes}}\n" : ""}${parameters}: ${neutralisePlaceholders(outputType)}`);
+  const checks = parts.checks?.length ? neutralisePlaceholders(renderChecks(parts.checks)) : undefined;
+  if (checks) sections.push(checks);
+  // Without the schema's types the signature says little the inputs do not, unless it is all
+  // there is to say what the stub does (no doc text) or its parameters carry docs.
+  if (!doc || parameters.includes("/**")) rest.push(parameters);
+  // The schema cannot state the checks.
+  if (checks) rest.push(checks);
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
-  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${answerType(parts)}`].filter(Boolean).join("\n"));
-  return { template: sections.join("\n\n"), outputTypes, ...(doc ? { doc } : {}) };
+  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${outputType} }` : outputType}`].filter(Boolean).join("\n"));
+  if (hasInput) rest.push("Input: {{input}}");
+  const templateIfSchemaSent = { shared, rest: (shared > 0 && rest.length > 0 ? "\n\n" : "") + rest.join("\n\n") };
+  return { template: sections.join("\n\n"), templateIfSchemaSent, outputTypes, ...(doc ? { doc } : {}) };
 }
 
 /**
  * `static createMockCustomers(numCustomers?: number): Customer[]`; `this` is written as the
  * first parameter of instance stubs (`get age(this: Customer): number`), since the input
- * sends it. No `Promise<>`: the model returns the value itself.
+ * sends it. No `Promise<>`: the model returns the value itself. Without `returnType`, the
+ * signature ends at its parameters (the schema sent with the request states the rest).
  */
-export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "input" | "output">): string {
+export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "input" | "output">, returnType = true): string {
   const prefix = parts.kind === "static" ? "static " : parts.kind === "getter" ? "get " : parts.kind === "function" ? "function " : "";
   const properties = (parts.input.properties ?? {}) as { [name: string]: JsonSchema };
   const required = new Set((parts.input.required ?? []) as string[]);
@@ -68,11 +96,11 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
     const optional = required.has(name) ? "" : "?";
     return { comment: renderMemberComment(schema, "  "), text: `${name === "this" ? "this" : propertyKey(name)}${optional}: ${renderMemberType(schema, "  ")}` };
   });
-  const returnType = renderType(parts.output, "");
+  const returns = returnType ? `: ${renderType(parts.output, "")}` : "";
   const head = `${prefix}${parts.name}(`;
-  if (params.every((p) => !p.comment && !p.text.includes("\n"))) return `${head}${params.map((p) => p.text).join(", ")}): ${returnType}`;
+  if (params.every((p) => !p.comment && !p.text.includes("\n"))) return `${head}${params.map((p) => p.text).join(", ")})${returns}`;
   const lines = params.map((p) => (p.comment ? `${p.comment}\n  ${p.text},` : `  ${p.text},`));
-  return `${head}\n${lines.join("\n")}\n): ${returnType}`;
+  return `${head}\n${lines.join("\n")}\n)${returns}`;
 }
 
 /**
@@ -82,10 +110,4 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
 function renderChecks(checks: { expression: string; message?: string }[]): string {
   const lines = checks.map((check) => `- \`${check.expression.replace(/\s*\n\s*/g, " ")}\`${check.message ? `: ${check.message.replace(/\s*\n\s*/g, " ")}` : ""}`);
   return [`The returned value (\`value\` below) must pass these checks:`, ...lines].join("\n");
-}
-
-/** The reply's type: the value itself, or `{ value: T }` when the spec wraps it. */
-function answerType(parts: Pick<TemplateParts, "output" | "wrapper">): string {
-  const type = renderType(parts.output, "");
-  return parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${type} }` : type;
 }

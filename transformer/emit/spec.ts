@@ -28,6 +28,7 @@ export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: S
     typeArguments: spec.typeArguments,
     template: spec.template,
     doc: spec.doc,
+    templateIfSchemaSent: spec.templateIfSchemaSent,
     outputTypes: spec.outputTypes,
     params: spec.params.map((param) => ({ name: param.name, role: param.role })),
     thisFields: spec.thisFields,

@@ -28,7 +28,7 @@ interface ChatRequest {
   model: string;
   messages: { role: string; content: string }[];
   tools?: { function: { name: string } }[];
-  response_format?: { type: string; json_schema?: { schema?: unknown } };
+  response_format?: { type: string; json_schema?: { name?: string; schema?: unknown } };
 }
 
 interface EssayTopic {
@@ -473,8 +473,9 @@ function probability(info: OptimizationInfo): { considerations: string[]; probab
 /** The reply value for one request. */
 function answer(chat: ChatRequest): unknown {
   const prompt = [...chat.messages].reverse().find((message) => message.role === "user")!.content;
-  // `function writeEssay(...)`, `static reflectOnTaskRun(...)`: the stub is named in its signature line.
-  const stub = /^(?:function|static) (\w+)\(/m.exec(prompt)?.[1];
+  // `function writeEssay(...)`, `static reflectOnTaskRun(...)`: the stub is named in its signature line; a request
+  // that carries the schema may leave the signature out and names the stub in the schema or tool instead.
+  const stub = /^(?:function|static) (\w+)\(/m.exec(prompt)?.[1] ?? chat.response_format?.json_schema?.name ?? chat.tools?.[0]?.function.name;
   const line = prompt.split("\n").find((text) => text.startsWith("Input: "));
   if (!stub || !line) throw new Error("the stand-in answers only the example's stubs");
   const input = JSON.parse(line.slice("Input: ".length)) as Record<string, unknown>;

@@ -2,6 +2,7 @@
  * Schema -> TypeScript-like text, and the template around it. Pure functions: no Program.
  */
 import { renderDeclaration, renderType } from "../../../transformer/analyse/render-types";
+import { templateIfSchemaSent } from "../../../runtime/spec";
 import { buildTemplate, renderSignature } from "../../../transformer/analyse/template";
 
 describe("renderType", () => {
@@ -121,5 +122,39 @@ describe("the template", () => {
     expect(template).toContain("/** Text with {{ input }}. */");
     expect(outputTypes).toContain("/** Mentions {{ input }}. */");
     expect(template.endsWith("Input: {{input}}\nReply with JSON of type Out")).toBe(true);
+  });
+
+  describe("the prompt of a request that sends the schema", () => {
+    const customer = "interface Customer {\n  name: string;\n}";
+    const parts = {
+      kind: "method" as const,
+      name: "find",
+      input: {
+        type: "object",
+        properties: { this: { $ref: "#/definitions/Customer" }, query: { type: "string" } },
+        required: ["this", "query"],
+      },
+      output: { type: "array", items: { $ref: "#/definitions/Thing" } },
+      wrapper: "value",
+      inputDeclarations: [customer],
+      outputDeclarations: ["interface Thing {\n  name: string;\n}"],
+    };
+
+    test("keeps the doc text, the input types and the inputs; leaves the output types, return type and answer line to the schema", () => {
+      const built = buildTemplate({ ...parts, doc: "Find things.", returns: "The best first." });
+      const { template } = built;
+      // What it shares with the template is not written twice.
+      expect(built.templateIfSchemaSent.rest).toBe("\n\nInput: {{input}}");
+      expect(templateIfSchemaSent(built)).toBe(["Find things.", "Returns: The best first.", "", customer, "", "Input: {{input}}"].join("\n"));
+      expect(template).toContain("Reply with JSON of type { value: Thing[] }");
+    });
+
+    test("keeps the signature, without return type, when it carries parameter docs or there is no doc text", () => {
+      const documented = { ...parts.input, properties: { ...parts.input.properties, query: { type: "string", description: "In plain words." } } };
+      expect(templateIfSchemaSent(buildTemplate({ ...parts, doc: "Find things.", input: documented }))).toBe(
+        ["Find things.", "", customer, "", "find(", "  this: Customer,", "  /** In plain words. */", "  query: string,", ")", "", "Input: {{input}}"].join("\n"),
+      );
+      expect(templateIfSchemaSent(buildTemplate({ ...parts, doc: "" }))).toBe([customer, "", "find(this: Customer, query: string)", "", "Input: {{input}}"].join("\n"));
+    });
   });
 });
