@@ -268,7 +268,7 @@ describe("bundler configurations build the README's example as written, and it r
     // The model: mock customers on request; an age computed from the birthdate the prompt carries.
     server = await startOpenAIServer((request) => {
       const prompt = lastUserText(request);
-      if (prompt.includes("createMockCustomers")) return replyJson(request, { value: [{ key: "c1", firstName: "Aiko", lastName: "Tanaka", birthdate: "1990-04-12" }] });
+      if (prompt.includes("Create mock customers")) return replyJson(request, { value: [{ key: "c1", firstName: "Aiko", lastName: "Tanaka", birthdate: "1990-04-12" }] });
       const birthYear = /"birthdate":"(\d{4})/.exec(prompt);
       return birthYear ? replyJson(request, { value: 2022 - Number(birthYear[1]) }) : { status: 400, body: { error: { message: "unexpected prompt" } } };
     });
