@@ -43,9 +43,6 @@ export function currentConversation(): Conversation | undefined {
   return conversationsEverStarted ? conversations.getStore() : undefined;
 }
 
-/** Modes in which the model was given the schema through the provider (and so the prompt without output types). */
-const SCHEMA_SENT_MODES = new Set(["structured", "tools"]);
-
 /**
  * The prompt of a stub call inside a conversation: the conversation's messages first; a pending
  * question and the stub's prompt become one user message.
@@ -77,8 +74,9 @@ export function conversationSpec(conversation: Conversation | undefined, spec: C
 /** After an accepted reply: the prompt as sent and the reply join the conversation. */
 export function recordExchange(conversation: Conversation | undefined, prompt: RenderedPrompt, info: CallInfo): void {
   if (!conversation) return;
-  const sent = info.mode !== undefined && SCHEMA_SENT_MODES.has(info.mode) ? prompt.messagesIfSchemaSent : prompt.messages;
-  const reply = info.attempts[info.attempts.length - 1]?.reply;
-  if (reply === undefined) return;
+  const last = info.attempts[info.attempts.length - 1];
+  if (last === undefined) return;
+  const sent = last.schemaSent ? prompt.messagesIfSchemaSent : prompt.messages;
+  const reply = last.reply;
   conversation.messages.push(sent[sent.length - 1]!, { role: "assistant", content: reply });
 }

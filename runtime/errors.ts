@@ -140,6 +140,8 @@ export interface Attempt {
   finishReason?: string;
   /** How the model was asked (provider-specific, e.g. `"structured"`), when the model says. */
   mode?: string;
+  /** The request gave the model the reply schema through the provider (`Completion.schemaSent`), so it was sent the prompt without output types. */
+  schemaSent?: boolean;
   /** `"cache"` or `"replay"` when no request was made for this reply (`Completion.source`); absent: the model answered. */
   source?: ReplySource;
   /** Streamed calls: how many pieces of text the reply came in (0 when the model could not stream). */

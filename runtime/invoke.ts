@@ -23,6 +23,7 @@ import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
 import { SPEC_VERSION, type CallSpec, type HelperSpecialisation, type InterfaceSpec } from "./spec";
+import { schemaIgnoredReason } from "./ignored-schema";
 import { dropNullsForAbsent } from "./strict-schema";
 import { AttemptStream } from "./streaming";
 import { startStubSpan, type StubSpan } from "./tracing/context";
@@ -115,11 +116,15 @@ async function completeValid(
   const partialHooks = scope?.partialHooks.length ? scope.partialHooks : undefined;
   let messages = prompt.messages;
   let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
+  /** Why the last reply showed that the schema sent with it was not enforced; `typesInRepairs`: since then, every repair carries the output types. */
+  let schemaIgnored: string | undefined;
+  let typesInRepairs = false;
   for (let attempt = 1; ; attempt++) {
     // The caller has already been answered with the abort; a model that ignored it gets no repair request.
     signal?.throwIfAborted();
     const request: CompletionRequest = { spec: requestSpec, input: info.input, messages, messagesIfSchemaSent, replySchema, attempt };
     if (signal) request.signal = signal;
+    if (schemaIgnored !== undefined) request.schemaIgnored = schemaIgnored;
     const stream = partialHooks && new AttemptStream(spec, attempt, partialHooks, maxReplyBytes, signal);
     if (stream) {
       // The attempt's own signal: a reply streaming past maxReplyBytes closes its connection.
@@ -159,15 +164,20 @@ async function completeValid(
       record.errors = record.failedChecks = failed;
       info.failedChecks += failed.length;
       failedReply = replyJson;
+      schemaIgnored = undefined;
     } else {
       record.errors = checked.errors;
       // A reply that parsed goes back re-serialised compactly: same content, fewer tokens than pretty-printed JSON.
       // (Not one nested too deep: JSON.stringify would recurse as deep.)
       failedReply = checked.parsed === undefined || checked.tooDeep ? completion.text : JSON.stringify(checked.parsed);
+      // An endpoint that took the schema and ignored it never showed the model the output types: from now on the repairs carry them.
+      const ignored = completion.schemaSent ? schemaIgnoredReason(replySchema, checked.parsed, checked.parsed !== undefined) : undefined;
+      schemaIgnored = ignored === undefined ? undefined : `${model.id} was sent the reply schema, but ${ignored}: the endpoint did not enforce it.`;
+      if (schemaIgnored !== undefined) typesInRepairs = true;
     }
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);
     messages = repairMessages(prompt.messages, failedReply, record.errors);
-    messagesIfSchemaSent = repairMessages(prompt.messagesIfSchemaSent, failedReply, record.errors);
+    messagesIfSchemaSent = typesInRepairs ? messages : repairMessages(prompt.messagesIfSchemaSent, failedReply, record.errors);
   }
 }
 
@@ -287,6 +297,7 @@ function recordAttempt(info: CallInfo, completion: Completion, reply: string): A
   if (completion.usage) attempt.usage = completion.usage;
   if (completion.finishReason !== undefined) attempt.finishReason = completion.finishReason;
   if (completion.mode !== undefined) attempt.mode = info.mode = completion.mode;
+  if (completion.schemaSent) attempt.schemaSent = true;
   if (completion.fallbacks) info.fallbacks.push(...completion.fallbacks);
   if (completion.source !== undefined) attempt.source = completion.source;
   addUsage(info.usage, completion.usage);

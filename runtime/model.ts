@@ -38,6 +38,15 @@ export interface CompletionRequest {
   replySchema: JsonSchema;
   /** 1 for the first request of a stub call, 2 for the first repair, ... */
   attempt: number;
+  /**
+   * Set on a repair when the previous reply was asked with the schema sent (`Completion.schemaSent`)
+   * and failed in a way an enforced schema rules out (not JSON, not an object, a missing wrapper or
+   * required top-level key, a tool call never made): the endpoint accepted the schema and ignored it.
+   * Says what was wrong. `messagesIfSchemaSent` then carries the output types too. A model that can
+   * ask without the schema (JSON mode, types in the prompt) should, for this request and later ones
+   * to that endpoint, and report it in `Completion.fallbacks`.
+   */
+  schemaIgnored?: string;
   /** Aborted when the caller cancels or the call's timeout runs out. */
   signal?: AbortSignal;
   /**
@@ -68,8 +77,15 @@ export interface Completion {
    * nullable) then means "absent", and the runtime removes it before validating.
    */
   nullMeansAbsent?: boolean;
-  /** How the request was made, e.g. `"structured"`, `"tools"`, `"json"`; recorded in the call's info. */
+  /** How the request was made, e.g. `"structured"`, `"tools"`, `"json"`; a name for people (call info, traces), never read by the runtime. */
   mode?: string;
+  /**
+   * True when the request gave the model `replySchema` through the provider (structured output,
+   * a forced tool), so it was sent `messagesIfSchemaSent`; absent or false: it was sent `messages`
+   * (the output types in the prompt). Chat chains and traces show the conversation this says was
+   * sent, and a reply that breaks the schema this way counts as the endpoint not enforcing it.
+   */
+  schemaSent?: boolean;
   /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only), or `stream` when it could not stream. */
   fallbacks?: ModeFallback[];
   /**

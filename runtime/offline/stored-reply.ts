@@ -18,6 +18,8 @@ export interface StoredReply {
   refusal?: string;
   usage?: Usage;
   mode?: string;
+  /** `Completion.schemaSent`, written only where the mode does not imply it (see `schemaSentByMode`). */
+  schemaSent?: boolean;
   nullMeansAbsent?: boolean;
   /**
    * A streamed reply (recordings only): the lengths of the pieces it came in, in characters, so
@@ -37,6 +39,7 @@ export function toStoredReply(completion: Completion, options: { readable: boole
   if (completion.refusal !== undefined) stored.refusal = redactKnown(completion.refusal);
   if (options.usage && completion.usage) stored.usage = { ...completion.usage };
   if (completion.mode !== undefined) stored.mode = completion.mode;
+  if (Boolean(completion.schemaSent) !== schemaSentByMode(completion.mode)) stored.schemaSent = Boolean(completion.schemaSent);
   if (completion.nullMeansAbsent) stored.nullMeansAbsent = true;
   // Only when the pieces still add up to the stored text (redaction may have changed its length).
   if (options.chunks?.length && options.chunks.reduce((sum, length) => sum + length, 0) === text.length) stored.chunks = encodeChunks(options.chunks);
@@ -49,8 +52,17 @@ export function fromStoredReply(stored: StoredReply, source: "cache" | "replay")
   if (stored.refusal !== undefined) completion.refusal = stored.refusal;
   if (stored.usage) completion.usage = { ...stored.usage };
   if (stored.mode !== undefined) completion.mode = stored.mode;
+  if (stored.schemaSent ?? schemaSentByMode(stored.mode)) completion.schemaSent = true;
   if (stored.nullMeansAbsent) completion.nullMeansAbsent = true;
   return completion;
+}
+
+/**
+ * What a stored reply without `schemaSent` means: replies stored before the field existed came
+ * from `openAI()`, whose schema-sending modes are these two; so files stay as they were for it.
+ */
+function schemaSentByMode(mode: string | undefined): boolean {
+  return mode === "structured" || mode === "tools";
 }
 
 /**

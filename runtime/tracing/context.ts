@@ -31,9 +31,6 @@ let recordersEverRan = false;
 let nextSpanId = 1;
 let defaultCaptureContent = true;
 
-/** Modes in which the model sent the schema through the provider (so it was asked with `messagesIfSchemaSent`). */
-const SCHEMA_SENT_MODES = new Set(["structured", "tools"]);
-
 class SpanNode {
   otel: OtelSpan | undefined;
   constructor(
@@ -386,8 +383,7 @@ function endStubSpan(node: SpanNode, asks: Ask[], info: CallInfo): void {
 
   const sent = (index: number): ChatMessage[] => {
     const ask = asks[index]!;
-    const mode = info.attempts[index]?.mode;
-    return mode !== undefined && SCHEMA_SENT_MODES.has(mode) ? ask.request.messagesIfSchemaSent : ask.request.messages;
+    return info.attempts[index]?.schemaSent ? ask.request.messagesIfSchemaSent : ask.request.messages;
   };
   const first = asks.length ? sent(0) : info.messages;
   const capture = node.capturing;
@@ -474,8 +470,7 @@ function emitChatSpans(node: SpanNode, asks: Ask[], info: CallInfo): void {
       if (attempt.failedChecks?.length) attributes["llm_strategy.reply.failed_checks"] = attempt.failedChecks.length;
     }
     if (content) {
-      const mode = attempt?.mode;
-      const messages = mode !== undefined && SCHEMA_SENT_MODES.has(mode) ? ask.request.messagesIfSchemaSent : ask.request.messages;
+      const messages = attempt?.schemaSent ? ask.request.messagesIfSchemaSent : ask.request.messages;
       attributes["gen_ai.input.messages"] = redactKnown(
         JSON.stringify(messages.map((message) => ({ role: message.role, parts: [{ type: "text", content: message.content }] }))),
       );
