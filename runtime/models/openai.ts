@@ -55,7 +55,13 @@ export interface OpenAIOptions {
   topP?: number;
   seed?: number;
   stop?: string[];
-  /** Default: the best the endpoint supports — `"structured"`, falling back to `"json"` then `"prompt"` when the endpoint rejects one (remembered per endpoint). */
+  /**
+   * Default: the best the endpoint supports — `"structured"`, falling back to `"json"` then `"prompt"`
+   * when the endpoint rejects one, and from `"structured"` to `"json"` when a reply shows the endpoint
+   * accepted the schema but ignored it (not JSON, or missing the wrapper or a required top-level key);
+   * remembered per endpoint and listed in `CallInfo.fallbacks`. A mode set here is kept: no fallback
+   * (a repair after an ignored schema still carries the output types in the prompt).
+   */
   mode?: OpenAIMode;
   /** Most requests of this model in flight at once; more wait in a queue. Default 16. */
   maxConcurrency?: number;
@@ -231,6 +237,12 @@ export class OpenAIModel implements LanguageModel {
     const schemaKey = `${endpoint}|${request.spec.hash}`;
     let mode = this.settings.mode ?? schemaModes.get(schemaKey) ?? endpointModes.get(endpoint) ?? "structured";
     const fallbacks: ModeFallback[] = [];
+    // The last reply showed the endpoint took the schema and ignored it: from now on JSON mode, the types in the prompt.
+    if (request.schemaIgnored !== undefined && !this.settings.mode && sendsSchema(mode)) {
+      fallbacks.push({ from: mode, to: "json", reason: redactText(request.schemaIgnored) });
+      endpointModes.set(endpoint, "json");
+      mode = "json";
+    }
     for (;;) {
       try {
         const completion = await this.limit.run(() => this.send(mode, request), request.signal);
@@ -397,6 +409,7 @@ export class OpenAIModel implements LanguageModel {
       else if (content) onText(content);
     }
     const completion: Completion = { text, mode };
+    if (sendsSchema(mode)) completion.schemaSent = true;
     if (finishReason) completion.finishReason = finishReason;
     if (refusal) completion.refusal = refusal;
     if (strict) completion.nullMeansAbsent = true;
@@ -421,10 +434,10 @@ export class OpenAIModel implements LanguageModel {
 
   /** The request body for `mode`; `strict` when a strict schema went with it. */
   private body(mode: OpenAIMode, request: CompletionRequest): { body: ChatCompletionCreateParamsNonStreaming; strict: boolean } {
-    const sendsSchema = mode === "structured" || mode === "tools";
+    const schemaSent = sendsSchema(mode);
     const body: ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
-      messages: (sendsSchema ? request.messagesIfSchemaSent : request.messages) as ChatMessage[],
+      messages: (schemaSent ? request.messagesIfSchemaSent : request.messages) as ChatMessage[],
     };
     const { temperature, maxTokens, topP, seed, stop } = this.settings;
     if (temperature !== undefined) body.temperature = temperature;
@@ -437,7 +450,7 @@ export class OpenAIModel implements LanguageModel {
     if (stop !== undefined) body.stop = stop;
 
     const name = schemaName(request.spec.id);
-    const provider = sendsSchema ? providerSchemaOf(request.spec, request.replySchema) : undefined;
+    const provider = schemaSent ? providerSchemaOf(request.spec, request.replySchema) : undefined;
     if (mode === "structured") {
       body.response_format = { type: "json_schema", json_schema: { name, schema: provider!.schema, strict: provider!.strict } };
     } else if (mode === "tools") {
@@ -579,6 +592,7 @@ function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolea
     if (call && call.type === "function") text = call.function.arguments;
   }
   const completion: Completion = { text, mode };
+  if (sendsSchema(mode)) completion.schemaSent = true;
   if (choice.finish_reason) completion.finishReason = choice.finish_reason;
   if (message.refusal) completion.refusal = message.refusal;
   if (strict) completion.nullMeansAbsent = true;
@@ -709,6 +723,11 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** The modes that give the endpoint the reply schema (and so send the prompt without output types). */
+function sendsSchema(mode: OpenAIMode): boolean {
+  return mode === "structured" || mode === "tools";
 }
 
 /** A 400/422 that names the JSON feature: the endpoint does not support this mode. */
