@@ -3,12 +3,16 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNon
 
 import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
-import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
+import { ConfigurationError, LLMRequestError } from "../errors";
 import { submitToBatch } from "../batch/submit";
-import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
+import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
-import { qualifiedNameOfSpecId } from "../spec";
 import { providerSchemaOf } from "../strict-schema";
+import { ModeLadder } from "./mode-fallback";
+import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError } from "./sdk-http";
+
+// The benchmark names schemas as requests do.
+export { schemaName };
 
 /**
  * How the reply's JSON Schema reaches the model:
@@ -89,14 +93,8 @@ const OPENAI_BASE_URL = "https://api.openai.com/v1";
 /** OpenAI's Batch API limits per input file: 50,000 requests, 200 MB. */
 const OPENAI_BATCH_REQUESTS_PER_FILE = 50_000;
 const OPENAI_BATCH_BYTES_PER_FILE = 200_000_000;
-const DEFAULT_TIMEOUT_MS = 600_000;
-const MAX_BACKOFF_MS = 8_000;
-const FALLBACK_ORDER: OpenAIMode[] = ["structured", "json", "prompt"];
-
-/** Modes learnt per endpoint (`baseURL|model`), shared by all models on it. */
-const endpointModes = new Map<string, OpenAIMode>();
-/** Modes learnt per schema, when an endpoint rejected one schema rather than the mode. */
-const schemaModes = new Map<string, OpenAIMode>();
+/** Refused modes fall back in this order (tools only when chosen); an ignored schema falls back to JSON mode. */
+const modes = new ModeLadder<OpenAIMode>(["structured", "json", "prompt"], sendsSchema, "json");
 /** Endpoints (`baseURL|model`) that rejected `stream: true`: streamed calls there ask for the whole reply. */
 const nonStreamingEndpoints = new Set<string>();
 /** Endpoints that stream but rejected `stream_options` (older servers): streamed there without usage. */
@@ -180,7 +178,7 @@ export class OpenAIModel implements LanguageModel {
   /** A batch line: the body `complete` would post, in the mode it would use now (no fallback inside a batch). */
   private batchLine(request: CompletionRequest): BatchLine {
     const endpoint = `${this.endpointURL}|${this.model}`;
-    const mode = this.settings.mode ?? schemaModes.get(`${endpoint}|${request.spec.hash}`) ?? endpointModes.get(endpoint) ?? "structured";
+    const mode = modes.modeFor(endpoint, request.spec.hash, this.settings.mode);
     const { body, strict } = this.body(mode, request);
     return {
       url: "/v1/chat/completions",
@@ -188,12 +186,8 @@ export class OpenAIModel implements LanguageModel {
       read: (reply) => toCompletion(reply as ChatCompletion, mode, strict),
       // As `completeDirect` falls back, learning per endpoint (or per schema) for the lines to come.
       retry: (error) => {
-        const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
-        if (this.settings.mode || !next || !rejectsMode({ status: error.status, message: error.message, error: error.body })) return undefined;
-        const reason = redactText(error.message);
-        if (/invalid schema/i.test(reason)) schemaModes.set(`${endpoint}|${request.spec.hash}`, next);
-        else endpointModes.set(endpoint, next);
-        return { from: mode, to: next, reason };
+        if (this.settings.mode || !rejectsMode({ status: error.status, message: error.message, error: error.body })) return undefined;
+        return modes.refused(endpoint, request.spec.hash, mode, error.message);
       },
     };
   }
@@ -231,34 +225,16 @@ export class OpenAIModel implements LanguageModel {
     };
   }
 
-  /** Sends the request now, falling back to the next mode when the endpoint rejects one. */
-  async completeDirect(request: CompletionRequest): Promise<Completion> {
-    const endpoint = `${this.endpointURL}|${this.model}`;
-    const schemaKey = `${endpoint}|${request.spec.hash}`;
-    let mode = this.settings.mode ?? schemaModes.get(schemaKey) ?? endpointModes.get(endpoint) ?? "structured";
-    const fallbacks: ModeFallback[] = [];
-    // The last reply showed the endpoint took the schema and ignored it: from now on JSON mode, the types in the prompt.
-    if (request.schemaIgnored !== undefined && !this.settings.mode && sendsSchema(mode)) {
-      fallbacks.push({ from: mode, to: "json", reason: redactText(request.schemaIgnored) });
-      endpointModes.set(endpoint, "json");
-      mode = "json";
-    }
-    for (;;) {
-      try {
-        const completion = await this.limit.run(() => this.send(mode, request), request.signal);
-        if (fallbacks.length) completion.fallbacks = [...fallbacks, ...(completion.fallbacks ?? [])];
-        return completion;
-      } catch (error) {
-        const next = FALLBACK_ORDER[FALLBACK_ORDER.indexOf(mode) + 1];
-        if (this.settings.mode || !next || !rejectsMode(error)) throw this.requestError(error, request, mode);
-        const reason = redactText((error as Error).message);
-        fallbacks.push({ from: mode, to: next, reason });
-        // A rejected schema says nothing about the endpoint's other schemas.
-        if (/invalid schema/i.test(reason)) schemaModes.set(schemaKey, next);
-        else endpointModes.set(endpoint, next);
-        mode = next;
-      }
-    }
+  /** Sends the request now, falling back to the next mode when the endpoint rejects one (or ignored its schema). */
+  completeDirect(request: CompletionRequest): Promise<Completion> {
+    return modes.run(
+      request,
+      `${this.endpointURL}|${this.model}`,
+      this.settings.mode,
+      (mode) => this.limit.run(() => this.send(mode, request), request.signal),
+      rejectsMode,
+      (error, mode) => this.requestError(error, request, mode),
+    );
   }
 
   /**
@@ -488,47 +464,13 @@ export class OpenAIModel implements LanguageModel {
 
   /** Turns an SDK error into ours, with a message that says what to do. */
   private requestError(error: unknown, request: CompletionRequest, mode: OpenAIMode): Error {
-    const stub = request.spec.id;
-    const where = `${this.baseURL} (model ${this.model})`;
-    const retries = this.settings.maxRetries ?? 2;
-    if (error instanceof LLMRequestError || error instanceof ConfigurationError || error instanceof LLMAbortError) return error;
-    if (request.signal?.aborted || isSdkError(error, "APIUserAbortError")) {
-      return new LLMAbortError(`${stub}: the request to ${where} was aborted.`, { cause: request.signal?.reason ?? error, stub });
-    }
-    if (error instanceof RequestTimedOut) {
-      return new LLMTimeoutError(
-        `${stub}: the request to ${where} timed out after ${error.timeoutMs} ms, ${error.tries} ${error.tries === 1 ? "time" : "times"}. ` +
-          `Raise openAI({ timeoutMs }) or check the server.`,
-        { timeoutMs: error.timeoutMs, cause: error.cause, stub },
-      );
-    }
-    if (isSdkError(error, "APIConnectionError")) {
-      const cause = (error as Error).cause;
-      const detail = cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ""}` : (error as Error).message;
-      return new LLMRequestError(`${stub}: could not reach ${where}: ${detail}. Check baseURL / OPENAI_BASE_URL and that the server runs.`, {
-        retryable: true,
-        cause: error,
-        stub,
-      });
-    }
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === "number") {
-      const message = (error as Error).message;
-      const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-      let advice: string;
-      if (status === 401) advice = `The API key was rejected: set OPENAI_API_KEY or pass openAI({ apiKey }) with a valid key for this endpoint.`;
-      else if (status === 403) advice = `The API key may not use this model or endpoint.`;
-      else if (status === 404) advice = `Check the model name (openAI({ model }) / OPENAI_MODEL) and the baseURL (it usually ends in /v1).`;
-      else if (status === 429) advice = `Rate limited, still after ${retries} retries with backoff. Lower maxConcurrency, raise maxRetries, or wait.`;
-      else if (status >= 500) advice = `The server failed, still after ${retries} retries with backoff.`;
-      else if (this.settings.mode && rejectsMode(error)) advice = `The endpoint does not support mode "${mode}": leave mode unset to fall back automatically.`;
-      else advice = `The endpoint rejected the request.`;
-      return new LLMRequestError(`${stub}: ${where} answered ${message}. ${advice}`, { status, retryable, cause: error, stub });
-    }
-    return new LLMRequestError(`${stub}: the request to ${where} failed: ${error instanceof Error ? error.message : String(error)}`, {
-      retryable: false,
-      cause: error,
-      stub,
+    return toRequestError(error, request, {
+      factory: "openAI",
+      where: `${this.baseURL} (model ${this.model})`,
+      retries: this.settings.maxRetries ?? 2,
+      env: { key: "OPENAI_API_KEY", model: "OPENAI_MODEL", baseURL: "OPENAI_BASE_URL" },
+      baseURLHint: " (it usually ends in /v1)",
+      rejected: this.settings.mode && rejectsMode(error) ? `The endpoint does not support mode "${mode}": leave mode unset to fall back automatically.` : undefined,
     });
   }
 }
@@ -638,93 +580,6 @@ function rejectsStreaming(error: unknown): boolean {
   return /\bstream/i.test(text);
 }
 
-/** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
-class IdleTimer {
-  fired = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  constructor(
-    private readonly ms: number,
-    private readonly onIdle: () => void,
-  ) {}
-
-  start(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.onIdle();
-    }, this.ms);
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-}
-
-/** One HTTP request ran out of `timeoutMs`. */
-class RequestTimedOut extends Error {
-  tries = 1;
-  constructor(
-    readonly timeoutMs: number,
-    cause: unknown,
-  ) {
-    super(`Request timed out after ${timeoutMs} ms.`, { cause });
-  }
-}
-
-/**
- * The SDK's own timeout. Where the SDK cannot recognise its abort (its error classes and the
- * abort error from another realm, as under jest), a connection error at the deadline is one too.
- */
-function isTimeout(error: unknown, elapsedMs: number, timeoutMs: number): boolean {
-  return isSdkError(error, "APIConnectionTimeoutError") || (isSdkError(error, "APIConnectionError") && elapsedMs >= timeoutMs - 1);
-}
-
-/** Worth another try: timeouts, connection failures, 408/409/429/5xx, or what `x-should-retry` says. */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof RequestTimedOut) return true;
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== "number") return isSdkError(error, "APIConnectionError");
-  const should = headerOf(error, "x-should-retry");
-  if (should === "true") return true;
-  if (should === "false") return false;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
-/** The server's `retry-after-ms` or `retry-after` (seconds or a date), else exponential backoff with jitter. */
-function retryDelay(error: unknown, retry: number, baseMs: number): number {
-  const afterMs = Number.parseFloat(headerOf(error, "retry-after-ms") ?? "");
-  if (Number.isFinite(afterMs) && afterMs >= 0) return afterMs;
-  const after = headerOf(error, "retry-after");
-  if (after) {
-    const seconds = Number.parseFloat(after);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(after);
-    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
-  }
-  return Math.min(baseMs * 2 ** retry, MAX_BACKOFF_MS) * (1 - Math.random() * 0.25);
-}
-
-function headerOf(error: unknown, name: string): string | undefined {
-  const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
-  return typeof headers?.get === "function" ? (headers.get(name) ?? undefined) : undefined;
-}
-
-/** Waits `ms`, or rejects as soon as `signal` aborts (and then leaves no timer behind). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** The modes that give the endpoint the reply schema (and so send the prompt without output types). */
 function sendsSchema(mode: OpenAIMode): boolean {
   return mode === "structured" || mode === "tools";
@@ -736,33 +591,4 @@ function rejectsMode(error: unknown): boolean {
   if (status !== 400 && status !== 422 && status !== 501) return false;
   const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
   return /response_format|json_schema|json_object|structured output|tool_choice|tools|functions? call/i.test(text);
-}
-
-function isSdkError(error: unknown, name: string): boolean {
-  // By name as well as class: a user's `client` may come from another copy of the SDK.
-  for (let proto = error && Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
-    if ((proto as { constructor?: { name?: string } }).constructor?.name === name) return true;
-  }
-  return false;
-}
-
-const schemaNames = new Map<string, string>();
-
-/**
- * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
- * own name, which says what the reply is; the class name would cost tokens in every request.
- */
-export function schemaName(specId: string): string {
-  let name = schemaNames.get(specId);
-  if (name === undefined) {
-    const qualified = qualifiedNameOfSpecId(specId);
-    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
-    schemaNames.set(specId, name);
-  }
-  return name;
-}
-
-function env(name: string): string | undefined {
-  const value = process.env[name];
-  return value ? value : undefined;
 }

@@ -1,0 +1,188 @@
+/**
+ * What the models over Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) share: their
+ * errors have the same shape (`status`, `headers`, class names), so retrying, backing off and
+ * recognising timeouts and aborts is written once here. No SDK is imported.
+ */
+import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
+import type { CompletionRequest } from "../model";
+import { qualifiedNameOfSpecId } from "../spec";
+
+/** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
+export class IdleTimer {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
+
+  start(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onIdle();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
+ * The SDK's own timeout. Where the SDK cannot recognise its abort (its error classes and the
+ * abort error from another realm, as under jest), a connection error at the deadline is one too.
+ */
+export function isTimeout(error: unknown, elapsedMs: number, timeoutMs: number): boolean {
+  return isSdkError(error, "APIConnectionTimeoutError") || (isSdkError(error, "APIConnectionError") && elapsedMs >= timeoutMs - 1);
+}
+
+/** Worth another try: timeouts, connection failures, 408/409/429/5xx, or what `x-should-retry` says. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof RequestTimedOut) return true;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== "number") return isSdkError(error, "APIConnectionError");
+  const should = headerOf(error, "x-should-retry");
+  if (should === "true") return true;
+  if (should === "false") return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** The server's `retry-after-ms` or `retry-after` (seconds or a date), else exponential backoff with jitter. */
+export function retryDelay(error: unknown, retry: number, baseMs: number): number {
+  const afterMs = Number.parseFloat(headerOf(error, "retry-after-ms") ?? "");
+  if (Number.isFinite(afterMs) && afterMs >= 0) return afterMs;
+  const after = headerOf(error, "retry-after");
+  if (after) {
+    const seconds = Number.parseFloat(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(after);
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  }
+  return Math.min(baseMs * 2 ** retry, MAX_BACKOFF_MS) * (1 - Math.random() * 0.25);
+}
+
+export function headerOf(error: unknown, name: string): string | undefined {
+  const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
+  return typeof headers?.get === "function" ? (headers.get(name) ?? undefined) : undefined;
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (and then leaves no timer behind). */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export function isSdkError(error: unknown, name: string): boolean {
+  // By name as well as class: a user's `client` may come from another copy of the SDK.
+  for (let proto = error && Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === name) return true;
+  }
+  return false;
+}
+
+const schemaNames = new Map<string, string>();
+
+/**
+ * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
+ * own name, which says what the reply is; the class name would cost tokens in every request.
+ */
+export function schemaName(specId: string): string {
+  let name = schemaNames.get(specId);
+  if (name === undefined) {
+    const qualified = qualifiedNameOfSpecId(specId);
+    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+    schemaNames.set(specId, name);
+  }
+  return name;
+}
+
+export function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value ? value : undefined;
+}
+
+export const MAX_BACKOFF_MS = 8_000;
+
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** One HTTP request ran out of `timeoutMs`. */
+export class RequestTimedOut extends Error {
+  tries = 1;
+  constructor(
+    readonly timeoutMs: number,
+    cause: unknown,
+  ) {
+    super(`Request timed out after ${timeoutMs} ms.`, { cause });
+  }
+}
+
+/** How a model names itself and its settings in error messages. */
+export interface EndpointDescription {
+  /** The factory users call, e.g. `openAI`. */
+  factory: string;
+  /** The endpoint and model, as shown (credentials redacted). */
+  where: string;
+  /** Retries made before giving up. */
+  retries: number;
+  /** The environment variables of its key, model and endpoint. */
+  env: { key: string; model: string; baseURL: string };
+  /** Said after "the baseURL" when the model name or URL may be wrong (404). */
+  baseURLHint: string;
+  /** Advice for a refusal that names a feature the model chose to use (its mode), if this error is one. */
+  rejected?: string | undefined;
+}
+
+/** Turns an SDK error into ours, with a message that says what was tried and what to do. */
+export function toRequestError(error: unknown, request: CompletionRequest, endpoint: EndpointDescription): Error {
+  const stub = request.spec.id;
+  const { factory, where, retries } = endpoint;
+  if (error instanceof LLMRequestError || error instanceof ConfigurationError || error instanceof LLMAbortError) return error;
+  if (request.signal?.aborted || isSdkError(error, "APIUserAbortError")) {
+    return new LLMAbortError(`${stub}: the request to ${where} was aborted.`, { cause: request.signal?.reason ?? error, stub });
+  }
+  if (error instanceof RequestTimedOut) {
+    return new LLMTimeoutError(
+      `${stub}: the request to ${where} timed out after ${error.timeoutMs} ms, ${error.tries} ${error.tries === 1 ? "time" : "times"}. ` +
+        `Raise ${factory}({ timeoutMs }) or check the server.`,
+      { timeoutMs: error.timeoutMs, cause: error.cause, stub },
+    );
+  }
+  if (isSdkError(error, "APIConnectionError")) {
+    const cause = (error as Error).cause;
+    const detail = cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ""}` : (error as Error).message;
+    return new LLMRequestError(`${stub}: could not reach ${where}: ${detail}. Check baseURL / ${endpoint.env.baseURL} and that the server runs.`, {
+      retryable: true,
+      cause: error,
+      stub,
+    });
+  }
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number") {
+    const message = (error as Error).message;
+    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    let advice: string;
+    if (status === 401) advice = `The API key was rejected: set ${endpoint.env.key} or pass ${factory}({ apiKey }) with a valid key for this endpoint.`;
+    else if (status === 403) advice = `The API key may not use this model or endpoint.`;
+    else if (status === 404) advice = `Check the model name (${factory}({ model }) / ${endpoint.env.model}) and the baseURL${endpoint.baseURLHint}.`;
+    else if (status === 429) advice = `Rate limited, still after ${retries} retries with backoff. Lower maxConcurrency, raise maxRetries, or wait.`;
+    else if (status >= 500) advice = `The server failed, still after ${retries} retries with backoff.`;
+    else advice = endpoint.rejected ?? `The endpoint rejected the request.`;
+    return new LLMRequestError(`${stub}: ${where} answered ${message}. ${advice}`, { status, retryable, cause: error, stub });
+  }
+  return new LLMRequestError(`${stub}: the request to ${where} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    retryable: false,
+    cause: error,
+    stub,
+  });
+}
