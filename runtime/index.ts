@@ -9,6 +9,8 @@ export { llmStrategy } from "./decorator";
 export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource, BatchOrigin, BatchEndpoint, BatchLine, BatchApi, BatchState } from "./model";
 export { openAI, OpenAIModel } from "./models/openai";
 export type { OpenAIOptions, OpenAIMode } from "./models/openai";
+export { anthropic, AnthropicModel } from "./models/anthropic";
+export type { AnthropicOptions, AnthropicMode, AnthropicClient } from "./models/anthropic";
 export { scriptedModel, scriptedChunks } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply, ScriptedChunks } from "./models/scripted";
 

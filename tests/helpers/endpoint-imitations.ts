@@ -54,15 +54,20 @@ function answer(behaviour: EndpointBehaviour, request: ReceivedRequest): Reply {
   const treatment = request.body.tools?.length ? behaviour.tools : format === "json_schema" ? behaviour.jsonSchema : format === "json_object" ? behaviour.jsonObject : "ignore";
   if (typeof treatment === "object") return { status: treatment.status, body: { error: { message: treatment.message, type: "invalid_request_error" } } };
   const enforced = treatment === "enforce" && (format === "json_schema" || Boolean(request.body.tools?.length));
-  const value = customerTask(request, enforced);
+  const value = customerTask(request.body.messages, enforced ? (request.body.response_format?.json_schema?.schema ?? request.body.tools?.[0]?.function.parameters) : undefined);
   const text = JSON.stringify(value);
   return enforced && request.body.tools?.length ? { toolArguments: text } : { content: text };
 }
 
-/** The customer example's three tasks, from the first user message's inputs; the shape from the schema or the prompt's types. */
-function customerTask(request: ReceivedRequest, schemaEnforced: boolean): unknown {
-  const prompt = request.body.messages.find((message) => message.role === "user")!.content;
-  const everything = request.body.messages.map((message) => message.content).join("\n");
+/**
+ * The customer example's three tasks, from the first user message's inputs; the reply's shape
+ * from the enforced schema, else from the prompt's types, else guessed.
+ * @param enforcedSchema The schema the endpoint enforces on this reply; undefined when none.
+ */
+export function customerTask(messages: readonly { role: string; content: string }[], enforcedSchema: unknown): unknown {
+  const schemaEnforced = enforcedSchema !== undefined;
+  const prompt = messages.find((message) => message.role === "user")!.content;
+  const everything = messages.map((message) => message.content).join("\n");
   const input = inputOf(prompt) as { this?: { birthdate?: string; customers?: { key: string; birthdate: string }[] }; numCustomers?: number; query?: string };
   if (prompt.startsWith("Create mock customers")) {
     const count = input.numCustomers ?? 1;
@@ -71,7 +76,7 @@ function customerTask(request: ReceivedRequest, schemaEnforced: boolean): unknow
       return Array.from({ length: count }, (_, index) => ({ name: `Customer ${index}`, born: 1980 + index }));
     }
     // A strict-ready schema requires every property, the optional ones as nullable: an enforcing endpoint sends null for them.
-    const nicknameRequired = schemaEnforced && /"required":\[[^\]]*"nickname"/.test(JSON.stringify(request.body.response_format ?? request.body.tools));
+    const nicknameRequired = schemaEnforced && /"required":\[[^\]]*"nickname"/.test(JSON.stringify(enforcedSchema));
     return { value: Array.from({ length: count }, (_, index) => ({ ...customerJson(index), ...(nicknameRequired ? { nickname: null } : {}) })) };
   }
   if (prompt.startsWith("Return the current age")) return { value: 2022 - Number(input.this!.birthdate!.slice(0, 4)) };
