@@ -11,6 +11,8 @@ export { openAI, OpenAIModel } from "./models/openai";
 export type { OpenAIOptions, OpenAIMode } from "./models/openai";
 export { anthropic, AnthropicModel } from "./models/anthropic";
 export type { AnthropicOptions, AnthropicMode, AnthropicClient } from "./models/anthropic";
+export { fromAISDK, AISDKModel } from "./models/ai-sdk";
+export type { AISDKOptions, AISDKMode, AISDKLanguageModel, AISDKCallOptions, AISDKJson } from "./models/ai-sdk";
 export { scriptedModel, scriptedChunks } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply, ScriptedChunks } from "./models/scripted";
 
