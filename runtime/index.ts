@@ -13,6 +13,7 @@ export { anthropic, AnthropicModel } from "./models/anthropic";
 export type { AnthropicOptions, AnthropicMode, AnthropicClient } from "./models/anthropic";
 export { fromAISDK, AISDKModel } from "./models/ai-sdk";
 export type { AISDKOptions, AISDKMode, AISDKLanguageModel, AISDKCallOptions, AISDKJson } from "./models/ai-sdk";
+export { fallbackModels } from "./models/fallback";
 export { scriptedModel, scriptedChunks } from "./models/scripted";
 export type { ScriptedModel, ScriptedReply, ScriptedChunks } from "./models/scripted";
 
