@@ -47,6 +47,11 @@ export interface OpenAIOptions {
    */
   client?: OpenAI;
   /**
+   * The `fetch` the SDK calls: a proxy (undici's `ProxyAgent` through a wrapping fetch),
+   * instrumentation, tests. Cannot go with `client` (give it to the client). Default: the global `fetch`.
+   */
+  fetch?: typeof fetch;
+  /**
    * HTTP headers sent with every request (e.g. `{ "api-key": "..." }` for Azure), after the SDK's
    * own. Secret-looking ones (`authorization`, `api-key`, `x-api-key`, `...token`, ...) are
    * redacted wherever their values would appear. Default: none.
@@ -131,11 +136,11 @@ export class OpenAIModel implements LanguageModel {
     this.defaultQuery = endpoint.query;
     this.defaultHeaders = endpoint.authorization || options.headers ? { ...options.headers, ...endpoint.authorization } : undefined;
     // A given client is used as it is: nothing can add headers or query parameters to its requests.
-    if (options.client && (options.headers || this.defaultHeaders || this.defaultQuery || hasCredentialsOrQuery(options.baseURL))) {
-      const what = options.headers ? "headers" : "credentials or a query in baseURL";
+    if (options.client && (options.headers || options.fetch || this.defaultHeaders || this.defaultQuery || hasCredentialsOrQuery(options.baseURL))) {
+      const what = options.headers ? "headers" : options.fetch ? "fetch" : "credentials or a query in baseURL";
       throw new ConfigurationError(
         `openAI: ${what} cannot be combined with client: the client's requests are sent as it was made, so they would be silently dropped. ` +
-          `Give them to the client instead (new OpenAI({ baseURL, defaultHeaders, defaultQuery })), or pass baseURL / headers without client.`,
+          `Give them to the client instead (new OpenAI({ baseURL, defaultHeaders, defaultQuery, fetch })), or pass baseURL / headers / fetch without client.`,
       );
     }
     this.id = `openai:${this.model}`;
@@ -459,6 +464,7 @@ export class OpenAIModel implements LanguageModel {
       maxRetries: 0,
       ...(this.defaultQuery ? { defaultQuery: this.defaultQuery } : {}),
       ...(this.defaultHeaders ? { defaultHeaders: this.defaultHeaders } : {}),
+      ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),
     }));
   }
 
