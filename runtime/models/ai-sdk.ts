@@ -1,9 +1,9 @@
-import { ConcurrencyLimit } from "../concurrency";
+import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactText, registerSecretsIn } from "../redact";
 import { ModeLadder } from "./mode-fallback";
-import { retryDelay, sleep } from "./sdk-http";
+import { concurrencyLimitOf, retryDelay, sleep } from "./sdk-http";
 
 /**
  * The parts of a Vercel AI SDK language model (`@ai-sdk/provider`'s `LanguageModelV3`, and
@@ -122,9 +122,7 @@ export class AISDKModel implements LanguageModel {
       if (settings[key] !== undefined) keyed[key] = settings[key];
     }
     this.options = Object.freeze(keyed);
-    const concurrency = settings.maxConcurrency ?? 16;
-    if (!(concurrency >= 1)) throw new ConfigurationError(`fromAISDK: maxConcurrency must be at least 1, got ${concurrency}.`);
-    this.limit = new ConcurrencyLimit(concurrency);
+    this.limit = concurrencyLimitOf("fromAISDK", settings);
   }
 
   complete(request: CompletionRequest): Promise<Completion> {

@@ -2,12 +2,12 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { Message, MessageCreateParamsNonStreaming, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages/messages";
 
 import { linkedController } from "../abort";
-import { ConcurrencyLimit } from "../concurrency";
+import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
 import { ModeLadder } from "./mode-fallback";
-import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError } from "./sdk-http";
+import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError, concurrencyLimitOf } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches Claude:
@@ -71,6 +71,9 @@ const DEFAULT_MAX_TOKENS = 4096;
 /** A refused tool steps down to the prompt, and so does an ignored one; `"structured"` is used only when chosen. */
 const modes = new ModeLadder<AnthropicMode>(["tools", "prompt"], (mode) => mode !== "prompt", "prompt");
 
+/** How this model names itself and its environment variables in error messages. */
+const NAMES = { factory: "anthropic", env: { key: "ANTHROPIC_API_KEY", model: "ANTHROPIC_MODEL", baseURL: "ANTHROPIC_BASE_URL" }, baseURLHint: " (without /v1)" };
+
 /** A `LanguageModel` over Anthropic's Messages API, through the official `@anthropic-ai/sdk` (an optional peer dependency, loaded at the first request). */
 export class AnthropicModel implements LanguageModel {
   readonly id: string;
@@ -100,16 +103,10 @@ export class AnthropicModel implements LanguageModel {
       if (options[key] !== undefined) keyed[key] = options[key];
     }
     this.options = Object.freeze(keyed);
-    const concurrency = options.maxConcurrency ?? 16;
-    if (!(concurrency >= 1)) throw new ConfigurationError(`anthropic: maxConcurrency must be at least 1, got ${concurrency}.`);
-    if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
-      throw new ConfigurationError(`anthropic: maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
-    }
     if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
       throw new ConfigurationError(`anthropic: maxTokens must be a whole number >= 1, got ${options.maxTokens}.`);
     }
-    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigurationError(`anthropic: timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}.`);
-    this.limit = new ConcurrencyLimit(concurrency);
+    this.limit = concurrencyLimitOf("anthropic", options);
   }
 
   complete(request: CompletionRequest): Promise<Completion> {
@@ -121,12 +118,10 @@ export class AnthropicModel implements LanguageModel {
       (error) => refusesMode(error),
       (error, mode) =>
         toRequestError(error, request, {
-          factory: "anthropic",
+          ...NAMES,
           where: `${this.baseURL} (model ${this.model})`,
           retries: this.settings.maxRetries ?? 2,
-          env: { key: "ANTHROPIC_API_KEY", model: "ANTHROPIC_MODEL", baseURL: "ANTHROPIC_BASE_URL" },
-          baseURLHint: " (without /v1)",
-          rejected: this.settings.mode && refusesMode(error) ? `The endpoint does not support mode "${mode}": leave mode unset to fall back automatically.` : undefined,
+          refusedMode: this.settings.mode && refusesMode(error) ? mode : undefined,
         }),
     );
   }

@@ -2,14 +2,14 @@ import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 
 import { linkedController } from "../abort";
-import { ConcurrencyLimit } from "../concurrency";
+import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMRequestError } from "../errors";
 import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { providerSchemaOf } from "../strict-schema";
 import { ModeLadder } from "./mode-fallback";
-import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError } from "./sdk-http";
+import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError, concurrencyLimitOf } from "./sdk-http";
 
 // The benchmark names schemas as requests do.
 export { schemaName };
@@ -105,6 +105,9 @@ const nonStreamingEndpoints = new Set<string>();
 /** Endpoints that stream but rejected `stream_options` (older servers): streamed there without usage. */
 const noStreamOptionsEndpoints = new Set<string>();
 
+/** How this model names itself and its environment variables in error messages. */
+const NAMES = { factory: "openAI", env: { key: "OPENAI_API_KEY", model: "OPENAI_MODEL", baseURL: "OPENAI_BASE_URL" }, baseURLHint: " (it usually ends in /v1)" };
+
 /** A `LanguageModel` over any OpenAI-compatible chat completions endpoint, through the official SDK. */
 export class OpenAIModel implements LanguageModel {
   readonly id: string;
@@ -151,14 +154,7 @@ export class OpenAIModel implements LanguageModel {
     }
     if (options.extraBody !== undefined) keyed.extraBody = redactValue(options.extraBody);
     this.options = Object.freeze(keyed);
-    const concurrency = options.maxConcurrency ?? 16;
-    if (!(concurrency >= 1)) throw new ConfigurationError(`openAI: maxConcurrency must be at least 1, got ${concurrency}.`);
-    if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
-      throw new ConfigurationError(`openAI: maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
-    }
-    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigurationError(`openAI: timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}.`);
-    if (options.retryDelayMs !== undefined && !(options.retryDelayMs >= 0)) throw new ConfigurationError(`openAI: retryDelayMs must be >= 0, got ${options.retryDelayMs}.`);
-    this.limit = new ConcurrencyLimit(concurrency);
+    this.limit = concurrencyLimitOf("openAI", options);
   }
 
   /** Inside `batch()`, the request waits for the batch's next round instead of being sent now. */
@@ -471,12 +467,10 @@ export class OpenAIModel implements LanguageModel {
   /** Turns an SDK error into ours, with a message that says what to do. */
   private requestError(error: unknown, request: CompletionRequest, mode: OpenAIMode): Error {
     return toRequestError(error, request, {
-      factory: "openAI",
+      ...NAMES,
       where: `${this.baseURL} (model ${this.model})`,
       retries: this.settings.maxRetries ?? 2,
-      env: { key: "OPENAI_API_KEY", model: "OPENAI_MODEL", baseURL: "OPENAI_BASE_URL" },
-      baseURLHint: " (it usually ends in /v1)",
-      rejected: this.settings.mode && rejectsMode(error) ? `The endpoint does not support mode "${mode}": leave mode unset to fall back automatically.` : undefined,
+      refusedMode: this.settings.mode && rejectsMode(error) ? mode : undefined,
     });
   }
 }

@@ -3,6 +3,7 @@
  * errors have the same shape (`status`, `headers`, class names), so retrying, backing off and
  * recognising timeouts and aborts is written once here. No SDK is imported.
  */
+import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { CompletionRequest } from "../model";
 import { qualifiedNameOfSpecId } from "../spec";
@@ -139,8 +140,8 @@ export interface EndpointDescription {
   env: { key: string; model: string; baseURL: string };
   /** Said after "the baseURL" when the model name or URL may be wrong (404). */
   baseURLHint: string;
-  /** Advice for a refusal that names a feature the model chose to use (its mode), if this error is one. */
-  rejected?: string | undefined;
+  /** The mode the user set, when this error is the endpoint refusing it (so no fallback was tried). */
+  refusedMode?: string | undefined;
 }
 
 /** Turns an SDK error into ours, with a message that says what was tried and what to do. */
@@ -177,7 +178,8 @@ export function toRequestError(error: unknown, request: CompletionRequest, endpo
     else if (status === 404) advice = `Check the model name (${factory}({ model }) / ${endpoint.env.model}) and the baseURL${endpoint.baseURLHint}.`;
     else if (status === 429) advice = `Rate limited, still after ${retries} retries with backoff. Lower maxConcurrency, raise maxRetries, or wait.`;
     else if (status >= 500) advice = `The server failed, still after ${retries} retries with backoff.`;
-    else advice = endpoint.rejected ?? `The endpoint rejected the request.`;
+    else if (endpoint.refusedMode) advice = `The endpoint does not support mode "${endpoint.refusedMode}": leave mode unset to fall back automatically.`;
+    else advice = `The endpoint rejected the request.`;
     return new LLMRequestError(`${stub}: ${where} answered ${message}. ${advice}`, { status, retryable, cause: error, stub });
   }
   return new LLMRequestError(`${stub}: the request to ${where} failed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -185,4 +187,24 @@ export function toRequestError(error: unknown, request: CompletionRequest, endpo
     cause: error,
     stub,
   });
+}
+
+/** The settings every provider model takes for its requests. */
+export interface RequestSettings {
+  maxConcurrency?: number;
+  maxRetries?: number;
+  retryDelayMs?: number;
+  timeoutMs?: number;
+}
+
+/** Checks the request settings (a ConfigurationError naming `factory` for a bad one) and makes the model's concurrency limit. */
+export function concurrencyLimitOf(factory: string, settings: RequestSettings): ConcurrencyLimit {
+  const concurrency = settings.maxConcurrency ?? 16;
+  if (!(concurrency >= 1)) throw new ConfigurationError(`${factory}: maxConcurrency must be at least 1, got ${concurrency}.`);
+  if (settings.maxRetries !== undefined && !(Number.isInteger(settings.maxRetries) && settings.maxRetries >= 0)) {
+    throw new ConfigurationError(`${factory}: maxRetries must be a whole number >= 0, got ${settings.maxRetries}.`);
+  }
+  if (settings.timeoutMs !== undefined && !(settings.timeoutMs > 0)) throw new ConfigurationError(`${factory}: timeoutMs must be a positive number of milliseconds, got ${settings.timeoutMs}.`);
+  if (settings.retryDelayMs !== undefined && !(settings.retryDelayMs >= 0)) throw new ConfigurationError(`${factory}: retryDelayMs must be >= 0, got ${settings.retryDelayMs}.`);
+  return new ConcurrencyLimit(concurrency);
 }

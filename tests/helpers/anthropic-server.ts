@@ -4,8 +4,8 @@
  * carries. A request with `stream: true` gets the API's server-sent events (`message_start`,
  * `content_block_start`, `content_block_delta`s, `content_block_stop`, `message_delta`, `message_stop`).
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { delay, sendJson, startLocalServer } from "./local-http";
 
 export interface MessagesBody {
   model: string;
@@ -59,55 +59,28 @@ export interface MessagesServer {
 export async function startMessagesServer(handler: MessagesHandler): Promise<MessagesServer> {
   let current = handler;
   const requests: MessagesRequest[] = [];
-  const inFlight = { now: 0, max: 0 };
-  const server = createServer((incoming, response) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const request: MessagesRequest = { headers: incoming.headers, raw, body: (raw ? JSON.parse(raw) : {}) as MessagesBody, aborted: false };
-      response.on("close", () => {
-        if (!response.writableFinished) request.aborted = true;
-      });
-      if (incoming.method !== "POST" || incoming.url !== "/v1/messages") {
-        sendJson(response, 404, { type: "error", error: { type: "not_found_error", message: `No route ${incoming.method} ${incoming.url}` } });
-        return;
-      }
-      const index = requests.push(request) - 1;
-      inFlight.now++;
-      inFlight.max = Math.max(inFlight.max, inFlight.now);
-      response.on("close", () => inFlight.now--);
-      Promise.resolve()
-        .then(() => current(request, index))
-        .then((reply) => answer(request, response, reply))
-        .catch((error: unknown) => sendJson(response, 500, { type: "error", error: { type: "api_error", message: `test handler failed: ${String(error)}` } }));
+  const server = await startLocalServer((incoming, response, bytes, answering) => {
+    const raw = bytes.toString("utf8");
+    const request: MessagesRequest = { headers: incoming.headers, raw, body: (raw ? JSON.parse(raw) : {}) as MessagesBody, aborted: false };
+    response.on("close", () => {
+      if (!response.writableFinished) request.aborted = true;
     });
+    if (incoming.method !== "POST" || incoming.url !== "/v1/messages") {
+      sendJson(response, 404, { type: "error", error: { type: "not_found_error", message: `No route ${incoming.method} ${incoming.url}` } });
+      return;
+    }
+    const index = requests.push(request) - 1;
+    answering();
+    Promise.resolve()
+      .then(() => current(request, index))
+      .then((reply) => answer(request, response, reply))
+      .catch((error: unknown) => sendJson(response, 500, { type: "error", error: { type: "api_error", message: `test handler failed: ${String(error)}` } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}`,
-    requests,
-    inFlight,
-    setHandler: (next) => (current = next),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { baseURL: `http://127.0.0.1:${server.port}`, requests, inFlight: server.inFlight, setHandler: (next) => (current = next), close: server.close };
 }
 
 async function answer(request: MessagesRequest, response: ServerResponse, reply: MessagesReply): Promise<void> {
-  if (reply.delayMs) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, reply.delayMs);
-      response.once("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
+  if (reply.delayMs) await delay(response, reply.delayMs);
   if (reply.hang || response.destroyed) return;
   if (reply.status !== undefined && reply.status !== 200) {
     sendJson(response, reply.status, reply.body ?? { type: "error", error: { type: "api_error", message: `status ${reply.status}` } }, reply.headers);
@@ -161,11 +134,4 @@ function messageOf(request: MessagesRequest, reply: MessagesReply): { content: B
     stop_sequence: null,
     usage: { input_tokens: Math.ceil(request.raw.length / 4), output_tokens: Math.ceil(output / 4) },
   };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (response.destroyed) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  response.end(text);
 }

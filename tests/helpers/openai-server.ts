@@ -5,8 +5,11 @@
  * `stream: true` gets server-sent events (`chat.completion.chunk`s, then `data: [DONE]`), as
  * OpenAI sends them, unless the reply says `noStream`.
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { delay, sendJson, startLocalServer } from "./local-http";
+
+// Other test servers (batch-server.ts) answer with it too.
+export { sendJson };
 
 /** One request the server received. */
 export interface ReceivedRequest {
@@ -90,70 +93,46 @@ export interface OpenAIServer {
 export async function startOpenAIServer(handler: Handler, route?: Route): Promise<OpenAIServer> {
   let current = handler;
   const requests: ReceivedRequest[] = [];
-  const inFlight = { now: 0, max: 0 };
-  const server = createServer((incoming, response) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const bytes = Buffer.concat(chunks);
-      const raw = bytes.toString("utf8");
-      // Uploads (multipart) are raw bytes for a route; every other body is JSON, as before.
-      const json = !incoming.headers["content-type"]?.startsWith("multipart/");
-      const request: ReceivedRequest = {
-        method: incoming.method ?? "",
-        path: incoming.url ?? "",
-        headers: incoming.headers,
-        raw,
-        body: (raw && json ? JSON.parse(raw) : {}) as ChatBody,
-        aborted: false,
-        events: 0,
-      };
-      response.on("close", () => {
-        if (!response.writableFinished) request.aborted = true;
-      });
-      const index = requests.push(request) - 1;
-      if (route?.(request, bytes, response)) return;
-      // The query string is the endpoint's business (keys in `?api-key=`), not the route's.
-      if (request.method !== "POST" || request.path.split("?")[0] !== "/v1/chat/completions") {
-        sendJson(response, 404, { error: { message: `No route ${request.method} ${request.path}`, type: "invalid_request_error" } });
-        return;
-      }
-      inFlight.now++;
-      inFlight.max = Math.max(inFlight.max, inFlight.now);
-      response.on("close", () => inFlight.now--);
-      Promise.resolve()
-        .then(() => current(request, index))
-        .then((reply) => answer(request, response, reply))
-        .catch((error: unknown) => sendJson(response, 500, { error: { message: `test handler failed: ${String(error)}` } }));
+  const server = await startLocalServer((incoming, response, bytes, answering) => {
+    const raw = bytes.toString("utf8");
+    // Uploads (multipart) are raw bytes for a route; every other body is JSON, as before.
+    const json = !incoming.headers["content-type"]?.startsWith("multipart/");
+    const request: ReceivedRequest = {
+      method: incoming.method ?? "",
+      path: incoming.url ?? "",
+      headers: incoming.headers,
+      raw,
+      body: (raw && json ? JSON.parse(raw) : {}) as ChatBody,
+      aborted: false,
+      events: 0,
+    };
+    response.on("close", () => {
+      if (!response.writableFinished) request.aborted = true;
     });
+    const index = requests.push(request) - 1;
+    if (route?.(request, bytes, response)) return;
+    // The query string is the endpoint's business (keys in `?api-key=`), not the route's.
+    if (request.method !== "POST" || request.path.split("?")[0] !== "/v1/chat/completions") {
+      sendJson(response, 404, { error: { message: `No route ${request.method} ${request.path}`, type: "invalid_request_error" } });
+      return;
+    }
+    answering();
+    Promise.resolve()
+      .then(() => current(request, index))
+      .then((reply) => answer(request, response, reply))
+      .catch((error: unknown) => sendJson(response, 500, { error: { message: `test handler failed: ${String(error)}` } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `http://127.0.0.1:${server.port}/v1`,
     requests,
-    inFlight,
+    inFlight: server.inFlight,
     setHandler: (next) => (current = next),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Hanging replies and keep-alive sockets must not hold the test run open.
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
 
 async function answer(request: ReceivedRequest, response: ServerResponse, reply: Reply): Promise<void> {
-  if (reply.delayMs) {
-    // Ends early when the client goes away, so no timer outlives the test.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, reply.delayMs);
-      response.once("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
+  if (reply.delayMs) await delay(response, reply.delayMs);
   if (reply.hang || response.destroyed) return;
   if (reply.destroy) {
     response.socket?.destroy();
@@ -246,12 +225,6 @@ export function chatCompletion(request: ReceivedRequest, reply: Reply): Record<s
   };
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (response.destroyed) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
 
 /** The text of the request's last user message (the prompt, or the latest repair instruction). */
 export function lastUserText(request: ReceivedRequest): string {

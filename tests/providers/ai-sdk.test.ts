@@ -8,18 +8,14 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { APICallError, type LanguageModelV3, type LanguageModelV3GenerateResult } from "@ai-sdk/provider";
 import { MockLanguageModelV3 } from "ai/test";
-import { ConfigurationError, fromAISDK, LLMAbortError, LLMRefusalError, LLMTruncatedError, withCallOptions, type CallInfo, type LanguageModel } from "../../runtime";
-import { compile } from "../helpers/compile";
-import { customerExampleSource } from "../helpers/customer-example";
+import { ConfigurationError, fromAISDK, LLMAbortError, LLMRefusalError, LLMTruncatedError, withCallOptions, type CallInfo } from "../../runtime";
+import { compiledCustomerDatabase, customerFlow } from "../helpers/customer-flow";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
 jest.setTimeout(60_000);
 
-interface CustomerModule {
-  MockCustomerDatabase: new () => { customers: { key: string; birthdate: string; age: Promise<number> }[]; load(): Promise<void>; findCustomerKey(query: string): Promise<string[]> };
-}
-const { MockCustomerDatabase } = compile({ files: { "src/customer.ts": customerExampleSource({ customers: 4 }) }, project: "providers-ai-sdk" }).load<CustomerModule>("src/customer.ts");
+const MockCustomerDatabase = compiledCustomerDatabase("providers-ai-sdk", 4);
 
 let server: OpenAIServer;
 beforeAll(async () => {
@@ -31,25 +27,12 @@ beforeEach(() => {
   server.setHandler(customerModel);
 });
 
-async function customerFlow(model: LanguageModel): Promise<CallInfo[]> {
-  const calls: CallInfo[] = [];
-  await withCallOptions({ model, onCall: (info) => calls.push(info) }, async () => {
-    const database = new MockCustomerDatabase();
-    await database.load();
-    const ages = await Promise.all(database.customers.map((customer) => customer.age));
-    expect(ages).toEqual(database.customers.map((customer) => 2022 - Number(customer.birthdate.slice(0, 4))));
-    const born1981 = database.customers.filter((customer) => customer.birthdate.startsWith("1981")).map((customer) => customer.key);
-    await expect(database.findCustomerKey("the customer that was born in 1981")).resolves.toEqual(born1981);
-  });
-  return calls;
-}
-
 describe("@ai-sdk/openai-compatible against the local server", () => {
   test("with structured outputs: the schema goes as response_format json_schema; usage and finish reasons come back", async () => {
     const provider = createOpenAICompatible({ name: "local", baseURL: server.baseURL, supportsStructuredOutputs: true, headers: { "x-provider": "p" } });
     const model = fromAISDK(provider.chatModel("local-structured"), { maxTokens: 300, headers: { "x-call": "c" } });
     expect(model.id).toBe("ai-sdk:local.chat:local-structured");
-    const calls = await customerFlow(model);
+    const calls = await customerFlow(MockCustomerDatabase, model);
     expect(calls).toHaveLength(6);
     expect(calls.every((call) => call.mode === "structured" && call.attempts.length === 1 && call.fallbacks.length === 0)).toBe(true);
     const first = server.requests[0]!;
@@ -66,7 +49,7 @@ describe("@ai-sdk/openai-compatible against the local server", () => {
   test("a provider that warns it cannot send the schema: JSON mode with the types in the prompt, remembered", async () => {
     // Without supportsStructuredOutputs the provider sends json_object and warns that the schema was not sent.
     const model = fromAISDK(createOpenAICompatible({ name: "plain", baseURL: server.baseURL }).chatModel("local-plain"));
-    const calls = await customerFlow(model);
+    const calls = await customerFlow(MockCustomerDatabase, model);
     expect(calls[0]!.fallbacks).toEqual([{ from: "structured", to: "json", reason: expect.stringMatching(/did not send the schema/) }]);
     expect(calls.every((call) => call.mode === "json" && call.attempts.length === 1)).toBe(true);
     expect(calls.slice(1).every((call) => call.fallbacks.length === 0)).toBe(true);
@@ -174,7 +157,7 @@ describe("specification versions", () => {
       }),
       doStream: () => Promise.reject(new Error("not used")),
     };
-    await expect(withCallOptions({ model: fromAISDK(v4) }, () => (MockCustomerDatabase as unknown as { createMockCustomers(n: number): Promise<unknown[]> }).createMockCustomers(0))).resolves.toEqual([]);
+    await expect(withCallOptions({ model: fromAISDK(v4) }, () => MockCustomerDatabase.createMockCustomers(0))).resolves.toEqual([]);
   });
 
   test("another specification version is a ConfigurationError that names the supported ones", () => {

@@ -17,11 +17,10 @@ import {
   LLMTruncatedError,
   withCallOptions,
   type AnthropicOptions,
-  type CallInfo,
 } from "../../runtime";
 import { startMessagesServer, type MessagesReply, type MessagesRequest, type MessagesServer } from "../helpers/anthropic-server";
-import { REPO_ROOT, compile } from "../helpers/compile";
-import { customerExampleSource } from "../helpers/customer-example";
+import { REPO_ROOT } from "../helpers/compile";
+import { compiledCustomerDatabase, customerFlow } from "../helpers/customer-flow";
 import { customerTask } from "../helpers/endpoint-imitations";
 
 jest.setTimeout(60_000);
@@ -35,12 +34,7 @@ function claude(request: MessagesRequest): MessagesReply {
   return tool ? { toolInput: JSON.stringify(value) } : { text: JSON.stringify(value) };
 }
 
-interface CustomerModule {
-  MockCustomerDatabase: new () => { customers: { key: string; birthdate: string; age: Promise<number> }[]; load(): Promise<void>; findCustomerKey(query: string): Promise<string[]> };
-}
-const { MockCustomerDatabase } = compile({ files: { "src/customer.ts": customerExampleSource({ customers: 4 }) }, project: "providers-anthropic" }).load<CustomerModule>(
-  "src/customer.ts",
-);
+const MockCustomerDatabase = compiledCustomerDatabase("providers-anthropic", 4);
 
 let server: MessagesServer;
 beforeAll(async () => {
@@ -63,22 +57,11 @@ function model(options: AnthropicOptions = {}) {
   return anthropic({ baseURL: server.baseURL, apiKey: "sk-ant-test-key", model: `claude-test-${++modelCount}`, retryDelayMs: 1, ...options });
 }
 
-async function customerFlow(options: AnthropicOptions = {}): Promise<CallInfo[]> {
-  const calls: CallInfo[] = [];
-  await withCallOptions({ model: model(options), onCall: (info) => calls.push(info) }, async () => {
-    const database = new MockCustomerDatabase();
-    await database.load();
-    const ages = await Promise.all(database.customers.map((customer) => customer.age));
-    expect(ages).toEqual(database.customers.map((customer) => 2022 - Number(customer.birthdate.slice(0, 4))));
-    const born1981 = database.customers.filter((customer) => customer.birthdate.startsWith("1981")).map((customer) => customer.key);
-    await expect(database.findCustomerKey("the customer that was born in 1981")).resolves.toEqual(born1981);
-  });
-  return calls;
-}
+const flow = (options: AnthropicOptions = {}) => customerFlow(MockCustomerDatabase, model(options));
 
 describe("the customer flow", () => {
   test("default: a forced tool carries the schema; max_tokens, system prompt, key and usage", async () => {
-    const calls = await customerFlow({ system: "You are a careful assistant." });
+    const calls = await flow({ system: "You are a careful assistant." });
     expect(calls).toHaveLength(6);
     expect(calls.every((call) => call.mode === "tools" && call.attempts.length === 1 && call.fallbacks.length === 0)).toBe(true);
     const first = server.requests[0]!;
@@ -95,7 +78,7 @@ describe("the customer flow", () => {
   });
 
   test("structured: the native JSON-schema output carries the schema", async () => {
-    const calls = await customerFlow({ mode: "structured", maxTokens: 1000 });
+    const calls = await flow({ mode: "structured", maxTokens: 1000 });
     expect(calls.every((call) => call.mode === "structured" && call.attempts.length === 1)).toBe(true);
     expect(server.requests[0]!.body.output_config?.format).toMatchObject({ type: "json_schema", schema: { required: ["value"] } });
     expect(server.requests[0]!.body.tools).toBeUndefined();
@@ -103,7 +86,7 @@ describe("the customer flow", () => {
   });
 
   test("prompt: no schema sent, the output types in the prompt", async () => {
-    const calls = await customerFlow({ mode: "prompt" });
+    const calls = await flow({ mode: "prompt" });
     expect(calls.every((call) => call.mode === "prompt" && call.attempts.length === 1)).toBe(true);
     expect(server.requests[0]!.body.messages[0]!.content).toContain("interface Customer");
     expect(server.requests[0]!.body.tools).toBeUndefined();
@@ -112,7 +95,7 @@ describe("the customer flow", () => {
   test("an endpoint that ignores the forced tool: the repair carries the types, and the endpoint falls back to the prompt", async () => {
     // The tool is never called: the model answers in text, from what the prompt says.
     server.setHandler((request) => ({ text: JSON.stringify(customerTask(request.body.messages, undefined)) }));
-    const calls = await customerFlow();
+    const calls = await flow();
     expect(calls[0]!.attempts.map((attempt) => attempt.mode)).toEqual(["tools", "prompt"]);
     expect(calls[0]!.fallbacks).toEqual([{ from: "tools", to: "prompt", reason: expect.stringMatching(/not the JSON object the schema asks for/) }]);
     expect(server.requests[1]!.body.messages[0]!.content).toContain("interface Customer");
@@ -123,7 +106,7 @@ describe("the customer flow", () => {
     server.setHandler((request) =>
       request.body.tools ? { status: 400, body: { type: "error", error: { type: "invalid_request_error", message: "tools: not supported by this model" } } } : claude(request),
     );
-    const calls = await customerFlow();
+    const calls = await flow();
     expect(calls[0]!.fallbacks).toEqual([{ from: "tools", to: "prompt", reason: expect.stringContaining("tools: not supported") }]);
     expect(calls.every((call) => call.mode === "prompt")).toBe(true);
   });
@@ -191,7 +174,7 @@ describe("requests", () => {
   test("streaming: the tool input's pieces arrive as partials", async () => {
     const partials: unknown[] = [];
     const customers = await withCallOptions({ model: model(), onPartial: (partial) => partials.push(structuredClone(partial)) }, () =>
-      (MockCustomerDatabase as unknown as { createMockCustomers(count: number): Promise<unknown[]> }).createMockCustomers(3),
+      MockCustomerDatabase.createMockCustomers(3),
     );
     expect(customers).toHaveLength(3);
     expect(server.requests[0]!.body.stream).toBe(true);

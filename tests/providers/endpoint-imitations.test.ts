@@ -34,9 +34,8 @@
  * rejects or drops inside a schema (no page found states it for the compatibility endpoints), and
  * streaming behaviour of each (the imitations answer `stream: true` as OpenAI does).
  */
-import { openAI, withCallOptions, type CallInfo, type OpenAIMode } from "../../runtime";
-import { compile } from "../helpers/compile";
-import { customerExampleSource } from "../helpers/customer-example";
+import { openAI, withCallOptions, type OpenAIMode } from "../../runtime";
+import { compiledCustomerDatabase, customerFlow } from "../helpers/customer-flow";
 import { startImitation, type EndpointBehaviour, type Imitation } from "../helpers/endpoint-imitations";
 
 jest.setTimeout(60_000);
@@ -71,29 +70,8 @@ const ENDPOINTS: [EndpointBehaviour, Mode[]][] = [
   [GEMINI, ["default", "structured", "tools", "json", "prompt"]],
 ];
 
-interface CustomerModule {
-  MockCustomerDatabase: new () => { customers: { key: string; birthdate: string; age: Promise<number> }[]; load(): Promise<void>; findCustomerKey(query: string): Promise<string[]> };
-}
-
 // Compiled once without decorators: each test gives the model through withCallOptions.
-const compiled = compile({ files: { "src/customer.ts": customerExampleSource({ customers: 6 }) }, project: "providers-endpoint-imitations" });
-const { MockCustomerDatabase } = compiled.load<CustomerModule>("src/customer.ts");
-
-async function customerFlow(imitation: Imitation, mode: Mode, modelName: string): Promise<CallInfo[]> {
-  const model = openAI({ baseURL: imitation.server.baseURL, model: modelName, maxTokens: 512, retryDelayMs: 1, ...(mode === "default" ? {} : { mode }) });
-  const calls: CallInfo[] = [];
-  await withCallOptions({ model, onCall: (info) => calls.push(info) }, async () => {
-    const database = new MockCustomerDatabase();
-    await database.load();
-    expect(database.customers).toHaveLength(6);
-    const ages = await Promise.all(database.customers.map((customer) => customer.age));
-    expect(ages).toEqual(database.customers.map((customer) => 2022 - Number(customer.birthdate.slice(0, 4))));
-    const born1981 = database.customers.filter((customer) => customer.birthdate.startsWith("1981")).map((customer) => customer.key);
-    expect(born1981).toHaveLength(1);
-    await expect(database.findCustomerKey("the customer that was born in 1981")).resolves.toEqual(born1981);
-  });
-  return calls;
-}
+const MockCustomerDatabase = compiledCustomerDatabase("providers-endpoint-imitations", 6);
 
 describe.each(ENDPOINTS.map(([behaviour, modes]) => [behaviour.name, behaviour, modes] as const))("%s", (_name, behaviour, modes) => {
   let imitation: Imitation;
@@ -104,7 +82,8 @@ describe.each(ENDPOINTS.map(([behaviour, modes]) => [behaviour.name, behaviour, 
 
   test.each(modes)("the customer flow succeeds in mode %s", async (mode) => {
     const before = imitation.server.requests.length;
-    const calls = await customerFlow(imitation, mode, `${mode}-model`);
+    const model = openAI({ baseURL: imitation.server.baseURL, model: `${mode}-model`, maxTokens: 512, retryDelayMs: 1, ...(mode === "default" ? {} : { mode }) });
+    const calls = await customerFlow(MockCustomerDatabase, model);
     expect(calls).toHaveLength(8);
     const blind = behaviour.jsonSchema === "ignore" && (mode === "default" || mode === "structured");
     const create = calls[0]!;

@@ -5,18 +5,14 @@
  */
 import { anthropic, fallbackModels, LLMRequestError, openAI, withCallOptions, type CallInfo } from "../../runtime";
 import { startMessagesServer, type MessagesServer } from "../helpers/anthropic-server";
-import { compile } from "../helpers/compile";
-import { customerExampleSource } from "../helpers/customer-example";
+import { compiledCustomerDatabase, customerFlow } from "../helpers/customer-flow";
 import { customerTask } from "../helpers/endpoint-imitations";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
 jest.setTimeout(60_000);
 
-interface CustomerModule {
-  MockCustomerDatabase: new () => { customers: { key: string; birthdate: string; age: Promise<number> }[]; load(): Promise<void>; findCustomerKey(query: string): Promise<string[]> };
-}
-const { MockCustomerDatabase } = compile({ files: { "src/customer.ts": customerExampleSource({ customers: 3 }) }, project: "providers-fallback" }).load<CustomerModule>("src/customer.ts");
+const MockCustomerDatabase = compiledCustomerDatabase("providers-fallback", 3);
 
 let failing: OpenAIServer;
 let claude: MessagesServer;
@@ -43,15 +39,7 @@ const secondary = () => anthropic({ baseURL: claude.baseURL, apiKey: "sk-ant-k",
 test("the customer flow: the primary's endpoint fails after its retries, the next model answers, CallInfo says so", async () => {
   const chain = fallbackModels(primary(), secondary());
   expect(chain.id).toBe("fallback(openai:gpt-primary, anthropic:claude-secondary)");
-  const calls: CallInfo[] = [];
-  await withCallOptions({ model: chain, onCall: (info) => calls.push(info) }, async () => {
-    const database = new MockCustomerDatabase();
-    await database.load();
-    const ages = await Promise.all(database.customers.map((customer) => customer.age));
-    expect(ages).toEqual(database.customers.map((customer) => 2022 - Number(customer.birthdate.slice(0, 4))));
-    const born1981 = database.customers.filter((customer) => customer.birthdate.startsWith("1981")).map((customer) => customer.key);
-    await expect(database.findCustomerKey("the customer that was born in 1981")).resolves.toEqual(born1981);
-  });
+  const calls = await customerFlow(MockCustomerDatabase, chain);
   expect(calls).toHaveLength(5);
   for (const call of calls) {
     expect(call.model).toBe(chain.id);
