@@ -29,7 +29,12 @@ export interface CallInfo {
   durationMs: number;
   /** How the model was asked (its `Completion.mode`) on the last attempt. */
   mode?: string;
-  /** Modes the endpoint rejected during this call before one worked; for a streamed call, also `stream` when the model or endpoint could not stream (it gave one final partial). */
+  /**
+   * Steps down during this call: modes the endpoint rejected, or whose schema it ignored (then
+   * `to` is a mode with the output types in the prompt); models of a `fallbackModels()` chain that
+   * failed (their ids); for a streamed call, `stream` when the model or endpoint could not stream
+   * (it gave one final partial).
+   */
   fallbacks: ModeFallback[];
   /** True when some reply needed lenient parsing (code fence, surrounding prose, jsonrepair). */
   parseRepaired: boolean;

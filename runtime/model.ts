@@ -86,7 +86,11 @@ export interface Completion {
    * sent, and a reply that breaks the schema this way counts as the endpoint not enforcing it.
    */
   schemaSent?: boolean;
-  /** Modes the endpoint rejected before `mode` worked (first call to an endpoint only), or `stream` when it could not stream. */
+  /**
+   * Steps down made for this request: modes the endpoint rejected or whose schema it ignored
+   * (first time only: the model remembers the endpoint), models of a `fallbackModels()` chain that
+   * failed, or `stream` when it could not stream.
+   */
   fallbacks?: ModeFallback[];
   /**
    * Where the reply came from: `"model"` (asked now; absent means the same), `"cache"` (a hit of
@@ -114,11 +118,11 @@ export interface BatchOrigin {
 /** Where a reply came from; see `Completion.source`. */
 export type ReplySource = "model" | "cache" | "replay";
 
-/** An endpoint rejected one way of asking for JSON, so the model fell back to the next. */
+/** One way of asking (a mode, a model of a fallback chain, streaming) did not work, so the next was used. */
 export interface ModeFallback {
   from: string;
   to: string;
-  /** The provider's error message. */
+  /** Why: the provider's error message, or what the reply showed. */
   reason: string;
 }
 
