@@ -134,3 +134,17 @@ test("LM Studio: JSON mode chosen explicitly fails with its 400; the default nev
     await imitation.server.close();
   }
 });
+
+test("an endpoint that ignores tools (no tool call made): the repair carries the types, in the mode the user set", async () => {
+  const imitation = await startImitation({ name: "ignores tools", jsonSchema: "enforce", jsonObject: "enforce", tools: "ignore", tokenLimitFields: ["max_tokens"] });
+  try {
+    const calls = await customerFlow(MockCustomerDatabase, openAI({ baseURL: imitation.server.baseURL, model: "m", mode: "tools" }));
+    expect(calls[0]!.attempts.map((attempt) => attempt.mode)).toEqual(["tools", "tools"]);
+    expect(calls[0]!.attempts[0]!.errors.join()).toMatch(/must be object, got array/);
+    expect(imitation.server.requests[1]!.body.tools).toBeDefined();
+    expect(imitation.server.requests[1]!.body.messages[0]!.content).toContain("interface Customer");
+    expect(calls.slice(1).every((call) => call.attempts.length === 1)).toBe(true);
+  } finally {
+    await imitation.server.close();
+  }
+});
