@@ -218,6 +218,16 @@ describe("options", () => {
     }
   });
 
+  test("the key is never shown: a 401 that echoes it says [redacted]; id and options hold no key", async () => {
+    server.setHandler((request) => ({ status: 401, body: { type: "error", error: { type: "authentication_error", message: `invalid x-api-key ${keyOf(request)}` } } }));
+    const keyed = model({ apiKey: "sk-ant-secret-0123456789" });
+    const error = await withCallOptions({ model: keyed }, () => new MockCustomerDatabase().load()).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "LLMRequestError", status: 401 });
+    expect((error as Error).message).toContain("invalid x-api-key [redacted]");
+    expect((error as Error).message).toMatch(/set ANTHROPIC_API_KEY or pass anthropic\(\{ apiKey \}\)/);
+    expect(JSON.stringify([keyed.id, keyed.options])).not.toContain("sk-ant-secret");
+  });
+
   test("without a key for api.anthropic.com: a ConfigurationError that says what to set", async () => {
     const saved = { ...process.env };
     try {
