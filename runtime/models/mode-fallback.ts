@@ -33,6 +33,16 @@ export class ModeLadder<M extends string> {
   }
 
   /**
+   * The mode after the last reply showed the endpoint ignored the schema (`request.schemaIgnored`):
+   * `withoutSchema`, remembered for the endpoint, with the step to report; else `mode` as it is.
+   */
+  afterIgnoredSchema(endpoint: string, request: CompletionRequest, mode: M, fixed: M | undefined): { mode: M; fallback?: ModeFallback } {
+    if (request.schemaIgnored === undefined || fixed !== undefined || !this.sendsSchema(mode)) return { mode };
+    this.endpointModes.set(endpoint, this.withoutSchema);
+    return { mode: this.withoutSchema, fallback: { from: mode, to: this.withoutSchema, reason: redactText(request.schemaIgnored) } };
+  }
+
+  /**
    * The endpoint refused `mode` (`reason`: its error message): remembers the next mode for the
    * endpoint (for the schema only on "invalid schema") and returns the step, or undefined when
    * there is no next mode.
@@ -60,13 +70,9 @@ export class ModeLadder<M extends string> {
     isRefusal: (error: unknown) => boolean,
     fail: (error: unknown, mode: M) => Error,
   ): Promise<Completion> {
-    let mode = this.modeFor(endpoint, request.spec.hash, fixed);
-    const fallbacks: ModeFallback[] = [];
-    if (request.schemaIgnored !== undefined && fixed === undefined && this.sendsSchema(mode)) {
-      fallbacks.push({ from: mode, to: this.withoutSchema, reason: redactText(request.schemaIgnored) });
-      this.endpointModes.set(endpoint, this.withoutSchema);
-      mode = this.withoutSchema;
-    }
+    const start = this.afterIgnoredSchema(endpoint, request, this.modeFor(endpoint, request.spec.hash, fixed), fixed);
+    let mode = start.mode;
+    const fallbacks: ModeFallback[] = start.fallback ? [start.fallback] : [];
     for (;;) {
       try {
         const completion = await attempt(mode);

@@ -179,12 +179,16 @@ export class OpenAIModel implements LanguageModel {
   /** A batch line: the body `complete` would post, in the mode it would use now (no fallback inside a batch). */
   private batchLine(request: CompletionRequest): BatchLine {
     const endpoint = `${this.endpointURL}|${this.model}`;
-    const mode = modes.modeFor(endpoint, request.spec.hash, this.settings.mode);
+    const { mode, fallback } = modes.afterIgnoredSchema(endpoint, request, modes.modeFor(endpoint, request.spec.hash, this.settings.mode), this.settings.mode);
     const { body, strict } = this.body(mode, request);
     return {
       url: "/v1/chat/completions",
       body: body as unknown as Record<string, unknown>,
-      read: (reply) => toCompletion(reply as ChatCompletion, mode, strict),
+      read: (reply) => {
+        const completion = toCompletion(reply as ChatCompletion, mode, strict);
+        if (fallback) completion.fallbacks = [fallback];
+        return completion;
+      },
       // As `completeDirect` falls back, learning per endpoint (or per schema) for the lines to come.
       retry: (error) => {
         if (this.settings.mode || !rejectsMode({ status: error.status, message: error.message, error: error.body })) return undefined;
