@@ -7,7 +7,7 @@ import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
 import { ModeLadder } from "./mode-fallback";
-import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError, concurrencyLimitOf } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches Claude:
@@ -144,11 +144,7 @@ export class AnthropicModel implements LanguageModel {
           throw error;
         }
       } catch (error) {
-        if (retry >= maxRetries || request.signal?.aborted || sent.any || !isRetryable(error)) {
-          if (error instanceof RequestTimedOut) error.tries = retry + 1;
-          throw error;
-        }
-        await sleep(retryDelay(error, retry, this.settings.retryDelayMs ?? 500), request.signal);
+        await backOffOrThrow(error, retry, maxRetries, this.settings.retryDelayMs, request.signal, sent.any);
       }
     }
   }

@@ -9,7 +9,7 @@ import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Compl
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { providerSchemaOf } from "../strict-schema";
 import { ModeLadder } from "./mode-fallback";
-import { DEFAULT_TIMEOUT_MS, env, IdleTimer, isRetryable, isTimeout, RequestTimedOut, retryDelay, schemaName, sleep, toRequestError, concurrencyLimitOf } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
 
 // The benchmark names schemas as requests do.
 export { schemaName };
@@ -275,11 +275,7 @@ export class OpenAIModel implements LanguageModel {
           retry--;
           continue;
         }
-        if (retry >= maxRetries || request.signal?.aborted || sent.any || !isRetryable(error)) {
-          if (error instanceof RequestTimedOut) error.tries = retry + 1;
-          throw error;
-        }
-        await sleep(retryDelay(error, retry, this.settings.retryDelayMs ?? 500), request.signal);
+        await backOffOrThrow(error, retry, maxRetries, this.settings.retryDelayMs, request.signal, sent.any);
       }
     }
   }

@@ -208,3 +208,23 @@ export function concurrencyLimitOf(factory: string, settings: RequestSettings): 
   if (settings.retryDelayMs !== undefined && !(settings.retryDelayMs >= 0)) throw new ConfigurationError(`${factory}: retryDelayMs must be >= 0, got ${settings.retryDelayMs}.`);
   return new ConcurrencyLimit(concurrency);
 }
+
+/**
+ * After a failed request: waits as the server says (or backs off) when another try may help,
+ * else throws `error` (a timeout then says how many tries it took). Not after text went to the
+ * caller (`streamed`): a retried stream would repeat its pieces.
+ */
+export async function backOffOrThrow(
+  error: unknown,
+  retry: number,
+  maxRetries: number,
+  retryDelayMs: number | undefined,
+  signal: AbortSignal | undefined,
+  streamed: boolean,
+): Promise<void> {
+  if (retry >= maxRetries || signal?.aborted || streamed || !isRetryable(error)) {
+    if (error instanceof RequestTimedOut) error.tries = retry + 1;
+    throw error;
+  }
+  await sleep(retryDelay(error, retry, retryDelayMs ?? 500), signal);
+}
