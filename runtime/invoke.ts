@@ -117,7 +117,7 @@ async function completeValid(
   let messages = prompt.messages;
   let messagesIfSchemaSent = prompt.messagesIfSchemaSent;
   /** Why the last reply showed that the schema sent with it was not enforced; `typesInRepairs`: since then, every repair carries the output types. */
-  let schemaIgnored: string | undefined;
+  let schemaIgnored: CompletionRequest["schemaIgnored"];
   let typesInRepairs = false;
   for (let attempt = 1; ; attempt++) {
     // The caller has already been answered with the abort; a model that ignored it gets no repair request.
@@ -172,7 +172,10 @@ async function completeValid(
       failedReply = checked.parsed === undefined || checked.tooDeep ? completion.text : JSON.stringify(checked.parsed);
       // An endpoint that took the schema and ignored it never showed the model the output types: from now on the repairs carry them.
       const ignored = completion.schemaSent ? schemaIgnoredReason(replySchema, checked.parsed, checked.parsed !== undefined) : undefined;
-      schemaIgnored = ignored === undefined ? undefined : `${model.id} was sent the reply schema, but ${ignored}: the endpoint did not enforce it.`;
+      schemaIgnored =
+        ignored === undefined
+          ? undefined
+          : { reason: `${model.id} was sent the reply schema, but ${ignored}: the endpoint did not enforce it.`, ...(completion.mode !== undefined ? { mode: completion.mode } : {}) };
       if (schemaIgnored !== undefined) typesInRepairs = true;
     }
     if (attempt > maxRepairs) throw outputError(spec, info, maxRepairs);

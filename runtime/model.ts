@@ -42,11 +42,12 @@ export interface CompletionRequest {
    * Set on a repair when the previous reply was asked with the schema sent (`Completion.schemaSent`)
    * and failed in a way an enforced schema rules out (not JSON, not an object, a missing wrapper or
    * required top-level key, a tool call never made): the endpoint accepted the schema and ignored it.
-   * Says what was wrong. `messagesIfSchemaSent` then carries the output types too. A model that can
-   * ask without the schema (JSON mode, types in the prompt) should, for this request and later ones
-   * to that endpoint, and report it in `Completion.fallbacks`.
+   * `reason` says what was wrong, `mode` is that reply's `Completion.mode`. `messagesIfSchemaSent`
+   * then carries the output types too. A model that can ask without the schema (JSON mode, types in
+   * the prompt) should, for this request and later ones to that endpoint, and report it in
+   * `Completion.fallbacks`.
    */
-  schemaIgnored?: string;
+  schemaIgnored?: { reason: string; mode?: string };
   /** Aborted when the caller cancels or the call's timeout runs out. */
   signal?: AbortSignal;
   /**

@@ -34,12 +34,18 @@ export class ModeLadder<M extends string> {
 
   /**
    * The mode after the last reply showed the endpoint ignored the schema (`request.schemaIgnored`):
-   * `withoutSchema`, remembered for the endpoint, with the step to report; else `mode` as it is.
+   * `withoutSchema`, remembered for the endpoint, with the step to report (also when another call
+   * taught the endpoint first, so each call's info says why its mode changed); else `mode` as it is.
    */
   afterIgnoredSchema(endpoint: string, request: CompletionRequest, mode: M, fixed: M | undefined): { mode: M; fallback?: ModeFallback } {
-    if (request.schemaIgnored === undefined || fixed !== undefined || !this.sendsSchema(mode)) return { mode };
-    this.endpointModes.set(endpoint, this.withoutSchema);
-    return { mode: this.withoutSchema, fallback: { from: mode, to: this.withoutSchema, reason: redactText(request.schemaIgnored) } };
+    const ignored = request.schemaIgnored;
+    if (ignored === undefined || fixed !== undefined) return { mode };
+    const from = ignored.mode ?? mode;
+    if (this.sendsSchema(mode)) {
+      this.endpointModes.set(endpoint, this.withoutSchema);
+      mode = this.withoutSchema;
+    }
+    return from === mode ? { mode } : { mode, fallback: { from, to: mode, reason: redactText(ignored.reason) } };
   }
 
   /**

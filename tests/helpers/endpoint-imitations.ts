@@ -44,12 +44,13 @@ export async function startImitation(behaviour: EndpointBehaviour): Promise<Imit
   const server = await startOpenAIServer((request) => {
     const limitField = behaviour.tokenLimitFields.find((field) => typeof request.body[field] === "number");
     limits.push(limitField ? (request.body[limitField] as number) : undefined);
-    return answer(behaviour, request);
+    return imitatedReply(behaviour, request);
   });
   return { server, limits };
 }
 
-function answer(behaviour: EndpointBehaviour, request: ReceivedRequest): Reply {
+/** The endpoint's answer to one chat completions request (also for a server of another kind, such as the batch server). */
+export function imitatedReply(behaviour: EndpointBehaviour, request: ReceivedRequest): Reply {
   const format = request.body.response_format?.type;
   const treatment = request.body.tools?.length ? behaviour.tools : format === "json_schema" ? behaviour.jsonSchema : format === "json_object" ? behaviour.jsonObject : "ignore";
   if (typeof treatment === "object") return { status: treatment.status, body: { error: { message: treatment.message, type: "invalid_request_error" } } };
