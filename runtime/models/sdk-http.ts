@@ -113,7 +113,7 @@ export function env(name: string): string | undefined {
   return value ? value : undefined;
 }
 
-export const MAX_BACKOFF_MS = 8_000;
+const MAX_BACKOFF_MS = 8_000;
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
 

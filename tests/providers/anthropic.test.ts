@@ -68,7 +68,7 @@ describe("the customer flow", () => {
     expect(first.body.max_tokens).toBe(4096);
     expect(first.body.system).toBe("You are a careful assistant.");
     expect(keyOf(first)).toBe("sk-ant-test-key");
-    expect(first.body.tool_choice).toEqual({ type: "tool", name: "MockCustomerDatabase_createMockCustomers", disable_parallel_tool_use: true });
+    expect(first.body.tool_choice).toEqual({ type: "tool", name: "createMockCustomers", disable_parallel_tool_use: true });
     expect(first.body.tools![0]!.input_schema).toMatchObject({ type: "object", required: ["value"] });
     // The schema went with the tool, so the prompt leaves the output types out.
     expect(first.body.messages[0]!.content).not.toContain("interface Customer");
