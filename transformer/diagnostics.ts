@@ -117,6 +117,20 @@ export const Diagnostics = {
       `function beside the stub's spec and sees only \`value\`, the stub's parameters sent to the model, the data fields of \`this\` sent to the model, ` +
       `names it declares itself and global built-ins (Math, Date, JSON, ...). Write the value into the check, or check in code: withCallOptions({ check }).`,
   },
+  MisplacedKeywordTag: {
+    code: 1017,
+    category: "error",
+    message: (a: { stub: string; tag: string; problem: string }) =>
+      `${a.stub}: \`${a.tag}\` ${a.problem}, so it would constrain nothing. A keyword tag constrains the \`@param\` line it follows; ` +
+      `one before any \`@param\`, or after \`@returns\`, constrains the result. Move it under the parameter or result it is meant for, or remove it.`,
+  },
+  DetachedDocComment: {
+    code: 1018,
+    category: "error",
+    message: (a: { stub: string; line: number; comment: string }) =>
+      `${a.stub}: the doc comment \`${a.comment}\` on line ${a.line} shares its line with the code before it, so TypeScript does not ` +
+      `attach it to ${a.stub} and the model would never read it. Put the comment on a line of its own, directly above the declaration.`,
+  },
   MissingJsDoc: {
     code: 1101,
     category: "warning",

@@ -12,7 +12,7 @@ import { CheckCompiler } from "./checks";
 import { TypeClassifier, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
 import { specHash } from "./hash";
-import { DocReader } from "./jsdoc";
+import { DocReader, keywordApplies, type KeywordTag } from "./jsdoc";
 import { JsonTypeChecker, offendingProperty, renderPath, type TypeIssue } from "./json-type-check";
 import { FileNames, TypeNamer } from "./names";
 import { isObjectSchema } from "./render-types";
@@ -159,8 +159,16 @@ class FileAnalyser implements Analyser {
     const stub = site.qualifiedName;
 
     const doc = docs.declarationDoc(site.declaration);
-    if (this.options.warnings && occasion.atDeclaration && !doc.hasJsDoc) {
-      warnings.push({ kind: "MissingJsDoc", args: { stub }, node: tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration });
+    const nameNode = tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
+    const detached = occasion.atDeclaration && !doc.hasJsDoc ? docs.detachedDocComment(site.declaration) : undefined;
+    if (detached) {
+      const file = site.declaration.getSourceFile();
+      const text = file.text.slice(detached.pos, detached.end).replace(/\s+/g, " ");
+      const comment = text.length > 40 ? `${text.slice(0, 36)}...*/` : text;
+      const line = file.getLineAndCharacterOfPosition(detached.pos).line + 1;
+      problems.push({ kind: "DetachedDocComment", args: { stub, line, comment }, node: nameNode });
+    } else if (this.options.warnings && occasion.atDeclaration && !doc.hasJsDoc) {
+      warnings.push({ kind: "MissingJsDoc", args: { stub }, node: nameNode });
     }
 
     // Parameters: roles, and the inputs among them.
@@ -222,8 +230,6 @@ class FileAnalyser implements Analyser {
     }
     for (const input of inputs) {
       const converted = this.files.convert(schemas.schemaOf(input.type, input.symbol, schemas.referencedTypeSymbol(input.symbol)));
-      // Keyword tags under the parameter's `@param` line in the stub's JSDoc.
-      Object.assign(converted.schema, doc.parameterKeywords[input.label]);
       inputProperties[input.label] = converted.schema;
       if (!input.optional) required.push(input.label);
       addRefs(converted.refs);
@@ -235,15 +241,18 @@ class FileAnalyser implements Analyser {
 
     const convertedOutput = this.files.convert(schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
     const output = convertedOutput.schema;
-    // Keyword tags on the declaration (`@minItems 3` over `Promise<Customer[]>`) constrain what it returns.
-    Object.assign(output, doc.keywords);
+    // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
+    this.applyKeywordTags(doc.keywordTags, inputs, inputProperties, returned, output, occasion.atDeclaration ? (problem) => problems.push(problem) : undefined, stub, nameNode);
+    if (problems.length > 0) return { ok: false, problems };
     const revive = this.revival.plan(returned);
     const outputNames = this.files.closure(convertedOutput.refs);
     const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
     const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
 
+    const owner = site.kind === "function" ? docs.ownerOf(site.declaration) : undefined;
     const { template, templateIfSchemaSent, outputTypes, doc: templateDoc } = buildTemplate({
       doc: doc.text,
+      ...(owner ? { owner } : {}),
       ...(doc.returns ? { returns: doc.returns } : {}),
       kind: site.kind,
       name: site.qualifiedName.slice(site.qualifiedName.lastIndexOf(".") + 1),
@@ -305,6 +314,41 @@ class FileAnalyser implements Analyser {
       } else checks.push({ expression: check.expression, ...(check.message !== undefined ? { message: check.message } : {}), test: check.js });
     }
     return checks;
+  }
+
+  /**
+   * Writes each keyword tag onto the schema it stands for, when it can constrain it; one that
+   * cannot (`@minItems` under a `number` parameter, a `@param` name that is not sent) is reported
+   * through `report` (at the declaration; a call site's instantiated types drop it silently).
+   */
+  private applyKeywordTags(
+    tags: readonly KeywordTag[],
+    inputs: readonly (Root & { symbol: ts.Symbol })[],
+    inputProperties: { [name: string]: JsonSchema },
+    returned: ts.Type,
+    output: JsonSchema,
+    report: ((problem: Problem) => void) | undefined,
+    stub: string,
+    nameNode: ts.Node,
+  ): void {
+    const { checker } = this.program.tools;
+    const resolve = (ref: string): JsonSchema | undefined => (ref.startsWith(REF_PREFIX) ? this.files.schema(decodeURIComponent(ref.slice(REF_PREFIX.length))) : undefined);
+    for (const tag of tags) {
+      const input = tag.parameter === undefined ? undefined : inputs.find((candidate) => candidate.label === tag.parameter);
+      const schema = tag.parameter === undefined ? output : input ? inputProperties[input.label] : undefined;
+      if (schema && keywordApplies(tag.name, schema, resolve)) {
+        schema[tag.name] = tag.value;
+        continue;
+      }
+      if (!report) continue;
+      const problem =
+        tag.parameter === undefined
+          ? `constrains the result, and its type \`${checker.typeToString(returned)}\` has nothing \`@${tag.name}\` applies to`
+          : input
+            ? `follows \`@param ${tag.parameter}\`, and its type \`${checker.typeToString(input.type)}\` has nothing \`@${tag.name}\` applies to`
+            : `follows \`@param ${tag.parameter}\`, which names no parameter sent to the model`;
+      report({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name} ${JSON.stringify(tag.value)}`, problem }, node: tag.node ?? nameNode });
+    }
   }
 
   /** The fields of named types that the schemas leave out for privacy, so the manifest can show them. */

@@ -59,16 +59,87 @@ export interface DocAnnotations {
   keywords: { [keyword: string]: unknown };
 }
 
+/** A keyword tag of a stub's JSDoc, and what it stands under. */
+export interface KeywordTag {
+  /** `minItems` */
+  name: string;
+  value: unknown;
+  /** The `@param` line it follows; absent for a tag before any `@param`, or after `@returns` (it constrains the result). */
+  parameter?: string;
+  /** The tag in the source, for diagnostics (absent when the doc is inherited from another declaration). */
+  node?: ts.Node;
+}
+
 /** What a stub declaration's own JSDoc says. */
 export interface DeclarationDoc {
   /** The comment text ("" when there is none). */
   text: string;
   returns?: string;
-  /** Keyword tags that constrain the returned value. */
-  keywords: DocAnnotations["keywords"];
-  /** Keyword tags written after a `@param name` tag, by parameter name. */
-  parameterKeywords: { [parameter: string]: DocAnnotations["keywords"] };
+  /** Keyword tags in order; analysis applies each where it stands, or reports it when it cannot apply there. */
+  keywordTags: KeywordTag[];
   hasJsDoc: boolean;
+}
+
+const ARRAY = ["array"];
+const NUMBER = ["number", "integer"];
+const STRING = ["string"];
+const OBJECT = ["object"];
+/** The JSON types each keyword constrains; `default` and `examples` fit any. */
+const KEYWORD_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ["minItems", ARRAY],
+  ["maxItems", ARRAY],
+  ["uniqueItems", ARRAY],
+  ["minimum", NUMBER],
+  ["maximum", NUMBER],
+  ["exclusiveMinimum", NUMBER],
+  ["exclusiveMaximum", NUMBER],
+  ["multipleOf", NUMBER],
+  ["minLength", STRING],
+  ["maxLength", STRING],
+  ["pattern", STRING],
+  // ajv-formats has number formats (int32, float) as well as string ones.
+  ["format", [...STRING, ...NUMBER]],
+  ["minProperties", OBJECT],
+  ["maxProperties", OBJECT],
+]);
+
+/**
+ * Whether `keyword` constrains any value `schema` admits: `@minItems` on a `number` does not,
+ * on `string[] | undefined` it does. `resolve` looks up a `$ref`'s definition.
+ */
+export function keywordApplies(keyword: string, schema: JsonSchema, resolve: (ref: string) => JsonSchema | undefined): boolean {
+  const wanted = KEYWORD_TYPES.get(keyword);
+  if (!wanted) return true;
+  const types = jsonTypesOf(schema, resolve, new Set());
+  return types === "any" || wanted.some((type) => types.has(type));
+}
+
+/** The JSON types a schema admits ("any" when it does not narrow them). */
+function jsonTypesOf(schema: unknown, resolve: (ref: string) => JsonSchema | undefined, seen: Set<string>): Set<string> | "any" {
+  if (typeof schema !== "object" || schema === null) return schema === false ? new Set() : "any";
+  const s = schema as JsonSchema;
+  if (typeof s.$ref === "string") {
+    if (seen.has(s.$ref)) return new Set();
+    seen.add(s.$ref);
+    const target = resolve(s.$ref);
+    return target ? jsonTypesOf(target, resolve, seen) : "any";
+  }
+  const members = [s.anyOf, s.oneOf].find(Array.isArray) as unknown[] | undefined;
+  if (members) {
+    const union = new Set<string>();
+    for (const member of members) {
+      const types = jsonTypesOf(member, resolve, seen);
+      if (types === "any") return "any";
+      for (const type of types) union.add(type);
+    }
+    return union;
+  }
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) return jsonTypesOf(s.allOf[0], resolve, seen);
+  if (typeof s.type === "string") return new Set([s.type]);
+  if (Array.isArray(s.type)) return new Set(s.type as string[]);
+  const values = Array.isArray(s.enum) ? s.enum : "const" in s ? [s.const] : undefined;
+  if (values) return new Set(values.map((value) => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value)));
+  return "any";
 }
 
 const NONE: DocAnnotations = Object.freeze({ keywords: Object.freeze({}) }) as DocAnnotations;
@@ -109,23 +180,29 @@ export class DocReader {
    */
   declarationDoc(declaration: ts.SignatureDeclaration): DeclarationDoc {
     const symbol = this.documentedSymbol(declaration);
-    const doc: DeclarationDoc = { text: "", keywords: {}, parameterKeywords: {}, hasJsDoc: false };
+    const doc: DeclarationDoc = { text: "", keywordTags: [], hasJsDoc: false };
     if (!symbol) return doc;
     doc.text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim();
     const tags = symbol.getJsDocTags(this.checker);
     doc.hasJsDoc = doc.text !== "" || tags.length > 0;
-    let target = doc.keywords;
+    // The tags as written in this declaration's own comment, to point diagnostics at them.
+    const written = this.t.getJSDocTags(documentedNode(this.t, declaration));
+    const seen = new Map<string, number>();
+    let parameter: string | undefined;
     for (const tag of tags) {
       if (tag.name === "param") {
-        const name = tag.text?.find((part) => part.kind === "parameterName")?.text;
-        target = name ? (doc.parameterKeywords[name] ??= {}) : doc.keywords;
+        parameter = tag.text?.find((part) => part.kind === "parameterName")?.text;
       } else if (tag.name === "returns" || tag.name === "return") {
-        target = doc.keywords;
+        parameter = undefined;
         doc.returns ??= tagText(tag) || undefined;
       } else {
         const parse = KEYWORD_TAGS.get(tag.name);
         const value = parse?.(tagText(tag));
-        if (value !== undefined) target[tag.name] = value;
+        const occurrence = seen.get(tag.name) ?? 0;
+        seen.set(tag.name, occurrence + 1);
+        if (value === undefined) continue;
+        const node = written.filter((w) => w.tagName.text === tag.name)[occurrence];
+        doc.keywordTags.push({ name: tag.name, value, ...(parameter !== undefined ? { parameter } : {}), ...(node ? { node } : {}) });
       }
     }
     if (doc.returns === undefined) delete doc.returns;
@@ -138,12 +215,41 @@ export class DocReader {
   }
 
   /**
+   * The interface a method of `implement<I>()` belongs to (`interface I`, or `type I = { ... }`),
+   * with its doc text; undefined for any other declaration.
+   */
+  ownerOf(declaration: ts.SignatureDeclaration): { name: string; doc: string } | undefined {
+    const t = this.t;
+    if (!t.isMethodSignature(declaration)) return undefined;
+    const parent = declaration.parent;
+    const named = t.isInterfaceDeclaration(parent) ? parent : t.isTypeLiteralNode(parent) && t.isTypeAliasDeclaration(parent.parent) ? parent.parent : undefined;
+    if (!named) return undefined;
+    const symbol = this.checker.getSymbolAtLocation(named.name);
+    const doc = symbol ? this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim() : "";
+    return { name: named.name.text, doc };
+  }
+
+  /**
    * The symbol whose JSDoc describes a stub: its own for methods, getters and functions;
    * for an arrow or function expression, the variable or property it is assigned to.
    */
   private documentedSymbol(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
     const name = (documentedNode(this.t, declaration) as { name?: ts.Node }).name;
     return name ? this.checker.getSymbolAtLocation(name) : undefined;
+  }
+
+  /**
+   * A `/** ... *\/` comment TypeScript does not attach to the stub: one that shares its line
+   * with the code before the stub (`class A { /** doc *\/ m() ...`, or `{ /** doc *\/` over
+   * it). TypeScript reads it as a trailing comment of that code, so the stub has no JSDoc.
+   */
+  detachedDocComment(declaration: ts.SignatureDeclaration): { pos: number; end: number } | undefined {
+    const t = this.t;
+    let node = documentedNode(t, declaration);
+    // JSDoc of `const f = () => ...` belongs to the variable statement.
+    if (t.isVariableDeclaration(node) && t.isVariableDeclarationList(node.parent) && t.isVariableStatement(node.parent.parent)) node = node.parent.parent;
+    const text = node.getSourceFile().text;
+    return t.getTrailingCommentRanges(text, node.pos)?.find((range) => text.startsWith("/**", range.pos) && !text.startsWith("/**/", range.pos));
   }
 
   private read(symbol: ts.Symbol): DocAnnotations {

@@ -42,6 +42,11 @@ export interface TemplateParts {
   inputDeclarations: string[];
   /** Rendered declarations only the output uses (become `outputTypes`). */
   outputDeclarations: string[];
+  /**
+   * For a method of `implement<I>()`: the interface it belongs to, so the model reads the
+   * method as a member of `interface I { ... }` under the interface's own doc comment.
+   */
+  owner?: { name: string; doc: string };
 }
 
 /**
@@ -66,12 +71,15 @@ export function buildTemplate(parts: TemplateParts): {
   const parameters = neutralisePlaceholders(renderSignature(parts, false));
   const outputType = renderType(parts.output, "");
   // Filled in, outputTypes ends with a newline, so its declarations stand apart from the signature.
-  sections.push(`${outputTypes ? "{{outputTypes}}\n" : ""}${parameters}: ${neutralisePlaceholders(outputType)}`);
+  // A method of `implement<I>()` stands in its interface, under the interface's doc.
+  const member = (signature: string) => (parts.owner ? neutralisePlaceholders(renderInterfaceMember(parts.owner, signature)) : signature);
+  sections.push(`${outputTypes ? "{{outputTypes}}\n" : ""}${member(`${parameters}: ${neutralisePlaceholders(outputType)}`)}`);
   const checks = parts.checks?.length ? neutralisePlaceholders(renderChecks(parts.checks)) : undefined;
   if (checks) sections.push(checks);
   // Without the schema's types the signature says little the inputs do not, unless it is all
-  // there is to say what the stub does (no doc text) or its parameters carry docs.
-  if (!doc || parameters.includes("/**")) rest.push(parameters);
+  // there is to say what the stub does (no doc text), its parameters carry docs, or it stands in
+  // the interface whose doc gives it its context.
+  if (!doc || parameters.includes("/**") || parts.owner) rest.push(member(parameters));
   // The schema cannot state the checks.
   if (checks) rest.push(checks);
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
@@ -87,8 +95,8 @@ export function buildTemplate(parts: TemplateParts): {
  * sends it. No `Promise<>`: the model returns the value itself. Without `returnType`, the
  * signature ends at its parameters (the schema sent with the request states the rest).
  */
-export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "input" | "output">, returnType = true): string {
-  const prefix = parts.kind === "static" ? "static " : parts.kind === "getter" ? "get " : parts.kind === "function" ? "function " : "";
+export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "input" | "output" | "owner">, returnType = true): string {
+  const prefix = parts.kind === "static" ? "static " : parts.kind === "getter" ? "get " : parts.kind === "function" && !parts.owner ? "function " : "";
   const properties = (parts.input.properties ?? {}) as { [name: string]: JsonSchema };
   const required = new Set((parts.input.required ?? []) as string[]);
   const params = Object.keys(properties).map((name) => {
@@ -110,4 +118,14 @@ export function renderSignature(parts: Pick<TemplateParts, "kind" | "name" | "in
 function renderChecks(checks: { expression: string; message?: string }[]): string {
   const lines = checks.map((check) => `- \`${check.expression.replace(/\s*\n\s*/g, " ")}\`${check.message ? `: ${check.message.replace(/\s*\n\s*/g, " ")}` : ""}`);
   return [`The returned value (\`value\` below) must pass these checks:`, ...lines].join("\n");
+}
+
+/**
+ * `interface WineExpert { pairWine(dish: string): string }` under the interface's doc comment:
+ * the method as the model should implement it, in the interface that gives it its context.
+ */
+function renderInterfaceMember(owner: { name: string; doc: string }, signature: string): string {
+  const comment = renderMemberComment(owner.doc ? { description: owner.doc } : {}, "");
+  const member = signature.split("\n").map((line) => `  ${line}`).join("\n");
+  return `${comment ? `${comment}\n` : ""}interface ${owner.name} {\n${member}\n}`;
 }

@@ -367,7 +367,7 @@ describe("implement<I>() of a generic interface (find passes the method signatur
     expect(spec.typeArguments).toBe("<Repository<Essay>>");
     expect(spec.output).toEqual({ type: "array", items: { $ref: "#/definitions/Essay" } });
     expect(spec.input.properties).toEqual({ query: { type: "string" } });
-    expect(spec.template).toContain("function find(query: string): Essay[]");
+    expect(spec.template).toContain("interface Repository {\n  find(query: string): Essay[]\n}");
   });
 
   test("a problem in the instantiation points at the type argument", () => {
