@@ -94,6 +94,10 @@ function stubProblem(stub: unknown): string | undefined {
   if (checks !== undefined && !(Array.isArray(checks) && checks.every((check) => isObject(check) && typeof check["expression"] === "string" && (check["message"] === undefined || typeof check["message"] === "string")))) {
     return `has ${describe(checks)} for "checks", not a list of { expression, message? }`;
   }
+  const hyperparameters = stub["hyperparameters"];
+  if (hyperparameters !== undefined && !(isObject(hyperparameters) && Object.values(hyperparameters).every(isObject))) {
+    return `has ${describe(hyperparameters)} for "hyperparameters", not an object of { default } by name`;
+  }
   return undefined;
 }
 

@@ -1,11 +1,8 @@
 /** A manifest entry as text a person reviews: the prompt the model reads, and its schemas pretty-printed. */
 import { stringify } from "safe-stable-stringify";
-import { renderPrompt } from "../runtime/prompt";
-import type { CallSpec } from "../runtime/spec";
+import { fillPlaceholders, type JsonValue } from "../runtime/hyperparameters";
+import { renderPromptAround } from "../runtime/prompt";
 import type { ManifestStub } from "./manifest";
-
-const INPUT_PLACEHOLDER = "{{input}}";
-const INPUT_MARKER = { __llmStrategyInputPlaceholder__: 0 };
 
 /**
  * The user message the model reads in JSON mode (`{{outputTypes}}` filled in), with `{{input}}`
@@ -13,9 +10,17 @@ const INPUT_MARKER = { __llmStrategyInputPlaceholder__: 0 };
  * is exactly what is sent (trimmed the same way).
  */
 export function jsonModePrompt(stub: Pick<ManifestStub, "template" | "outputTypes">): string {
-  const spec = { template: stub.template, outputTypes: stub.outputTypes } as CallSpec;
-  const content = renderPrompt(spec, INPUT_MARKER).messages[0]!.content;
-  return content.replace(JSON.stringify(INPUT_MARKER), () => INPUT_PLACEHOLDER);
+  return renderPromptAround(stub, "{{input}}").messages[0]!.content;
+}
+
+/**
+ * `jsonModePrompt` with each `{{hp:name}}` filled in with its default, as a call outside any
+ * `withHyperparameters` scope sends it; one whose default the build did not know stays a placeholder.
+ */
+export function promptAtDefaults(stub: Pick<ManifestStub, "template" | "outputTypes" | "hyperparameters">): string {
+  const defaults = new Map<string, JsonValue>();
+  for (const [name, { default: value }] of Object.entries(stub.hyperparameters ?? {})) if (value !== undefined) defaults.set(name, value);
+  return jsonModePrompt({ template: fillPlaceholders(stub.template, defaults), outputTypes: fillPlaceholders(stub.outputTypes, defaults) });
 }
 
 /** Compact JSON with keys sorted, one line. */

@@ -354,7 +354,7 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   if (!info) {
     const placeholders = new Set<string>();
     // `templateIfSchemaSent` holds a part of `template`'s text, so no placeholders of its own.
-    for (const text of [spec.template, spec.outputTypes]) for (const match of text.matchAll(PLACEHOLDER)) placeholders.add(match[1]!);
+    for (const text of [spec.template, spec.outputTypes]) for (const name of placeholderNames(text)) placeholders.add(name);
     info = { placeholders: [...placeholders], variants: new Map() };
     bySpec.set(spec, info);
   }
@@ -383,14 +383,9 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
   let variant = info.variants.get(key);
   if (!variant) {
     const byName = new Map(info.placeholders.map((name, index) => [name, values[index]!]));
-    const fill = (text: string) => text.replace(PLACEHOLDER, (whole, name: string) => (byName.has(name) ? neutralisePlaceholders(formatValue(byName.get(name)!)) : whole));
-    const schemaSent = templateIfSchemaSent(spec);
     const withDoc = (text: string) => (doc === undefined || !text.startsWith(spec.doc!) ? text : neutralisePlaceholders(doc) + text.slice(spec.doc!.length));
     variant = {
-      ...spec,
-      template: fill(withDoc(spec.template)),
-      ...(schemaSent !== undefined ? { templateIfSchemaSent: { shared: 0, rest: fill(withDoc(schemaSent)) } } : {}),
-      outputTypes: fill(spec.outputTypes),
+      ...fillSpecPlaceholders(spec, byName, withDoc),
       ...(doc !== undefined ? { doc: neutralisePlaceholders(doc) } : {}),
       hash: createHash("sha256").update(`${spec.hash}\n${key}`).digest("hex").slice(0, 16),
     };
@@ -398,6 +393,40 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
     info.variants.set(key, variant);
   }
   return variant;
+}
+
+/** The names of the `{{hp:name}}` placeholders in a text, in order (repeats included). */
+export function placeholderNames(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((match) => match[1]!);
+}
+
+/**
+ * A spec's prompt texts (template, output types, the template of requests that send the schema)
+ * with their `{{hp:name}}` placeholders filled from `values`, as a call renders them; `withDoc`
+ * first swaps in a tuned doc text. The build's manifest and `llm-strategy prompts` fill in the
+ * defaults the same way.
+ */
+export function fillSpecPlaceholders<S extends Pick<CallSpec, "template" | "outputTypes" | "templateIfSchemaSent">>(
+  spec: S,
+  values: ReadonlyMap<string, JsonValue>,
+  withDoc: (text: string) => string = (text) => text,
+): S {
+  const fill = (text: string) => fillPlaceholders(withDoc(text), values);
+  const schemaSent = templateIfSchemaSent(spec);
+  return {
+    ...spec,
+    template: fill(spec.template),
+    ...(schemaSent !== undefined ? { templateIfSchemaSent: { shared: 0, rest: fill(schemaSent) } } : {}),
+    outputTypes: fillPlaceholders(spec.outputTypes, values),
+  };
+}
+
+/**
+ * `{{hp:name}}` placeholders replaced by the values given, as a call renders them: strings as
+ * they are, anything else as compact JSON. Placeholders of other names stay as they are.
+ */
+export function fillPlaceholders(text: string, values: ReadonlyMap<string, JsonValue>): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => (values.has(name) ? neutralisePlaceholders(formatValue(values.get(name)!)) : whole));
 }
 
 function promptDeclaration(spec: CallSpec): Declaration {

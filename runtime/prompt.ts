@@ -38,9 +38,16 @@ export interface RenderedPrompt {
  * ISO strings through `Date.prototype.toJSON`).
  */
 export function renderPrompt(spec: CallSpec, input: Record<string, unknown>): RenderedPrompt {
-  const { withTypes, withoutTypes } = splitTemplate(spec);
   // A template without `{{input}}` (a stub without inputs) gets none.
-  const json = withoutTypes.hasInput ? JSON.stringify(input) : "";
+  return renderPromptAround(spec, splitTemplate(spec).withoutTypes.hasInput ? JSON.stringify(input) : "");
+}
+
+/**
+ * `renderPrompt` with the input's text given as it is: the prompts and token counts of the
+ * manifest and the command line show a call's request without its values (`""`, `{{input}}`).
+ */
+export function renderPromptAround(spec: Pick<CallSpec, "template" | "outputTypes">, json: string): RenderedPrompt {
+  const { withTypes, withoutTypes } = splitTemplate(spec);
   const untyped: ChatMessage[] = [{ role: "user", content: withoutTypes.before + json + withoutTypes.after }];
   if (withTypes === withoutTypes) return { messages: untyped, messagesIfSchemaSent: untyped };
   return { messages: [{ role: "user", content: withTypes.before + json + withTypes.after }], messagesIfSchemaSent: untyped };
@@ -53,13 +60,13 @@ interface SplitTemplate {
   hasInput: boolean;
 }
 
-const splitTemplates = new WeakMap<CallSpec, { withTypes: SplitTemplate; withoutTypes: SplitTemplate }>();
+const splitTemplates = new WeakMap<object, { withTypes: SplitTemplate; withoutTypes: SplitTemplate }>();
 
 /**
  * The static parts of a spec's prompt, once per spec: only `{{input}}` changes per call. Splitting
  * at `{{input}}` first also keeps placeholders inside the user's input data from being replaced.
  */
-function splitTemplate(spec: CallSpec): { withTypes: SplitTemplate; withoutTypes: SplitTemplate } {
+function splitTemplate(spec: Pick<CallSpec, "template" | "outputTypes">): { withTypes: SplitTemplate; withoutTypes: SplitTemplate } {
   let split = splitTemplates.get(spec);
   if (!split) {
     const at = spec.template.indexOf("{{input}}");

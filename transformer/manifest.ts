@@ -1,7 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "safe-stable-stringify";
-import { SPEC_VERSION, type JsonSchema } from "../runtime/spec";
+import { fillSpecPlaceholders, placeholderNames, type JsonValue } from "../runtime/hyperparameters";
+import { renderPromptAround } from "../runtime/prompt";
+import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
+import { toStrictSchema } from "../runtime/strict-schema";
+import { replySchemaOf } from "../runtime/validate";
 import type { HiddenFields } from "./analyse/types";
 import { assertBuildTools } from "./engine";
 import type { PlannedCallSpec } from "./plan";
@@ -41,6 +45,12 @@ export interface ManifestEntry {
   /** The stub's `@check`s (expression and message), in order; also in `template`. Absent when it has none. */
   checks?: { expression: string; message?: string }[];
   hash: string;
+  /**
+   * The hyperparameters its prompt names (`{{hp:name}}`), with the default a call sends outside
+   * any `withHyperparameters` scope; no `default` when the build cannot know it (computed, or
+   * declared outside the program). Absent when the prompt names none.
+   */
+  hyperparameters?: { [name: string]: { default?: JsonValue } };
   /** Estimated prompt tokens (o200k_base), without the call's input values; see `TOKENS_COUNTED`. */
   tokens: { json: number; structured: number };
 }
@@ -49,11 +59,16 @@ export interface ManifestEntry {
 const TOKENS_COUNTED =
   "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
   "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
-  "structured: the user message for a request that carries the schema (no output types, return type or answer line) plus the reply schema (compact JSON, keys sorted) sent as structured output or tool parameters. " +
+  "structured: the user message for a request that carries the schema (no output types, return type or answer line) plus the reply schema as openAI() sends it in structured mode (compact JSON, strict form when the schema allows it; only the definitions the reply reaches). " +
+  "Hyperparameters ({{hp:name}}) count at their defaults where the build knows them. " +
   "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
 
 /** Builds the manifest document: entries sorted by id, type arguments and hash; identical specialisations merged. */
-function buildManifest(records: ManifestRecord[], countTokens: (text: string) => number): object {
+function buildManifest(
+  records: ManifestRecord[],
+  countTokens: (text: string) => number,
+  hyperparameterDefaults: ReadonlyMap<string, JsonValue> = new Map(),
+): object {
   const entries = new Map<string, ManifestEntry>();
   for (const record of records) {
     const { spec } = record;
@@ -63,6 +78,7 @@ function buildManifest(records: ManifestRecord[], countTokens: (text: string) =>
       if (record.callSite && existing.callSites && !existing.callSites.includes(record.callSite)) existing.callSites.push(record.callSite);
       continue;
     }
+    const hyperparameters = usedHyperparameters(spec, hyperparameterDefaults);
     entries.set(key, {
       id: spec.id,
       file: record.file,
@@ -79,7 +95,8 @@ function buildManifest(records: ManifestRecord[], countTokens: (text: string) =>
       ...(spec.hiddenFields ? { hiddenFields: spec.hiddenFields } : {}),
       ...(spec.checks ? { checks: spec.checks.map(({ expression, message }) => ({ expression, ...(message !== undefined ? { message } : {}) })) } : {}),
       hash: spec.hash,
-      tokens: tokenEstimate(record, countTokens),
+      ...(hyperparameters ? { hyperparameters } : {}),
+      tokens: tokenEstimate(record, countTokens, hyperparameterDefaults),
     });
   }
   const stubs = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
@@ -87,20 +104,25 @@ function buildManifest(records: ManifestRecord[], countTokens: (text: string) =>
   return { about: "llm-strategy prompt manifest: one entry per stub and per generic specialisation.", specVersion: SPEC_VERSION, tokens: TOKENS_COUNTED, stubs };
 }
 
-function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => number): ManifestEntry["tokens"] {
-  const { spec } = record;
-  const fill = (outputTypes: string): string =>
-    spec.template.replace("{{outputTypes}}", () => outputTypes).replace("{{input}}", () => "");
-  const reply = spec.wrapper
-    ? { type: "object", properties: { [spec.wrapper]: spec.output }, required: [spec.wrapper], additionalProperties: false }
-    : spec.output;
-  const replySchema = Object.keys(record.definitions).length ? { ...reply, definitions: record.definitions } : reply;
-  const shared = spec.templateIfSchemaSent;
-  const schemaSent = shared && spec.template.slice(0, shared.shared) + shared.rest;
+/**
+ * Tokens of the request the runtime builds for one call, without the call's input values: its
+ * own prompt rendering, reply schema (only the definitions the output reaches) and, in
+ * structured mode, the schema in the strict form `openAI()` sends.
+ */
+function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => number, defaults: ReadonlyMap<string, JsonValue>): ManifestEntry["tokens"] {
+  // Hyperparameters at their defaults, as a call outside any scope sends them.
+  const spec = fillSpecPlaceholders({ ...record.spec, version: SPEC_VERSION, definitions: record.definitions } as unknown as CallSpec, defaults);
+  const prompt = renderPromptAround(spec, "");
   return {
-    json: countTokens(fill(spec.outputTypes)),
-    structured: countTokens(schemaSent?.replace("{{input}}", () => "") ?? fill("")) + countTokens(stringify(replySchema) ?? ""),
+    json: countTokens(prompt.messages[0]!.content),
+    structured: countTokens(prompt.messagesIfSchemaSent[0]!.content) + countTokens(JSON.stringify(toStrictSchema(replySchemaOf(spec)).schema)),
   };
+}
+
+function usedHyperparameters(spec: PlannedCallSpec, defaults: ReadonlyMap<string, JsonValue>): ManifestEntry["hyperparameters"] {
+  const names = [...new Set([...placeholderNames(spec.template), ...placeholderNames(spec.outputTypes)])];
+  if (names.length === 0) return undefined;
+  return Object.fromEntries(names.map((name) => [name, defaults.has(name) ? { default: defaults.get(name)! } : {}]));
 }
 
 /** Same records, same bytes: keys sorted, two-space indentation, a final newline. */
@@ -109,12 +131,12 @@ function serializeManifest(manifest: object): string {
 }
 
 /** Writes the manifest, creating its folder; `manifestPath` is relative to `projectDir` unless absolute. */
-export function writeManifest(projectDir: string, manifestPath: string, records: ManifestRecord[]): string {
+export function writeManifest(projectDir: string, manifestPath: string, records: ManifestRecord[], hyperparameterDefaults?: ReadonlyMap<string, JsonValue>): string {
   // Loaded only when a manifest is asked for: the o200k tables take a while to load.
   assertBuildTools(["gpt-tokenizer"]);
   const { countTokens } = require("gpt-tokenizer/encoding/o200k_base") as { countTokens(text: string): number };
   const target = path.resolve(projectDir, manifestPath);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, serializeManifest(buildManifest(records, countTokens)));
+  fs.writeFileSync(target, serializeManifest(buildManifest(records, countTokens, hyperparameterDefaults)));
   return target;
 }

@@ -56,7 +56,7 @@ function transformFile(state: ProgramState, transformation: ts.TransformationCon
     for (const source of context.program.getSourceFiles()) {
       if (isCompiledSource(context.program, source)) records.push(...planFile(state, source).manifest);
     }
-    writeManifest(context.projectDir, context.options.manifest, records);
+    writeManifest(context.projectDir, context.options.manifest, records, state.scan?.hyperparameterDefaults);
   }
   const planned = planFile(state, file);
   if (!state.reported.has(file)) {

@@ -3,7 +3,7 @@ import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
 import { byPlace, diffManifests, textHunks, type ChangedStub, type ManifestDiff, type SectionDiff } from "../manifest-diff";
 import { displayName, loadManifest, qualifiedName, relativeOrAbsolute, type LoadedManifest, type ManifestStub } from "../manifest";
 import { exitOnManifestError, FILTER_OPTIONS, manifestPathFrom, PROJECT_OPTION, stubFilter } from "../manifest-options";
-import { compactJson, jsonModePrompt, reviewSections } from "../prompt-text";
+import { compactJson, promptAtDefaults, reviewSections } from "../prompt-text";
 import { styleFor, type Style } from "../style";
 import type { Hunk } from "../line-diff";
 
@@ -49,9 +49,9 @@ function runList(positionals: string[], options: Map<string, string | true>, io:
   return 0;
 }
 
-/** A manifest entry plus its qualified name and the prompt as the model reads it, for `--json`. */
+/** A manifest entry plus its qualified name and the prompt as the model reads it (hyperparameters at their defaults), for `--json`. */
 function withPrompt(stub: ManifestStub): ManifestStub & { name: string; prompt: string } {
-  return { ...stub, name: qualifiedName(stub), prompt: jsonModePrompt(stub) };
+  return { ...stub, name: qualifiedName(stub), prompt: promptAtDefaults(stub) };
 }
 
 function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string, style: Style): string {
@@ -63,6 +63,9 @@ function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string,
   out.push(
     style.dim(`Each prompt is the message the model reads in JSON mode; {{input}} stands for the call's input values (compact JSON).`),
     style.dim(`In structured and tools mode the output types are left out of it and the output schema is sent instead.`),
+    ...(stubs.some((stub) => stub.hyperparameters)
+      ? [style.dim(`Hyperparameters ({{hp:name}} in a prompt) show the default a call sends outside withHyperparameters; each stub lists them under hp.`)]
+      : []),
   );
   for (const file of files) {
     out.push("", style.bold(`== ${file} ==`));
@@ -82,8 +85,11 @@ function stubBlock(stub: ManifestStub, style: Style): string[] {
   else if (stub.typeArguments !== undefined) lines.push(field("specialised", `${stub.typeArguments} at ${(stub.callSites ?? []).join(", ") || "(no call site recorded)"}`));
   lines.push(field("hash", stub.hash));
   lines.push(field("tokens", tokenSummary(stub)));
+  Object.entries(stub.hyperparameters ?? {}).forEach(([name, { default: value }], index) =>
+    lines.push(field(index ? "" : "hp", value === undefined ? `${name}: default not known at build time (left as {{hp:${name}}})` : `${name} = ${compactJson(value)} (the default, filled into the prompt)`)),
+  );
   lines.push(`  ${style.dim("prompt")}`);
-  for (const line of jsonModePrompt(stub).split("\n")) {
+  for (const line of promptAtDefaults(stub).split("\n")) {
     lines.push(`    ${style.dim("|")} ${line.replace(/\{\{input\}\}/g, (placeholder) => style.yellow(placeholder))}`.trimEnd());
   }
   lines.push(field("input", compactJson(stub.input)));

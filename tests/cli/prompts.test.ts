@@ -417,3 +417,56 @@ test("--help lists the commands; <command> --help lists its options", () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("prompts with hyperparameters", () => {
+  const SOURCES = {
+    "src/essay.ts": `import { hyperparameter, stub } from "llm-strategy";
+
+export const words = hyperparameter("essay.words", 300, { description: "Target length, in words" });
+export const styles = hyperparameter("essay.styles", ["formal", "short"]);
+export const tone = hyperparameter("essay.tone", ["dry", "warm"].join(" and "));
+
+/** Write an essay about the topic in about {{hp:essay.words}} words, styles {{hp:essay.styles}}, tone {{hp:essay.tone}}. */
+export function writeEssay(topic: string): Promise<string> { return stub(); }
+`,
+  };
+  let project: string;
+  beforeAll(() => {
+    project = projectOf(buildProject(path.join(root, "hyperparameters"), SOURCES));
+  });
+
+  test("placeholders show the defaults a call sends, listed as hyperparameters; a computed default stays a placeholder", () => {
+    const { code, stdout, stderr } = runBin(project, ["prompts"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const lines = block(stdout, "writeEssay ");
+    // By name, as the manifest sorts keys.
+    const hp = lines.indexOf(`  hp           essay.styles = ["formal","short"] (the default, filled into the prompt)`);
+    expect(lines.slice(hp + 1, hp + 3)).toEqual([
+      `               essay.tone: default not known at build time (left as {{hp:essay.tone}})`,
+      `               essay.words = 300 (the default, filled into the prompt)`,
+    ]);
+    const prompt = lines.filter((line) => line.startsWith("    |")).map((line) => line.replace(/^    \| ?/, ""));
+    expect(prompt[0]).toBe(`Write an essay about the topic in about 300 words, styles ["formal","short"], tone {{hp:essay.tone}}.`);
+    expect(stdout).not.toContain("{{hp:essay.words}}");
+
+    // What a call outside any scope sends, through the runtime, is that prompt with the input and the computed default filled in.
+    const sent = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const { configure, scriptedModel } = require("llm-strategy");
+         const model = scriptedModel([{ value: "An essay." }]);
+         configure({ model });
+         require("./dist/essay.js").writeEssay("tides").then(() => process.stdout.write(model.requests[0].messages[0].content));`,
+      ],
+      { cwd: project, encoding: "utf8" },
+    );
+    expect(sent.stderr).toBe("");
+    expect(sent.stdout).toBe(prompt.join("\n").replace("{{hp:essay.tone}}", "dry and warm").replace("{{input}}", JSON.stringify({ topic: "tides" })));
+
+    const json = JSON.parse(runBin(project, ["prompts", "--json"]).stdout) as { stubs: (Entry & { prompt: string; hyperparameters: unknown })[] };
+    expect(json.stubs[0]!.hyperparameters).toEqual({ "essay.styles": { default: ["formal", "short"] }, "essay.tone": {}, "essay.words": { default: 300 } });
+    expect(json.stubs[0]!.prompt).toBe(prompt.join("\n"));
+  });
+});

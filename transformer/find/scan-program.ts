@@ -1,4 +1,5 @@
 import type * as ts from "typescript";
+import type { JsonValue } from "../../runtime/hyperparameters";
 import type { TransformerContext } from "../context";
 import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
 import type { CallLike } from "./generic-calls";
@@ -34,6 +35,12 @@ export interface ProgramScan {
    * not compile may declare some (see `mayDeclareHyperparameters`).
    */
   hyperparameterNames: Set<string> | undefined;
+  /**
+   * The default of each `hyperparameter("name", default)` whose name and default are literals
+   * (`300`, `"formal"`, `["a", "b"]`), so `llm-strategy prompts` can show the values a call sends.
+   * A name declared twice with different defaults is left out (the runtime refuses it).
+   */
+  hyperparameterDefaults: Map<string, JsonValue>;
 }
 
 /** Files the transformer compiles: the Program's own sources, not declarations, libraries or node_modules. */
@@ -73,7 +80,9 @@ export function scanProgram(context: TransformerContext): ProgramScan {
     genericStubNames: new Set(),
     isPromiseType,
     hyperparameterNames: mayDeclareHyperparameters(program, [...new Set(["llm-strategy", context.options.runtimeModule])]) ? undefined : new Set(),
+    hyperparameterDefaults: new Map(),
   };
+  const conflicting = new Set<string>();
 
   for (const file of program.getSourceFiles()) {
     if (!isCompiledSource(program, file)) continue;
@@ -98,6 +107,14 @@ export function scanProgram(context: TransformerContext): ProgramScan {
           const name = node.arguments[0];
           if (name && tsi.isStringLiteralLike(name)) scan.hyperparameterNames?.add(name.text);
           else scan.hyperparameterNames = undefined;
+          const value = node.arguments[1] && literalJson(tsi, node.arguments[1]);
+          if (name && tsi.isStringLiteralLike(name) && value !== undefined && !conflicting.has(name.text)) {
+            const known = scan.hyperparameterDefaults.get(name.text);
+            if (known !== undefined && JSON.stringify(known) !== JSON.stringify(value)) {
+              conflicting.add(name.text);
+              scan.hyperparameterDefaults.delete(name.text);
+            } else scan.hyperparameterDefaults.set(name.text, value);
+          }
         }
         if (runtimeFunction === "stub") {
           const declaration = stubDeclarationOf(tsi, node);
@@ -123,4 +140,29 @@ export function scanProgram(context: TransformerContext): ProgramScan {
     }
   }
   return scan;
+}
+
+/** The JSON value a literal expression spells (`300`, `-1`, `"a"`, `true`, `[1, 2]`, `{ a: "b" }`); undefined for anything computed. */
+function literalJson(tsi: typeof ts, node: ts.Expression): JsonValue | undefined {
+  while (tsi.isParenthesizedExpression(node) || tsi.isAsExpression(node) || tsi.isSatisfiesExpression(node)) node = node.expression;
+  if (tsi.isStringLiteralLike(node)) return node.text;
+  if (tsi.isNumericLiteral(node)) return Number(node.text);
+  if (tsi.isPrefixUnaryExpression(node) && node.operator === tsi.SyntaxKind.MinusToken && tsi.isNumericLiteral(node.operand)) return -Number(node.operand.text);
+  if (node.kind === tsi.SyntaxKind.TrueKeyword) return true;
+  if (node.kind === tsi.SyntaxKind.FalseKeyword) return false;
+  if (tsi.isArrayLiteralExpression(node)) {
+    const items = node.elements.map((element) => literalJson(tsi, element));
+    return items.every((item) => item !== undefined) ? (items as JsonValue[]) : undefined;
+  }
+  if (tsi.isObjectLiteralExpression(node)) {
+    const object: { [key: string]: JsonValue } = {};
+    for (const property of node.properties) {
+      if (!tsi.isPropertyAssignment(property) || !(tsi.isIdentifier(property.name) || tsi.isStringLiteralLike(property.name))) return undefined;
+      const value = literalJson(tsi, property.initializer);
+      if (value === undefined) return undefined;
+      object[property.name.text] = value;
+    }
+    return object;
+  }
+  return undefined;
 }
