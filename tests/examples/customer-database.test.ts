@@ -90,7 +90,7 @@ test("builds with tspc: no diagnostics, the manifest lists the three stubs, the 
 test("offline through a pipe (--offline wins over a configured key): recorded customers, ages, searches, a clear miss", async () => {
   // An endpoint that would refuse every connection: --offline must not touch it.
   const env = offlineEnv({ OPENAI_API_KEY: "sk-unused", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
-  const run = await runNode(MAIN, ["--offline"], { env, input: "the oldest customer\n  WHO lives in   tokyo?\ncustomers on the moon\nq\n" });
+  const run = await runNode(MAIN, ["--offline"], { env, input: "the oldest customer\n  WHO lives in   tokyo?\nWHO LIVES IN tokyo\ncustomers on the moon\nq\n" });
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   const out = run.stdout;
@@ -100,13 +100,17 @@ test("offline through a pipe (--offline wins over a configured key): recorded cu
   // The customers are listed one by one as they stream from the recording (it keeps the pieces), before the ages.
   expect(out.slice(out.indexOf("Creating 10 mock customers…\n"), out.indexOf("ages 10/10"))).toBe(`Creating 10 mock customers…\n${arrivals(RECORDED_CUSTOMERS)}`);
 
-  const [initial, afterOldest, afterTokyo] = out.split("search> ").map(lastTable);
+  const [initial, afterOldest, afterTokyo, afterUnpunctuated] = out.split("search> ").map(lastTable);
   expectRecordedCustomersWithAges(initial!);
   expect(marks(initial!)).toEqual({});
   expect(marks(afterOldest!)).toEqual({ "CUST-010": "▶ 1" });
   expect(out).toContain("1 match for “the oldest customer”, best first: CUST-010 Hana Novák");
   // Another spelling of a recorded search finds its recorded answer.
   expect(marks(afterTokyo!)).toEqual({ "CUST-001": "▶ 1" });
+  // Without its question mark and in capitals too: punctuation, case and spacing aside, the words match.
+  expect(marks(afterUnpunctuated!)).toEqual({ "CUST-001": "▶ 1" });
+  expect(out).toContain("1 match for “WHO LIVES IN tokyo”, best first: CUST-001");
+  expect(out).toContain(`  • ${RECORDED_SEARCHES[RECORDED_SEARCHES.length - 1]}\nA search matches one of these with the same words, whatever the case, spacing and punctuation.\n`);
   expect(out).toContain("“customers on the moon” is not in the recording, and offline there is no model to ask it.");
   expect(out.trimEnd().endsWith("Bye.")).toBe(true);
 });

@@ -11,7 +11,7 @@ import * as readline from "node:readline";
 import { batch, LLMStrategyError, RecordingMissError, streamed, type DeepPartial } from "llm-strategy";
 import { MockCustomerDatabase, type Customer } from "./customer";
 import { customerTable, errorLine, paint, progress, terminalScreen, type AgeCell, type Screen } from "./screen";
-import { chooseSession, inSession, OfflineSetupError, recordedSearchFor, type Session } from "./session";
+import { chooseSession, inSession, OFFLINE_MATCHING, OfflineSetupError, recordedSearchFor, type Session } from "./session";
 
 const USAGE = `Usage: node examples/customer-database/dist/main.js [--offline | --record] [--batch]
 
@@ -51,6 +51,7 @@ function banner(screen: Screen, session: Session): void {
     screen.write(`${paint.cyan(screen, "OFFLINE: these are recorded answers")} (${session.reason}); no model is asked.\n`);
     screen.write(`Replaying ${session.recordingFile}. Searches available offline:\n`);
     for (const search of session.recordedSearches) screen.write(`  • ${search}\n`);
+    screen.write(`${OFFLINE_MATCHING}\n`);
   } else if (session.kind === "record") {
     screen.write(`${paint.cyan(screen, "RECORDING")}: asking ${process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}, every reply is written to ${session.recordingFile}.\n`);
   } else {

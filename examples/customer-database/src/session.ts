@@ -55,14 +55,18 @@ export function inSession<T>(session: Session, fn: () => Promise<T>): Promise<T>
   return session.model ? withCallOptions({ model: session.model }, fn) : fn();
 }
 
-/** In replay, the recorded search that `query` means (same words, any case and spacing). */
+/** How a typed search finds a recorded one in replay, as the banner tells the user. */
+export const OFFLINE_MATCHING = "A search matches one of these with the same words, whatever the case, spacing and punctuation.";
+
+/** In replay, the recorded search that `query` means (see `OFFLINE_MATCHING`): `WHO LIVES IN tokyo` finds `who lives in Tokyo?`. */
 export function recordedSearchFor(session: Session, query: string): string {
   const wanted = normalise(query);
   return session.recordedSearches.find((search) => normalise(search) === wanted) ?? query;
 }
 
+/** The words of a search, lower case, one space apart: punctuation and other symbols count as spaces. */
 function normalise(text: string): string {
-  return text.trim().replace(/\s+/g, " ").toLowerCase();
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 }
 
 interface RecordingDocument {
