@@ -5,7 +5,7 @@ import { uncompiledCallName } from "../../runtime/errors";
 import { loadTypeScriptEngine, TypeScriptEngineError } from "../../transformer/engine";
 import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
 import { relativeOrAbsolute } from "../manifest";
-import { hasInlineSourceMap, SourcePlaces, type Place } from "../original-position";
+import { hasInlineSourceMap, SourcePlaces, type Place } from "../../runtime/original-position";
 import { checkJavaScript, type UncompiledStub } from "../uncompiled-stubs";
 
 const JS_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
