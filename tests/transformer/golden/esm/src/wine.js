@@ -1,0 +1,66 @@
+import { implement } from "llm-strategy";
+import * as __llmStrategy from "llm-strategy";
+const __llmStrategySpec_WineExpert_pairWine = {
+    version: 1,
+    id: "src/wine.ts:9 WineExpert.pairWine",
+    kind: "function",
+    template: `A wine that goes with the dish.
+
+/** A sommelier at a French restaurant. */
+interface WineExpert {
+  pairWine(
+    /** As the menu names it */
+    dish: string,
+  ): string
+}
+
+Input: {{input}}
+Reply with JSON of type { value: string }`,
+    doc: "A wine that goes with the dish.",
+    outputTypes: "",
+    params: [{ name: "dish", role: "input" }],
+    input: {
+        type: "object",
+        properties: { dish: { description: "As the menu names it", type: "string" } },
+        required: ["dish"],
+        additionalProperties: false
+    },
+    output: { type: "string" },
+    wrapper: "value",
+    definitions: {},
+    hash: "4ddaa3a89e987999"
+};
+const __llmStrategySpec_WineExpert_grapes = {
+    version: 1,
+    id: "src/wine.ts:11 WineExpert.grapes",
+    kind: "function",
+    template: `Grapes of a wine, most important first.
+
+/** A sommelier at a French restaurant. */
+interface WineExpert {
+  grapes(wine: string): string[]
+}
+
+Input: {{input}}
+Reply with JSON of type { value: string[] }`,
+    doc: "Grapes of a wine, most important first.",
+    outputTypes: "",
+    params: [{ name: "wine", role: "input" }],
+    input: {
+        type: "object",
+        properties: { wine: { type: "string" } },
+        required: ["wine"],
+        additionalProperties: false
+    },
+    output: { type: "array", items: { type: "string" } },
+    wrapper: "value",
+    definitions: {},
+    hash: "b5b45bfcfe615fc3"
+};
+const __llmStrategyInterface_WineExpert = {
+    version: 1,
+    id: "src/wine.ts:14 implement<WineExpert>",
+    name: "WineExpert",
+    methods: { pairWine: __llmStrategySpec_WineExpert_pairWine, grapes: __llmStrategySpec_WineExpert_grapes }
+};
+export const expert = __llmStrategy.implementInterface(__llmStrategyInterface_WineExpert);
