@@ -104,18 +104,35 @@ export const contactOf = (email: string) => extract<Contact>(email);
     compared: ["src/extract.ts", "src/main.ts"],
   },
   "implement-cjs": { files: { "src/wine.ts": WINE }, compared: ["src/wine.ts"] },
-  // The same sources as ES modules: the runtime import is an \`import\`, not a \`require\`.
-  "esm": {
-    files: { "src/customer.ts": CUSTOMER, "src/wine.ts": WINE },
+  // An ES module whose every use of the runtime is rewritten (an arrow stub, \`implement<I>()\`):
+  // the runtime is still imported, by an \`import\` and not a \`require\`.
+  "arrow-and-implement-esm": {
+    files: {
+      "src/words.ts": `import { implement, stub } from "llm-strategy";
+
+/** Translate the text into the language. */
+export const translate = (text: string, language: string): Promise<string> => stub();
+
+/** A poet who writes in English. */
+export interface Poet {
+  /** A haiku about the topic. */
+  haiku(topic: string): Promise<string>;
+}
+
+export const poet = implement<Poet>();
+`,
+    },
     compilerOptions: { module: ts.ModuleKind.ES2022 },
-    compared: ["src/customer.ts", "src/wine.ts"],
+    compared: ["src/words.ts"],
   },
 };
 
 describe.each(Object.keys(FIXTURES))("%s", (name) => {
   const fixture = FIXTURES[name]!;
   const result = () => {
-    const compiled = compile({ files: fixture.files, compilerOptions: { sourceMap: false, declaration: false, ...fixture.compilerOptions }, project: `golden-${name}` });
+    // Without esModuleInterop's import helpers, each file shows the transformer's work and little else.
+    const compilerOptions = { sourceMap: false, declaration: false, esModuleInterop: false, ...fixture.compilerOptions };
+    const compiled = compile({ files: fixture.files, compilerOptions, project: `golden-${name}` });
     expect(compiled.compilerErrors).toEqual([]);
     expect(compiled.diagnostics).toEqual([]);
     return compiled;
