@@ -71,6 +71,21 @@ interface Occasion {
   atDeclaration: boolean;
 }
 
+/** The schemas keyword tags may constrain, and where a tag that fits none of them is reported. */
+interface KeywordTargets {
+  stub: string;
+  inputs: readonly (Root & { symbol: ts.Symbol })[];
+  inputProperties: { [name: string]: JsonSchema };
+  returned: ts.Type;
+  output: JsonSchema;
+  /**
+   * Where a tag that fits nothing is reported, at the tag or, when its place is unknown (an
+   * inherited doc), at the declaration's name. Absent at call sites: their instantiated types drop
+   * such a tag silently (the declaration reports it).
+   */
+  report?: { to: Problem[]; nameNode: ts.Node };
+}
+
 /** One input or output root of a spec, as checked and generated. */
 interface Root {
   label: string;
@@ -242,7 +257,14 @@ class FileAnalyser implements Analyser {
     const convertedOutput = this.files.convert(schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
     const output = convertedOutput.schema;
     // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
-    this.applyKeywordTags(doc.keywordTags, inputs, inputProperties, returned, output, occasion.atDeclaration ? (problem) => problems.push(problem) : undefined, stub, nameNode);
+    this.applyKeywordTags(doc.keywordTags, {
+      stub,
+      inputs,
+      inputProperties,
+      returned,
+      output,
+      ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}),
+    });
     if (problems.length > 0) return { ok: false, problems };
     const revive = this.revival.plan(returned);
     const outputNames = this.files.closure(convertedOutput.refs);
@@ -318,19 +340,10 @@ class FileAnalyser implements Analyser {
 
   /**
    * Writes each keyword tag onto the schema it stands for, when it can constrain it; one that
-   * cannot (`@minItems` under a `number` parameter, a `@param` name that is not sent) is reported
-   * through `report` (at the declaration; a call site's instantiated types drop it silently).
+   * cannot (`@minItems` under a `number` parameter, a `@param` name that is not sent) is reported.
    */
-  private applyKeywordTags(
-    tags: readonly KeywordTag[],
-    inputs: readonly (Root & { symbol: ts.Symbol })[],
-    inputProperties: { [name: string]: JsonSchema },
-    returned: ts.Type,
-    output: JsonSchema,
-    report: ((problem: Problem) => void) | undefined,
-    stub: string,
-    nameNode: ts.Node,
-  ): void {
+  private applyKeywordTags(tags: readonly KeywordTag[], where: KeywordTargets): void {
+    const { stub, inputs, inputProperties, returned, output, report } = where;
     const { checker } = this.program.tools;
     const resolve = (ref: string): JsonSchema | undefined => (ref.startsWith(REF_PREFIX) ? this.files.schema(decodeURIComponent(ref.slice(REF_PREFIX.length))) : undefined);
     for (const tag of tags) {
@@ -347,7 +360,7 @@ class FileAnalyser implements Analyser {
           : input
             ? `follows \`@param ${tag.parameter}\`, and its type \`${checker.typeToString(input.type)}\` has nothing \`@${tag.name}\` applies to`
             : `follows \`@param ${tag.parameter}\`, which names no parameter sent to the model`;
-      report({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name} ${JSON.stringify(tag.value)}`, problem }, node: tag.node ?? nameNode });
+      report.to.push({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name} ${JSON.stringify(tag.value)}`, problem }, node: tag.node ?? report.nameNode });
     }
   }
 
