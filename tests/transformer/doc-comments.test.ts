@@ -108,6 +108,19 @@ export function pick(model: LanguageModel): Promise<string[]> { return stub(); }
     expect(result.diagnostics[1]!.message).toContain("constrains the result, and its type `string[]` has nothing `@minimum` applies to");
   });
 
+  test("a tag whose text is not a value of its keyword is LLM1017 too, not dropped in silence", () => {
+    const result = build(`import { stub } from "llm-strategy";
+/**
+ * Pick some words.
+ * @param words The words to pick from
+ * @minItems two or more
+ */
+export function pick(words: string[]): Promise<string[]> { return stub(); }
+`);
+    expect(result.diagnostics.map((d) => [d.code, d.line])).toEqual([["LLM1017", 5]]);
+    expect(result.diagnostics[0]!.message).toContain("pick: `@minItems two or more` reads `two or more`, which is not a value `@minItems` takes");
+  });
+
   test("tags that fit constrain their parameter (also through a named array type) and the result, and only show as hints of those", async () => {
     const result = build(`import { stub } from "llm-strategy";
 export type Names = string[];

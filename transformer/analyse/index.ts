@@ -349,18 +349,20 @@ class FileAnalyser implements Analyser {
     for (const tag of tags) {
       const input = tag.parameter === undefined ? undefined : inputs.find((candidate) => candidate.label === tag.parameter);
       const schema = tag.parameter === undefined ? output : input ? inputProperties[input.label] : undefined;
-      if (schema && keywordApplies(tag.name, schema, resolve)) {
+      if (tag.value !== undefined && schema && keywordApplies(tag.name, schema, resolve)) {
         schema[tag.name] = tag.value;
         continue;
       }
       if (!report) continue;
       const problem =
-        tag.parameter === undefined
+        tag.value === undefined
+          ? `reads \`${tag.text}\`, which is not a value \`@${tag.name}\` takes`
+          : tag.parameter === undefined
           ? `constrains the result, and its type \`${checker.typeToString(returned)}\` has nothing \`@${tag.name}\` applies to`
           : input
             ? `follows \`@param ${tag.parameter}\`, and its type \`${checker.typeToString(input.type)}\` has nothing \`@${tag.name}\` applies to`
             : `follows \`@param ${tag.parameter}\`, which names no parameter sent to the model`;
-      report.to.push({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name} ${JSON.stringify(tag.value)}`, problem }, node: tag.node ?? report.nameNode });
+      report.to.push({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name}${tag.text ? ` ${tag.text}` : ""}`, problem }, node: tag.node ?? report.nameNode });
     }
   }
 

@@ -29,7 +29,8 @@ const json: KeywordParser = (text) => {
 /**
  * The tags users write and the keyword each becomes. The README lists the first ten;
  * the rest are the remaining draft-07 validation keywords a TypeScript user might reach for.
- * A tag whose text does not parse (`@minimum ten`) is left out rather than emitted invalid.
+ * A tag whose text does not parse (`@minimum ten`) is left out of a property's schema rather
+ * than emitted invalid; on a stub's own JSDoc it is reported (LLM1017).
  */
 const KEYWORD_TAGS: ReadonlyMap<string, KeywordParser> = new Map([
   ["minItems", nonNegativeInteger],
@@ -63,7 +64,10 @@ export interface DocAnnotations {
 export interface KeywordTag {
   /** `minItems` */
   name: string;
+  /** The keyword's value; undefined when the tag's text is not one (`@minimum ten`). */
   value: unknown;
+  /** The tag's text as written. */
+  text: string;
   /** The `@param` line it follows; absent for a tag before any `@param`, or after `@returns` (it constrains the result). */
   parameter?: string;
   /** The tag in the source, for diagnostics (absent when the doc is inherited from another declaration). */
@@ -197,12 +201,12 @@ export class DocReader {
         doc.returns ??= tagText(tag) || undefined;
       } else {
         const parse = KEYWORD_TAGS.get(tag.name);
-        const value = parse?.(tagText(tag));
         const occurrence = seen.get(tag.name) ?? 0;
         seen.set(tag.name, occurrence + 1);
-        if (value === undefined) continue;
+        if (!parse) continue;
+        const text = tagText(tag);
         const node = written.filter((w) => w.tagName.text === tag.name)[occurrence];
-        doc.keywordTags.push({ name: tag.name, value, ...(parameter !== undefined ? { parameter } : {}), ...(node ? { node } : {}) });
+        doc.keywordTags.push({ name: tag.name, value: parse(text), text, ...(parameter !== undefined ? { parameter } : {}), ...(node ? { node } : {}) });
       }
     }
     if (doc.returns === undefined) delete doc.returns;
