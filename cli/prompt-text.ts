@@ -1,6 +1,6 @@
 /** A manifest entry as text a person reviews: the prompt the model reads, and its schemas pretty-printed. */
 import { stringify } from "safe-stable-stringify";
-import { fillPlaceholders, type JsonValue } from "../runtime/hyperparameters";
+import { fillPlaceholders, formatValue, type JsonValue } from "../runtime/hyperparameters";
 import { renderPromptAround } from "../runtime/prompt";
 import type { ManifestStub } from "./manifest";
 
@@ -16,10 +16,11 @@ export function jsonModePrompt(stub: Pick<ManifestStub, "template" | "outputType
 /**
  * `jsonModePrompt` with each `{{hp:name}}` filled in with its default, as a call outside any
  * `withHyperparameters` scope sends it; one whose default the build did not know stays a placeholder.
+ * `mark` wraps each filled-in value (a terminal shows them in colour).
  */
-export function promptAtDefaults(stub: Pick<ManifestStub, "template" | "outputTypes" | "hyperparameters">): string {
+export function promptAtDefaults(stub: Pick<ManifestStub, "template" | "outputTypes" | "hyperparameters">, mark: (text: string) => string = (text) => text): string {
   const defaults = new Map<string, JsonValue>();
-  for (const [name, { default: value }] of Object.entries(stub.hyperparameters ?? {})) if (value !== undefined) defaults.set(name, value);
+  for (const [name, { default: value }] of Object.entries(stub.hyperparameters ?? {})) if (value !== undefined) defaults.set(name, mark(formatValue(value)));
   return jsonModePrompt({ template: fillPlaceholders(stub.template, defaults), outputTypes: fillPlaceholders(stub.outputTypes, defaults) });
 }
 

@@ -440,7 +440,7 @@ function promptDeclaration(spec: CallSpec): Declaration {
 }
 
 /** Values go into prompts as text: strings as they are, anything else as compact JSON. */
-function formatValue(value: JsonValue): string {
+export function formatValue(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

@@ -64,7 +64,7 @@ function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string,
     style.dim(`Each prompt is the message the model reads in JSON mode; {{input}} stands for the call's input values (compact JSON).`),
     style.dim(`In structured and tools mode the output types are left out of it and the output schema is sent instead.`),
     ...(stubs.some((stub) => stub.hyperparameters)
-      ? [style.dim(`Hyperparameters ({{hp:name}} in a prompt) show the default a call sends outside withHyperparameters; each stub lists them under hp.`)]
+      ? [style.dim(`Hyperparameters ({{hp:name}} in a prompt) show the default a call sends outside withHyperparameters (in colour on a terminal); each stub lists them under hp.`)]
       : []),
   );
   for (const file of files) {
@@ -89,7 +89,7 @@ function stubBlock(stub: ManifestStub, style: Style): string[] {
     lines.push(field(index ? "" : "hp", value === undefined ? `${name}: default not known at build time (left as {{hp:${name}}})` : `${name} = ${compactJson(value)} (the default, filled into the prompt)`)),
   );
   lines.push(`  ${style.dim("prompt")}`);
-  for (const line of promptAtDefaults(stub).split("\n")) {
+  for (const line of promptAtDefaults(stub, style.cyan).split("\n")) {
     lines.push(`    ${style.dim("|")} ${line.replace(/\{\{input\}\}/g, (placeholder) => style.yellow(placeholder))}`.trimEnd());
   }
   lines.push(field("input", compactJson(stub.input)));

@@ -468,5 +468,14 @@ export function writeEssay(topic: string): Promise<string> { return stub(); }
     const json = JSON.parse(runBin(project, ["prompts", "--json"]).stdout) as { stubs: (Entry & { prompt: string; hyperparameters: unknown })[] };
     expect(json.stubs[0]!.hyperparameters).toEqual({ "essay.styles": { default: ["formal", "short"] }, "essay.tone": {}, "essay.words": { default: 300 } });
     expect(json.stubs[0]!.prompt).toBe(prompt.join("\n"));
+
+    // On a terminal (\`script\` gives one), the filled-in values stand out in colour.
+    const inTerminal = spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} prompts`, "/dev/null"], {
+      cwd: project,
+      encoding: "utf8",
+      env: { ...process.env, TERM: "xterm", NO_COLOR: "" },
+    });
+    expect(inTerminal.status).toBe(0);
+    expect(inTerminal.stdout).toContain('in about \x1b[36m300\x1b[39m words, styles \x1b[36m["formal","short"]\x1b[39m, tone {{hp:essay.tone}}.');
   });
 });
