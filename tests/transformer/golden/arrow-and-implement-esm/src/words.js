@@ -1,7 +1,7 @@
 import { implement, stub } from "llm-strategy";
 import * as __llmStrategy from "llm-strategy";
 const __llmStrategySpec_translate = {
-    version: 1,
+    version: 2,
     id: "src/words.ts:4 translate",
     kind: "function",
     template: `Translate the text into the language.
@@ -11,6 +11,9 @@ function translate(text: string, language: string): string
 Input: {{input}}
 Reply with JSON of type { value: string }`,
     doc: "Translate the text into the language.",
+    templateIfSchemaSent: { shared: 37, rest: `
+
+Input: {{input}}` },
     outputTypes: "",
     params: [{ name: "text", role: "input" }, { name: "language", role: "input" }],
     input: {
@@ -22,10 +25,10 @@ Reply with JSON of type { value: string }`,
     output: { type: "string" },
     wrapper: "value",
     definitions: {},
-    hash: "63358f6d92606775"
+    hash: "7e2b8d167c66c373"
 };
 const __llmStrategySpec_Poet_haiku = {
-    version: 1,
+    version: 2,
     id: "src/words.ts:9 Poet.haiku",
     kind: "function",
     template: `A haiku about the topic.
@@ -38,6 +41,17 @@ interface Poet {
 Input: {{input}}
 Reply with JSON of type { value: string }`,
     doc: "A haiku about the topic.",
+    templateIfSchemaSent: {
+        shared: 24,
+        rest: `
+
+/** A poet who writes in English. */
+interface Poet {
+  haiku(topic: string)
+}
+
+Input: {{input}}`
+    },
     outputTypes: "",
     params: [{ name: "topic", role: "input" }],
     input: {
@@ -49,10 +63,10 @@ Reply with JSON of type { value: string }`,
     output: { type: "string" },
     wrapper: "value",
     definitions: {},
-    hash: "d49c6d40cc893138"
+    hash: "e8a8b4e1cb43a223"
 };
 const __llmStrategyInterface_Poet = {
-    version: 1,
+    version: 2,
     id: "src/words.ts:12 implement<Poet>",
     name: "Poet",
     methods: { haiku: __llmStrategySpec_Poet_haiku }

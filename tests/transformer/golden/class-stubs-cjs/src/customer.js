@@ -59,7 +59,7 @@ const __llmStrategyDef_VipCustomer = {
     additionalProperties: false
 };
 const __llmStrategySpec_Customer_age = {
-    version: 1,
+    version: 2,
     id: "src/customer.ts:12 Customer.age",
     kind: "getter",
     template: `The customer's age in 2022, from \`birthdate\`.
@@ -76,6 +76,9 @@ get age(this: Customer): number
 Input: {{input}}
 Reply with JSON of type { value: number }`,
     doc: "The customer's age in 2022, from `birthdate`.",
+    templateIfSchemaSent: { shared: 185, rest: `
+
+Input: {{input}}` },
     outputTypes: "",
     params: [],
     thisFields: ["firstName", "birthdate"],
@@ -88,10 +91,10 @@ Reply with JSON of type { value: number }`,
     output: { type: "number" },
     wrapper: "value",
     definitions: { Customer: __llmStrategyDef_Customer },
-    hash: "a65a1f1885e73d26"
+    hash: "4f9f338a88aeeaf4"
 };
 const __llmStrategySpec_Customer_createMockCustomers = {
-    version: 1,
+    version: 2,
     id: "src/customer.ts:15 Customer.createMockCustomers",
     kind: "static",
     template: `Create mock customers with believable data.
@@ -102,6 +105,9 @@ static createMockCustomers(count?: number): Customer[]
 Input: {{input}}
 Reply with JSON of type { value: Customer[] }`,
     doc: "Create mock customers with believable data.",
+    templateIfSchemaSent: { shared: 43, rest: `
+
+Input: {{input}}` },
     outputTypes: `/** A customer of ours. */
 interface Customer {
   firstName: string;
@@ -115,10 +121,10 @@ interface Customer {
     wrapper: "value",
     definitions: { Customer: __llmStrategyDef_Customer },
     revive: { value: { kind: "array", items: { kind: "class", class: () => Customer } } },
-    hash: "53d48d60b3511b9b"
+    hash: "8ae662f3fa48fe7e"
 };
 const __llmStrategySpec_VipCustomer_suggestGift = {
-    version: 1,
+    version: 2,
     id: "src/customer.ts:28 VipCustomer.suggestGift",
     kind: "method",
     template: `A gift that suits the customer.
@@ -141,6 +147,18 @@ suggestGift(
 Input: {{input}}
 Reply with JSON of type { value: string }`,
     doc: "A gift that suits the customer.",
+    templateIfSchemaSent: {
+        shared: 253,
+        rest: `
+
+suggestGift(
+  this: VipCustomer,
+  /** In euros @minimum 1 */
+  budget: number,
+)
+
+Input: {{input}}`
+    },
     outputTypes: "",
     params: [{ name: "budget", role: "input" }],
     thisFields: ["favourites", "firstName", "birthdate"],
@@ -156,7 +174,7 @@ Reply with JSON of type { value: string }`,
     output: { type: "string" },
     wrapper: "value",
     definitions: { VipCustomer: __llmStrategyDef_VipCustomer },
-    hash: "272cc9c4f7e21129"
+    hash: "ae5800f15d64f3e5"
 };
 /** A customer of ours. */
 let Customer = (() => {

@@ -4,7 +4,7 @@ exports.extract = extract;
 const llm_strategy_1 = require("llm-strategy");
 const __llmStrategy = require("llm-strategy");
 const __llmStrategySpec_extract = {
-    version: 1,
+    version: 2,
     id: "src/extract.ts:7 extract",
     kind: "function",
     typeArguments: "constraints",
@@ -18,6 +18,17 @@ function extract(
 Input: {{input}}
 Reply with JSON of type { value: any }`,
     doc: "Extract the details the return type describes from an email.",
+    templateIfSchemaSent: {
+        shared: 60,
+        rest: `
+
+function extract(
+  /** The email, headers and body */
+  email: string,
+)
+
+Input: {{input}}`
+    },
     outputTypes: "",
     params: [{ name: "email", role: "input" }],
     input: {
@@ -29,7 +40,7 @@ Reply with JSON of type { value: any }`,
     output: {},
     wrapper: "value",
     definitions: {},
-    hash: "998d03ae8265ab48"
+    hash: "db01d135fa297a0f"
 };
 /**
  * Extract the details the return type describes from an email.

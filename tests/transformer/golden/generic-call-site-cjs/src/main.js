@@ -11,7 +11,7 @@ const __llmStrategyDef_Contact = {
     additionalProperties: false
 };
 const __llmStrategySpec_extract = {
-    version: 1,
+    version: 2,
     id: "src/extract.ts:7 extract",
     kind: "function",
     typeArguments: "<Contact>",
@@ -26,6 +26,17 @@ function extract(
 Input: {{input}}
 Reply with JSON of type Contact`,
     doc: "Extract the details the return type describes from an email.",
+    templateIfSchemaSent: {
+        shared: 60,
+        rest: `
+
+function extract(
+  /** The email, headers and body */
+  email: string,
+)
+
+Input: {{input}}`
+    },
     outputTypes: `/** Someone to get back to. */
 interface Contact {
   name: string;
@@ -41,7 +52,7 @@ interface Contact {
     },
     output: { $ref: "#/definitions/Contact" },
     definitions: { Contact: __llmStrategyDef_Contact },
-    hash: "6d1cd1fc25cc2321"
+    hash: "eeda9b630a6c9cc1"
 };
 const contactOf = (email) => __llmStrategy.callSpecialized(__llmStrategySpec_extract, void 0, extract_1.extract, [email]);
 exports.contactOf = contactOf;

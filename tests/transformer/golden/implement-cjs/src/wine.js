@@ -4,7 +4,7 @@ exports.expert = void 0;
 const llm_strategy_1 = require("llm-strategy");
 const __llmStrategy = require("llm-strategy");
 const __llmStrategySpec_WineExpert_pairWine = {
-    version: 1,
+    version: 2,
     id: "src/wine.ts:9 WineExpert.pairWine",
     kind: "function",
     template: `A wine that goes with the dish.
@@ -20,6 +20,20 @@ interface WineExpert {
 Input: {{input}}
 Reply with JSON of type { value: string }`,
     doc: "A wine that goes with the dish.",
+    templateIfSchemaSent: {
+        shared: 31,
+        rest: `
+
+/** A sommelier at a French restaurant. */
+interface WineExpert {
+  pairWine(
+    /** As the menu names it */
+    dish: string,
+  )
+}
+
+Input: {{input}}`
+    },
     outputTypes: "",
     params: [{ name: "dish", role: "input" }],
     input: {
@@ -31,10 +45,10 @@ Reply with JSON of type { value: string }`,
     output: { type: "string" },
     wrapper: "value",
     definitions: {},
-    hash: "4ddaa3a89e987999"
+    hash: "a25d72adb48299dd"
 };
 const __llmStrategySpec_WineExpert_grapes = {
-    version: 1,
+    version: 2,
     id: "src/wine.ts:11 WineExpert.grapes",
     kind: "function",
     template: `Grapes of a wine, most important first.
@@ -47,6 +61,17 @@ interface WineExpert {
 Input: {{input}}
 Reply with JSON of type { value: string[] }`,
     doc: "Grapes of a wine, most important first.",
+    templateIfSchemaSent: {
+        shared: 39,
+        rest: `
+
+/** A sommelier at a French restaurant. */
+interface WineExpert {
+  grapes(wine: string)
+}
+
+Input: {{input}}`
+    },
     outputTypes: "",
     params: [{ name: "wine", role: "input" }],
     input: {
@@ -58,10 +83,10 @@ Reply with JSON of type { value: string[] }`,
     output: { type: "array", items: { type: "string" } },
     wrapper: "value",
     definitions: {},
-    hash: "b5b45bfcfe615fc3"
+    hash: "202e5c89d6a2347a"
 };
 const __llmStrategyInterface_WineExpert = {
-    version: 1,
+    version: 2,
     id: "src/wine.ts:14 implement<WineExpert>",
     name: "WineExpert",
     methods: { pairWine: __llmStrategySpec_WineExpert_pairWine, grapes: __llmStrategySpec_WineExpert_grapes }
