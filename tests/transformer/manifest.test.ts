@@ -109,7 +109,7 @@ export class Customer {
   const byName = new Map(entries.map((entry) => [entry.id.split(" ")[1]!, entry]));
   const customer = { firstName: "Ada", lastName: "Lovelace", birthdate: "1990-12-10", notes: [] };
   const server = await startOpenAIServer((request) =>
-    replyJson(request, request.body.messages[0]!.content.includes("get age") ? { value: 32 } : { value: [customer] }),
+    replyJson(request, request.body.messages[0]!.content.includes("current age") ? { value: 32 } : { value: [customer] }),
   );
   const restore = configure({});
   try {
