@@ -12,7 +12,7 @@ import { CheckCompiler } from "./checks";
 import { TypeClassifier, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
 import { specHash } from "./hash";
-import { DocReader } from "./jsdoc";
+import { DocReader, type DeclarationDoc } from "./jsdoc";
 import { JsonTypeChecker, offendingProperty, renderPath, type TypeIssue } from "./json-type-check";
 import { FileNames, TypeNamer } from "./names";
 import { isObjectSchema } from "./render-types";
@@ -77,6 +77,28 @@ interface Root {
   type: ts.Type;
   node: ts.Node;
   receiver?: boolean;
+}
+
+/** An input parameter as a root. */
+interface InputRoot extends Root {
+  symbol: ts.Symbol;
+  optional: boolean;
+}
+
+/** What the stages before `assembleSpec` found. */
+interface SpecParts {
+  params: ParamSpec[];
+  input: JsonSchema;
+  /** Named types the input uses. */
+  inputNames: string[];
+  output: JsonSchema;
+  /** Named types the output uses (some may be the input's too). */
+  outputNames: string[];
+  revive: AnalysedSpec["revive"];
+  /** The stub's `@check`s that apply on this occasion. */
+  checks: CheckSpec<string>[];
+  /** The receiver's data fields, when `this` is sent. */
+  thisFields?: string[];
 }
 
 class FileAnalyser implements Analyser {
@@ -151,21 +173,57 @@ class FileAnalyser implements Analyser {
     });
   }
 
+  /**
+   * The stages, each collecting its problems: the doc comment, the parameters' roles, the
+   * promised return type, the `@check`s, the JSON check of every root, the schemas, then the
+   * prompt and hash.
+   */
   private analyse(site: StubSite, occasion: Occasion): Result<AnalysedSpec> {
-    const { tools, docs, schemas, roles } = this.program;
-    const { checker } = tools;
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
     const stub = site.qualifiedName;
+    const doc = this.readDoc(site, occasion, warnings);
+    const { params, inputs } = this.parameters(stub, occasion, problems);
+    const returned = this.promisedType(occasion.returnType);
+    if (!returned) {
+      const returnType = this.program.tools.checker.typeToString(occasion.returnType);
+      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
+      return { ok: false, problems };
+    }
+    const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
+    const thisFields = receiverType ? this.receiverFields(receiverType) : [];
+    const receiver = receiverType && thisFields.length > 0 ? { type: receiverType, fields: thisFields } : undefined;
+    const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
 
+    const roots: Root[] = [
+      ...(receiver ? [{ label: "this", type: receiver.type, node: occasion.problemNode("this"), receiver: true }] : []),
+      ...inputs,
+      { label: "return", type: returned, node: occasion.problemNode("return") },
+    ];
+    this.checkRoots(stub, roots, problems, warnings);
+    if (problems.length > 0) return { ok: false, problems };
+
+    const { input, inputNames } = this.inputSchema(receiver?.type, inputs, doc);
+    const { output, outputNames, revive } = this.outputSchema(site, returned, doc);
+    const spec = this.assembleSpec(site, occasion, doc, { params, input, inputNames, output, outputNames, revive, checks, ...(receiver ? { thisFields: receiver.fields } : {}) });
+    return { ok: true, value: spec, warnings };
+  }
+
+  /** The stub's own JSDoc; without one, a `MissingJsDoc` warning (when warnings are on) at its declaration. */
+  private readDoc(site: StubSite, occasion: Occasion, warnings: Problem[]): DeclarationDoc {
+    const { tools, docs } = this.program;
     const doc = docs.declarationDoc(site.declaration);
     if (this.options.warnings && occasion.atDeclaration && !doc.hasJsDoc) {
-      warnings.push({ kind: "MissingJsDoc", args: { stub }, node: tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration });
+      warnings.push({ kind: "MissingJsDoc", args: { stub: site.qualifiedName }, node: tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration });
     }
+    return doc;
+  }
 
-    // Parameters: roles, and the inputs among them.
+  /** Each parameter's role, and the inputs among them. */
+  private parameters(stub: string, occasion: Occasion, problems: Problem[]): { params: ParamSpec[]; inputs: InputRoot[] } {
+    const { tools, roles } = this.program;
     const params: ParamSpec[] = [];
-    const inputs: (Root & { symbol: ts.Symbol; optional: boolean })[] = [];
+    const inputs: InputRoot[] = [];
     occasion.parameters.forEach(({ symbol, type }, index) => {
       const role = roles.roleOf(type);
       params.push({ name: symbol.name, role });
@@ -173,30 +231,16 @@ class FileAnalyser implements Analyser {
       if (role === "model" && index > 0) problems.push({ kind: "ModelParameterNotFirst", args: { stub, parameter: symbol.name }, node });
       if (role !== "input") return;
       const declaration = symbol.valueDeclaration;
-      const optional = !!declaration && tools.ts.isParameter(declaration) && checker.isOptionalParameter(declaration);
+      const optional = !!declaration && tools.ts.isParameter(declaration) && tools.checker.isOptionalParameter(declaration);
       // A destructured parameter (reported by find) has no name of its own; its pattern stands in for one in messages.
       const label = declaration && tools.ts.isParameter(declaration) && !tools.ts.isIdentifier(declaration.name) ? declaration.name.getText() : symbol.name;
       inputs.push({ label, type, node, symbol, optional });
     });
+    return { params, inputs };
+  }
 
-    const returned = this.promisedType(occasion.returnType);
-    if (!returned) {
-      const returnType = checker.typeToString(occasion.returnType);
-      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
-      return { ok: false, problems };
-    }
-
-    const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
-    const thisFields = receiverType ? this.receiverFields(receiverType) : [];
-
-    const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
-
-    // Everything JSON cannot carry, on every root, before any schema is generated.
-    const roots: Root[] = [
-      ...(receiverType && thisFields.length > 0 ? [{ label: "this", type: receiverType, node: occasion.problemNode("this"), receiver: true }] : []),
-      ...inputs,
-      { label: "return", type: returned, node: occasion.problemNode("return") },
-    ];
+  /** Everything JSON cannot carry, on every root, before any schema is generated. */
+  private checkRoots(stub: string, roots: Root[], problems: Problem[], warnings: Problem[]): void {
     for (const root of roots) {
       const issues = root.receiver ? this.program.jsonCheck.checkReceiverFields(root.type) : this.program.jsonCheck.check(root.type);
       for (const issue of issues) {
@@ -205,16 +249,18 @@ class FileAnalyser implements Analyser {
         else if (this.options.warnings) warnings.push(problem);
       }
     }
-    if (problems.length > 0) return { ok: false, problems };
+  }
 
-    // Schemas: the input object, the output value.
+  /** The input object (`this` first, then the inputs by name) and the named types it uses, in first-use order. */
+  private inputSchema(receiverType: ts.Type | undefined, inputs: InputRoot[], doc: DeclarationDoc): { input: JsonSchema; inputNames: string[] } {
+    const { schemas } = this.program;
     const inputProperties: { [name: string]: JsonSchema } = {};
     const required: string[] = [];
     const rootRefs: string[] = [];
     const addRefs = (refs: string[]): void => {
       for (const ref of refs) if (!rootRefs.includes(ref)) rootRefs.push(ref);
     };
-    if (receiverType && thisFields.length > 0) {
+    if (receiverType) {
       const converted = this.files.convert(schemas.schemaOf(receiverType));
       inputProperties.this = converted.schema;
       required.push("this");
@@ -231,14 +277,22 @@ class FileAnalyser implements Analyser {
     const input: JsonSchema = { type: "object", properties: inputProperties };
     if (required.length > 0) input.required = required;
     input.additionalProperties = false;
-    const inputNames = this.files.closure(rootRefs);
+    return { input, inputNames: this.files.closure(rootRefs) };
+  }
 
-    const convertedOutput = this.files.convert(schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
+  /** The returned value's schema, the named types it uses and how to revive it. */
+  private outputSchema(site: StubSite, returned: ts.Type, doc: DeclarationDoc): { output: JsonSchema; outputNames: string[]; revive: AnalysedSpec["revive"] } {
+    const convertedOutput = this.files.convert(this.program.schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
     const output = convertedOutput.schema;
     // Keyword tags on the declaration (`@minItems 3` over `Promise<Customer[]>`) constrain what it returns.
     Object.assign(output, doc.keywords);
     const revive = this.revival.plan(returned);
-    const outputNames = this.files.closure(convertedOutput.refs);
+    return { output, outputNames: this.files.closure(convertedOutput.refs), revive };
+  }
+
+  /** The prompt template, the definitions (input types first), the content hash, and the spec they make. */
+  private assembleSpec(site: StubSite, occasion: Occasion, doc: DeclarationDoc, parts: SpecParts): AnalysedSpec {
+    const { params, input, inputNames, output, outputNames, revive, checks, thisFields } = parts;
     const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
     const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
 
@@ -260,7 +314,7 @@ class FileAnalyser implements Analyser {
     const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
     const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
 
-    const spec: AnalysedSpec = {
+    return {
       id: site.id,
       kind: site.kind,
       template,
@@ -268,7 +322,7 @@ class FileAnalyser implements Analyser {
       templateIfSchemaSent,
       outputTypes,
       params,
-      ...(receiverType && thisFields.length > 0 ? { thisFields } : {}),
+      ...(thisFields ? { thisFields } : {}),
       input,
       output,
       ...(wrapper ? { wrapper } : {}),
@@ -279,7 +333,6 @@ class FileAnalyser implements Analyser {
       definitionNames,
       ...(hiddenFields ? { hiddenFields } : {}),
     };
-    return { ok: true, value: spec, warnings };
   }
 
   /**
