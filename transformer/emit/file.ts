@@ -1,6 +1,7 @@
 import type * as ts from "typescript";
 import type { ClassAccess } from "../find/class-references";
-import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
+import { RUNTIME_NAMESPACE } from "../emitted-names";
+import { isEmptyPlan, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
 import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallRewriting } from "./optional-chain";
