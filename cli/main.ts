@@ -4,6 +4,7 @@ import { checkCommand } from "./commands/check";
 import { promptsCommand } from "./commands/prompts";
 import { tokensCommand } from "./commands/tokens";
 import { traceCommand } from "./commands/trace";
+import { errorMessage } from "../runtime/util";
 
 /** The subcommands of `llm-strategy` (the README's "Command line"): each a `CliCommand` in `commands/`. */
 export const commands: Record<string, CliCommand> = {
@@ -43,7 +44,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
       io.stderr(`llm-strategy ${name}: ${error.message}\nUsage: ${command.usage}\n`);
       return 2;
     }
-    io.stderr(`llm-strategy ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`llm-strategy ${name}: ${errorMessage(error)}\n`);
     return 1;
   }
 }

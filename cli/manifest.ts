@@ -8,6 +8,7 @@ import { qualifiedNameOfSpecId, SPEC_VERSION } from "../runtime/spec";
 import type { ManifestEntry } from "../transformer/manifest";
 import { loadTypeScriptEngine } from "../transformer/engine";
 import { findTsconfig, isLlmStrategyPluginEntry, ProjectError } from "../transformer/project";
+import { errorMessage } from "../runtime/util";
 
 /** One stub (or one generic specialisation of it) as the manifest lists it. */
 export type ManifestStub = ManifestEntry;
@@ -42,7 +43,7 @@ export function loadManifest(file: string): LoadedManifest {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ManifestError(`${file} is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+    throw new ManifestError(`${file} is not JSON (${errorMessage(error)}).`);
   }
   return { file, ...checkManifest(json, file) };
 }
@@ -170,7 +171,7 @@ function readPlugins(tsconfig: string): Record<string, unknown>[] {
     // Loaded only here: reading a manifest by path needs no compiler.
     ts = loadTypeScriptEngine(path.dirname(tsconfig)).ts;
   } catch (error) {
-    throw new ManifestError(`reading ${tsconfig} needs TypeScript's JSON reader (${error instanceof Error ? error.message : String(error)}): give the manifest's path instead.`);
+    throw new ManifestError(`reading ${tsconfig} needs TypeScript's JSON reader (${errorMessage(error)}): give the manifest's path instead.`);
   }
   const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
   if (read.error) throw new ManifestError(`cannot read ${tsconfig}: ${ts.flattenDiagnosticMessageText(read.error.messageText, " ")}`);

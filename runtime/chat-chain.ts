@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { chainConversation, runInConversation, type Conversation } from "./conversation";
 import { ConfigurationError } from "./errors";
 import { invoke } from "./invoke";
 import type { ChatMessage, LanguageModel } from "./model";
 import { CHAIN_QUERY_ID, SPEC_VERSION, type CallSpec, type JsonSchema } from "./spec";
 import { chainSpan } from "./tracing/context";
+import { shortHash } from "./util";
 
 /**
  * Chat chains (the seed's `ChatChain`): an immutable conversation with a model. Every model call
@@ -63,10 +63,7 @@ export class ChatChain {
   query(question: string): Promise<[reply: string, chain: ChatChain]> {
     checkQuestion(question, "query");
     return chainSpan(
-      `chain#${this.id}.query`,
-      this.id,
-      { question },
-      true,
+      { name: `chain#${this.id}.query`, chainId: this.id, input: { question }, returnsChain: true },
       async (): Promise<[string, ChatChain]> => {
         const conversation = this.conversation();
         const asking: Conversation = { chain: this, messages: conversation.messages.slice(), model: this.model, pendingUser: question };
@@ -90,10 +87,7 @@ export class ChatChain {
   structuredQuery<T>(question: string): Promise<T> {
     checkQuestion(question, "structuredQuery");
     return chainSpan(
-      `chain#${this.id}.structuredQuery`,
-      this.id,
-      { question },
-      false,
+      { name: `chain#${this.id}.structuredQuery`, chainId: this.id, input: { question }, returnsChain: false },
       // `invoke` runs before the first await: it reads the call site's specialisation synchronously.
       () => runInConversation(this.conversation(), () => invoke<T>(CHAIN_QUERY_SPEC, this, [question])),
     );
@@ -108,10 +102,7 @@ export class ChatChain {
    */
   continueWith<T>(fn: () => T | Promise<T>): Promise<[value: T, chain: ChatChain]> {
     return chainSpan(
-      `chain#${this.id}.continueWith`,
-      this.id,
-      undefined,
-      true,
+      { name: `chain#${this.id}.continueWith`, chainId: this.id, returnsChain: true },
       async (): Promise<[T, ChatChain]> => {
         const conversation = this.conversation();
         const value = await runInConversation(conversation, fn);
@@ -159,7 +150,7 @@ function checkMessage(message: ChatMessage): ChatMessage {
 // The runtime's own specs
 
 function hashOf(content: unknown): string {
-  return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 16);
+  return shortHash(JSON.stringify(content));
 }
 
 function ownSpec(spec: Omit<CallSpec, "version" | "hash">): CallSpec {

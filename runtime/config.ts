@@ -6,6 +6,7 @@ import type { CheckHook } from "./checks";
 import { ConfigurationError } from "./errors";
 import type { LanguageModel } from "./model";
 import type { PartialHook } from "./streaming";
+import { isThenable } from "./util";
 
 /** Process-wide settings, set with `configure`. */
 export interface RuntimeSettings {
@@ -146,10 +147,6 @@ function withScope<T>(options: CallOptions, batch: BatchRun | undefined, fn: () 
   // One listener per scope on the caller's signal (not one per call), removed when the scope's work settles.
   if (linked && isThenable(result)) result.then(linked.dispose, linked.dispose);
   return result;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /** The scope of the current async context, if any. */

@@ -4,11 +4,11 @@
  * from `chat-chain.ts`, whose operations call `invoke`, so neither imports the other.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
 import type { CallInfo } from "./call-info";
 import type { ChatMessage, LanguageModel } from "./model";
 import type { RenderedPrompt } from "./prompt";
 import type { CallSpec } from "./spec";
+import { shortHash } from "./util";
 
 /** The conversation stub calls continue, while a chain operation runs. */
 export interface Conversation {
@@ -68,7 +68,7 @@ export function continueConversation(conversation: Conversation | undefined, pro
 export function conversationSpec(conversation: Conversation | undefined, spec: CallSpec): CallSpec {
   if (!conversation) return spec;
   const context = JSON.stringify([conversation.messages, conversation.pendingUser ?? null]);
-  return { ...spec, hash: createHash("sha256").update(`${spec.hash}\n${context}`).digest("hex").slice(0, 16) };
+  return { ...spec, hash: shortHash(`${spec.hash}\n${context}`) };
 }
 
 /** After an accepted reply: the prompt as sent and the reply join the conversation. */

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
 import { ConfigurationError } from "./errors";
 import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, templateIfSchemaSent, type CallSpec } from "./spec";
 import { noteHyperparameterRead } from "./tracing/context";
+import { errorMessage, isThenable, shortHash } from "./util";
 
 /**
  * Hyperparameters (the seed's `@track_hyperparameters`): named, typed values with defaults,
@@ -218,7 +218,7 @@ export function parseHyperparameters(input: string | HyperparameterValues | Hype
     try {
       parsed = JSON.parse(input);
     } catch (error) {
-      throw new ConfigurationError(`Hyperparameters: not JSON (${error instanceof Error ? error.message : String(error)}).`);
+      throw new ConfigurationError(`Hyperparameters: not JSON (${errorMessage(error)}).`);
     }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -387,7 +387,7 @@ export function specWithHyperparameters(spec: CallSpec): CallSpec {
     variant = {
       ...fillSpecPlaceholders(spec, byName, withDoc),
       ...(doc !== undefined ? { doc: neutralisePlaceholders(doc) } : {}),
-      hash: createHash("sha256").update(`${spec.hash}\n${key}`).digest("hex").slice(0, 16),
+      hash: shortHash(`${spec.hash}\n${key}`),
     };
     if (info.variants.size >= MAX_VARIANTS) info.variants.delete(info.variants.keys().next().value!);
     info.variants.set(key, variant);
@@ -520,8 +520,4 @@ function unknownPromptsError(names: string[]): ConfigurationError {
       `"prompt:<file> <Name>" (its spec id without the line number); a stub renamed or moved to another file has a new name. ` +
       `Stubs called so far: ${known.length ? known.join(", ") : "(none)"}.`,
   );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }

@@ -27,6 +27,7 @@ import { schemaIgnoredReason } from "./ignored-schema";
 import { dropNullsForAbsent } from "./strict-schema";
 import { AttemptStream } from "./streaming";
 import { startStubSpan, type StubSpan } from "./tracing/context";
+import { errorMessage } from "./util";
 import { judgeReply, replySchemaOf, replyValidator, type Validation } from "./validate";
 
 /**
@@ -78,7 +79,8 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
     const requestSpec = conversationSpec(conversation, promptSpec);
     info.hash = requestSpec.hash;
     info.messages = prompt.messages;
-    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(spec, model, prompt, info, scope, signal, requestSpec, span, receiver, args));
+    const call: StubCall = { spec, requestSpec, model, prompt, info, scope, span, receiver, args };
+    info.value = await withCancellation(spec, scope, args, (signal) => completeValid(call, signal));
     recordExchange(conversation, prompt, info);
     return info.value;
   } catch (error) {
@@ -92,21 +94,25 @@ async function callStub(spec: CallSpec, receiver: unknown, args: readonly unknow
   }
 }
 
-/** The repair loop: ask, check, and on failure ask again with ONLY the latest reply and its errors. */
-async function completeValid(
-  spec: CallSpec,
-  model: LanguageModel,
-  prompt: RenderedPrompt,
-  info: CallInfo,
-  scope: CallScope | undefined,
-  signal: AbortSignal | undefined,
+/** One stub call, as the repair loop works on it. */
+interface StubCall {
+  spec: CallSpec;
   /** What the requests carry as their spec: `spec`, or its variant for tuned prompts and chat turns (own hash). */
-  requestSpec: CallSpec,
-  span: StubSpan | undefined,
+  requestSpec: CallSpec;
+  model: LanguageModel;
+  prompt: RenderedPrompt;
+  /** Filled in as the call goes (attempts, usage, ...). */
+  info: CallInfo;
+  scope: CallScope | undefined;
+  span: StubSpan | undefined;
   /** The stub's receiver and arguments, for its checks. */
-  receiver: unknown,
-  args: readonly unknown[],
-): Promise<unknown> {
+  receiver: unknown;
+  args: readonly unknown[];
+}
+
+/** The repair loop: ask, check, and on failure ask again with ONLY the latest reply and its errors. */
+async function completeValid(call: StubCall, signal: AbortSignal | undefined): Promise<unknown> {
+  const { spec, requestSpec, model, prompt, info, scope, span, receiver, args } = call;
   const maxRepairs = scope?.maxRepairs ?? tunedMaxRepairs(spec) ?? currentSettings().maxRepairs;
   const maxReplyBytes = scope?.maxReplyBytes ?? currentSettings().maxReplyBytes;
   const replySchema = replySchemaOf(spec);
@@ -316,7 +322,7 @@ function notifyAccepted(onAccepted: () => void, spec: CallSpec): void {
   try {
     onAccepted();
   } catch (error) {
-    process.emitWarning(redactText(`${spec.id}: storing the accepted reply failed: ${error instanceof Error ? error.message : String(error)}`), {
+    process.emitWarning(redactText(`${spec.id}: storing the accepted reply failed: ${errorMessage(error)}`), {
       code: "LLM_STRATEGY_ACCEPT_HOOK_FAILED",
     });
   }
@@ -423,7 +429,7 @@ function asStrategyError(error: unknown, spec: CallSpec): LLMStrategyError {
     error.stub ??= spec.id;
     return error;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new LLMRequestError(`${spec.id}: the model failed: ${message}`, { retryable: false, cause: error, stub: spec.id });
 }
 
@@ -435,7 +441,7 @@ function report(info: CallInfo, scope: CallScope | undefined): void {
     try {
       hook(info);
     } catch (error) {
-      process.emitWarning(redactText(`An llm-strategy onCall hook threw: ${error instanceof Error ? error.message : String(error)}`), {
+      process.emitWarning(redactText(`An llm-strategy onCall hook threw: ${errorMessage(error)}`), {
         code: "LLM_STRATEGY_HOOK_FAILED",
       });
     }

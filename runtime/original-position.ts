@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { errorMessage } from "../runtime/util";
 
 /** A 1-based line and column in a file, as editors and `file:line:column` show them. */
 export interface Place {
@@ -76,7 +77,7 @@ function positionMapper(jsFile: string, text: string, cwd: string): PositionMapp
   try {
     map = new tracing.TraceMap(found.json, found.url);
   } catch (error) {
-    return { place: none, unmapped: `its source map ${found.url} is invalid (${error instanceof Error ? error.message : String(error)})` };
+    return { place: none, unmapped: `its source map ${found.url} is invalid (${errorMessage(error)})` };
   }
   return {
     place(line, column) {

@@ -3,6 +3,7 @@ import { withCallOptions, type CallOptions } from "./config";
 import { PartialJsonParser } from "./partial-json";
 import { redactText } from "./redact";
 import type { CallSpec } from "./spec";
+import { errorMessage } from "./util";
 
 /**
  * What a partial value of type `T` can hold while the reply streams: plain JSON data, every
@@ -233,7 +234,7 @@ export class AttemptStream {
       try {
         hook(partial, info);
       } catch (error) {
-        process.emitWarning(redactText(`An llm-strategy onPartial hook threw: ${error instanceof Error ? error.message : String(error)}`), {
+        process.emitWarning(redactText(`An llm-strategy onPartial hook threw: ${errorMessage(error)}`), {
           code: "LLM_STRATEGY_PARTIAL_HOOK_FAILED",
         });
       }

@@ -15,7 +15,8 @@ import { lineOf, projectRelativePath } from "./find/names";
 import { scanProgram, type ProgramScan } from "./find/scan-program";
 import { jsDocParsingModeOf, lostJsDoc } from "./find/stub-sites";
 import type { ManifestRecord } from "./manifest";
-import { EmittedNames, type FilePlan, type PlannedCallSpec } from "./plan";
+import { EmittedNames } from "./emitted-names";
+import type { FilePlan, PlannedCallSpec } from "./plan";
 import { mapRevivalClasses } from "./revival-classes";
 
 /** A file's plan and everything it reports. */

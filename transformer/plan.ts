@@ -5,6 +5,7 @@
 import type * as ts from "typescript";
 import type { CallSpec, JsonSchema } from "../runtime/spec";
 import type { HiddenFields } from "./analyse/types";
+import type { EmittedNames } from "./emitted-names";
 import type { ClassAccess } from "./find/class-references";
 import type { CallLike } from "./find/generic-calls";
 
@@ -65,38 +66,4 @@ export interface FilePlan {
 /** Whether a plan leaves its file as it is: nothing to add, nothing to replace. */
 export function isEmptyPlan(plan: FilePlan): boolean {
   return plan.rewrites.length === 0 && plan.specs.length === 0 && plan.interfaces.length === 0 && plan.helperTables.length === 0;
-}
-
-/** The runtime's namespace import in emitted code; every name the transformer adds starts with it, so none can meet the user's names. */
-export const RUNTIME_NAMESPACE = "__llmStrategy";
-
-/** What a name the transformer adds holds: `__llmStrategySpec_Customer_age`, `__llmStrategy_customer` (a module import). */
-export type EmittedNameKind = "Spec" | "Interface" | "Types" | "Helper" | "Def" | "";
-
-/**
- * The names the transformer adds to one file (consts and imports): `RUNTIME_NAMESPACE`, the
- * kind, and the readable part with what an identifier cannot hold replaced; `_2`, `_3`, ... on a
- * repeat. The planner takes the names of specs and tables, emit those of definitions and
- * imports from a `copy()`, so emitting a file again writes the same names.
- */
-export class EmittedNames {
-  private constructor(private readonly used: Set<string>) {}
-
-  static create(): EmittedNames {
-    return new EmittedNames(new Set());
-  }
-
-  /** A new name, unique in this file: `take("Spec", "Customer.age")` is `__llmStrategySpec_Customer_age`. */
-  take(kind: EmittedNameKind, readable: string): string {
-    const wanted = `${RUNTIME_NAMESPACE}${kind}_${readable.replace(/[^A-Za-z0-9_$]/g, "_")}`;
-    let name = wanted;
-    for (let n = 2; this.used.has(name); n++) name = `${wanted}_${n}`;
-    this.used.add(name);
-    return name;
-  }
-
-  /** Further names, unique among these and each other, without changing these. */
-  copy(): EmittedNames {
-    return new EmittedNames(new Set(this.used));
-  }
 }

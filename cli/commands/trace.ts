@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { readTrace, traceSpans } from "../../runtime/tracing/format";
 import { parseArgs, UsageError, type CliCommand } from "../command";
 import { tracePage } from "../trace-page";
+import { errorMessage } from "../../runtime/util";
 
 /**
  * `llm-strategy trace <file.json> [--out page.html] [--open]`: writes the viewer with the trace
@@ -26,7 +27,7 @@ export const traceCommand: CliCommand = {
     try {
       trace = readTrace(text);
     } catch (error) {
-      throw new Error(`${input} is not a trace: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${input} is not a trace: ${errorMessage(error)}`);
     }
     const out = path.resolve(io.cwd, String(options.get("--out") ?? options.get("-o") ?? defaultOut(input)));
     fs.mkdirSync(path.dirname(out), { recursive: true });

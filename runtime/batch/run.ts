@@ -6,6 +6,7 @@ import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from 
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
+import { errorMessage } from "../util";
 import { findBatches, lineError, neverRan, pollUntilDone, readResults, sleep, type LineResult } from "./job";
 import { JOB_KEY_METADATA, JobFile, type JobRecord } from "./job-file";
 
@@ -562,7 +563,7 @@ export class BatchRun {
     try {
       onProgress({ done: this.done, total: this.total, round: this.round });
     } catch (error) {
-      process.emitWarning(redactText(`batch(): the onProgress callback threw: ${error instanceof Error ? error.message : String(error)}`), { code: "LLM_STRATEGY_HOOK_FAILED" });
+      process.emitWarning(redactText(`batch(): the onProgress callback threw: ${errorMessage(error)}`), { code: "LLM_STRATEGY_HOOK_FAILED" });
     }
   }
 
@@ -587,7 +588,7 @@ function isNoBatchApi(error: unknown): boolean {
 
 function apiError(error: unknown, endpoint: BatchEndpoint, doing: string, count: number, stub: string): LLMBatchError {
   const status = (error as { status?: unknown }).status;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const options: ConstructorParameters<typeof LLMBatchError>[1] = {
     retryable: typeof status !== "number" || status === 408 || status === 429 || status >= 500,
     cause: error,

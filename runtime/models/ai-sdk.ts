@@ -2,6 +2,7 @@ import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactText, registerSecretsIn } from "../redact";
+import { errorMessage } from "../util";
 import { ModeLadder } from "./mode-fallback";
 import { concurrencyLimitOf, retryDelay, sleep } from "./sdk-http";
 
@@ -207,7 +208,7 @@ export class AISDKModel implements LanguageModel {
     const where = `the AI SDK model ${this.model.provider}:${this.model.modelId}`;
     if (error instanceof LLMRequestError || error instanceof ConfigurationError || error instanceof LLMAbortError) return error;
     if (request.signal?.aborted) return new LLMAbortError(`${stub}: the request to ${where} was aborted.`, { cause: request.signal.reason ?? error, stub });
-    const message = redactText(error instanceof Error ? error.message : String(error));
+    const message = redactText(errorMessage(error));
     const status = (error as { statusCode?: unknown }).statusCode;
     const retryable = (error as { isRetryable?: unknown }).isRetryable === true;
     const retries = retryable ? `, still after ${this.settings.maxRetries ?? 2} retries with backoff` : "";

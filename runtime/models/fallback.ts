@@ -1,6 +1,7 @@
 import { ConfigurationError, LLMRequestError } from "../errors";
 import type { Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { redactText } from "../redact";
+import { errorMessage } from "../util";
 
 /**
  * A chain of models: each request goes to `primary`; when it fails with a retryable error (after
@@ -42,7 +43,7 @@ export function fallbackModels(primary: LanguageModel, ...others: LanguageModel[
           return completion;
         } catch (error) {
           const next = models[index + 1];
-          const message = redactText(error instanceof Error ? error.message : String(error));
+          const message = redactText(errorMessage(error));
           failures.push(`${model.id}: ${message}`);
           if (request.signal?.aborted || streamed || !passesOn(error)) throw index === 0 ? error : allFailed(error, failures, request);
           if (!next) throw allFailed(error, failures, request);

@@ -7,6 +7,7 @@ import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { CompletionRequest } from "../model";
 import { qualifiedNameOfSpecId } from "../spec";
+import { errorMessage } from "../util";
 
 /** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
 export class IdleTimer {
@@ -182,7 +183,7 @@ export function toRequestError(error: unknown, request: CompletionRequest, endpo
     else advice = `The endpoint rejected the request.`;
     return new LLMRequestError(`${stub}: ${where} answered ${message}. ${advice}`, { status, retryable, cause: error, stub });
   }
-  return new LLMRequestError(`${stub}: the request to ${where} failed: ${error instanceof Error ? error.message : String(error)}`, {
+  return new LLMRequestError(`${stub}: the request to ${where} failed: ${errorMessage(error)}`, {
     retryable: false,
     cause: error,
     stub,

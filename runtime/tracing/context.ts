@@ -6,6 +6,7 @@ import { TRACE_FORMAT, TRACE_VERSION, type AttemptJson, type SpanJson, type Trac
 import { activeTracer, configureOpenTelemetry, otelCapturesContent, parentContext, SPAN_KIND, STATUS_ERROR, type OtelAttribute, type OtelSpan } from "./otel";
 import { redactKnown, redactText } from "../redact";
 import { snapshot } from "./snapshot";
+import { errorMessage, isThenable } from "../util";
 
 /**
  * Spans in a tree that follows async context (AsyncLocalStorage), so nesting holds across
@@ -113,11 +114,7 @@ function errorName(error: unknown): string {
 function errorJson(error: unknown, capture: boolean): { name: string; message?: string } {
   const name = errorName(error);
   if (!capture) return { name };
-  return { name, message: redactText(error instanceof Error ? error.message : String(error)) };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+  return { name, message: redactText(errorMessage(error)) };
 }
 
 /**
@@ -302,12 +299,24 @@ export function noteHyperparameterRead(name: string, value: TraceValue): void {
   }
 }
 
-/**
- * Runs a chat chain operation as a span (`chain#3.query`): `input` is what was asked. A result
- * `[value, nextChain]` keeps `value` as the output and the next chain's id as `chain.next`
- * (not the chain itself: its messages are in the stub spans already).
- */
-export function chainSpan<R>(name: string, chainId: number, input: unknown, returnsChain: boolean, fn: () => Promise<R>): Promise<R> {
+/** A chat chain operation, as its span shows it. */
+export interface ChainOperation {
+  /** The span's name: `chain#3.query`. */
+  name: string;
+  chainId: number;
+  /** What was asked, if anything. */
+  input?: unknown;
+  /**
+   * Whether the operation resolves to `[value, nextChain]`: the span keeps `value` as the output
+   * and the next chain's id as `chain.next` (not the chain itself: its messages are in the stub
+   * spans already).
+   */
+  returnsChain: boolean;
+}
+
+/** Runs a chat chain operation as a span. */
+export function chainSpan<R>(operation: ChainOperation, fn: () => Promise<R>): Promise<R> {
+  const { name, chainId, input, returnsChain } = operation;
   const node = openSpan("chain", name);
   if (!node) return fn();
   node.json.chain = { id: chainId };

@@ -1,4 +1,5 @@
-import { EmittedNames, isEmptyPlan, type FilePlan } from "../../transformer/plan";
+import { EmittedNames } from "../../transformer/emitted-names";
+import { isEmptyPlan, type FilePlan } from "../../transformer/plan";
 
 const emptyPlan = (): FilePlan => ({ names: EmittedNames.create(), definitions: new Map(), specs: [], interfaces: [], helperTables: [], rewrites: [] });
 
@@ -13,18 +14,4 @@ test("a plan is empty only when it adds and replaces nothing; helper tables alon
   withDefinitionOnly.definitions.set("Customer", { type: "object" });
   // Definitions are written only for the specs that use them, so without specs there is nothing to write.
   expect(isEmptyPlan(withDefinitionOnly)).toBe(true);
-});
-
-test("emitted names: prefixed by kind, what an identifier cannot hold replaced, numbered on a repeat; a copy takes further names without changing the original", () => {
-  const names = EmittedNames.create();
-  expect(names.take("Spec", 'Odd.["ask:3 me"]')).toBe("__llmStrategySpec_Odd___ask_3_me__");
-  expect(names.take("Spec", "Customer.age")).toBe("__llmStrategySpec_Customer_age");
-  // `Customer-age` sanitises to the same name as `Customer.age`.
-  expect(names.take("Spec", "Customer-age")).toBe("__llmStrategySpec_Customer_age_2");
-  expect(names.take("", "customer")).toBe("__llmStrategy_customer");
-  const copy = names.copy();
-  expect(copy.take("Def", "Customer")).toBe("__llmStrategyDef_Customer");
-  expect(copy.take("Spec", "Customer.age")).toBe("__llmStrategySpec_Customer_age_3");
-  // Emitting again from another copy writes the same names.
-  expect(names.copy().take("Def", "Customer")).toBe("__llmStrategyDef_Customer");
 });

@@ -3,9 +3,9 @@
  * definitions they use). Caches and recordings key on it, so it changes exactly when the
  * request a stub makes changes. Canonical JSON: key order does not matter.
  */
-import { createHash } from "crypto";
 import { stringify } from "safe-stable-stringify";
 import type { JsonSchema } from "../../runtime/spec";
+import { shortHash } from "../../runtime/util";
 
 export interface HashedContent {
   template: string;
@@ -28,16 +28,14 @@ export function canonicalJson(value: unknown): string {
 
 /** 16 hex digits (64 bits) of SHA-256 over the canonical JSON of `content`. */
 export function specHash(content: HashedContent): string {
-  const hash = createHash("sha256").update(
-    canonicalJson({
-      template: content.template,
-      templateIfSchemaSent: content.templateIfSchemaSent,
-      outputTypes: content.outputTypes,
-      input: content.input,
-      output: content.output,
-      wrapper: content.wrapper ?? null,
-    }),
-  );
-  for (const name of [...content.definitions.keys()].sort()) hash.update(`\n${JSON.stringify(name)}:${content.definitions.get(name)}`);
-  return hash.digest("hex").slice(0, 16);
+  const spec = canonicalJson({
+    template: content.template,
+    templateIfSchemaSent: content.templateIfSchemaSent,
+    outputTypes: content.outputTypes,
+    input: content.input,
+    output: content.output,
+    wrapper: content.wrapper ?? null,
+  });
+  const definitions = [...content.definitions.keys()].sort().map((name) => `\n${JSON.stringify(name)}:${content.definitions.get(name)}`);
+  return shortHash(spec + definitions.join(""));
 }

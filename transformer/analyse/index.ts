@@ -12,7 +12,7 @@ import { CheckCompiler } from "./checks";
 import { TypeClassifier, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
 import { specHash } from "./hash";
-import { DocReader, keywordApplies, type KeywordTag } from "./jsdoc";
+import { DocReader, keywordApplies, type DeclarationDoc, type KeywordTag } from "./jsdoc";
 import { JsonTypeChecker, offendingProperty, renderPath, type TypeIssue } from "./json-type-check";
 import { FileNames, TypeNamer } from "./names";
 import { isObjectSchema } from "./render-types";
@@ -94,6 +94,28 @@ interface Root {
   receiver?: boolean;
 }
 
+/** An input parameter as a root. */
+interface InputRoot extends Root {
+  symbol: ts.Symbol;
+  optional: boolean;
+}
+
+/** What the stages before `assembleSpec` found. */
+interface SpecParts {
+  params: ParamSpec[];
+  input: JsonSchema;
+  /** Named types the input uses. */
+  inputNames: string[];
+  output: JsonSchema;
+  /** Named types the output uses (some may be the input's too). */
+  outputNames: string[];
+  revive: AnalysedSpec["revive"];
+  /** The stub's `@check`s that apply on this occasion. */
+  checks: CheckSpec<string>[];
+  /** The receiver's data fields, when `this` is sent. */
+  thisFields?: string[];
+}
+
 class FileAnalyser implements Analyser {
   private readonly files: FileDefinitions;
   private readonly names: FileNames;
@@ -166,13 +188,50 @@ class FileAnalyser implements Analyser {
     });
   }
 
+  /**
+   * The stages, each collecting its problems: the doc comment, the parameters' roles, the
+   * promised return type, the `@check`s, the JSON check of every root, the schemas, then the
+   * prompt and hash.
+   */
   private analyse(site: StubSite, occasion: Occasion): Result<AnalysedSpec> {
-    const { tools, docs, schemas, roles } = this.program;
-    const { checker } = tools;
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
     const stub = site.qualifiedName;
+    const doc = this.readDoc(site, occasion, problems, warnings);
+    const { params, inputs } = this.parameters(stub, occasion, problems);
+    const returned = this.promisedType(occasion.returnType);
+    if (!returned) {
+      const returnType = this.program.tools.checker.typeToString(occasion.returnType);
+      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
+      return { ok: false, problems };
+    }
+    const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
+    const thisFields = receiverType ? this.receiverFields(receiverType) : [];
+    const receiver = receiverType && thisFields.length > 0 ? { type: receiverType, fields: thisFields } : undefined;
+    const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
 
+    const roots: Root[] = [
+      ...(receiver ? [{ label: "this", type: receiver.type, node: occasion.problemNode("this"), receiver: true }] : []),
+      ...inputs,
+      { label: "return", type: returned, node: occasion.problemNode("return") },
+    ];
+    this.checkRoots(stub, roots, problems, warnings);
+    if (problems.length > 0) return { ok: false, problems };
+
+    const { input, inputProperties, inputNames } = this.inputSchema(receiver?.type, inputs);
+    const { output, outputNames, revive } = this.outputSchema(site, returned);
+    // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
+    const nameNode = this.program.tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
+    this.applyKeywordTags(doc.keywordTags, { stub, inputs, inputProperties, returned, output, ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}) });
+    if (problems.length > 0) return { ok: false, problems };
+    const spec = this.assembleSpec(site, occasion, doc, { params, input, inputNames, output, outputNames, revive, checks, ...(receiver ? { thisFields: receiver.fields } : {}) });
+    return { ok: true, value: spec, warnings };
+  }
+
+  /** The stub's own JSDoc; without one, a `MissingJsDoc` warning (when warnings are on) at its declaration. */
+  private readDoc(site: StubSite, occasion: Occasion, problems: Problem[], warnings: Problem[]): DeclarationDoc {
+    const { tools, docs } = this.program;
+    const stub = site.qualifiedName;
     const doc = docs.declarationDoc(site.declaration);
     const nameNode = tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
     const detached = occasion.atDeclaration && !doc.hasJsDoc ? docs.detachedDocComment(site.declaration) : undefined;
@@ -185,10 +244,14 @@ class FileAnalyser implements Analyser {
     } else if (this.options.warnings && occasion.atDeclaration && !doc.hasJsDoc) {
       warnings.push({ kind: "MissingJsDoc", args: { stub }, node: nameNode });
     }
+    return doc;
+  }
 
-    // Parameters: roles, and the inputs among them.
+  /** Each parameter's role, and the inputs among them. */
+  private parameters(stub: string, occasion: Occasion, problems: Problem[]): { params: ParamSpec[]; inputs: InputRoot[] } {
+    const { tools, roles } = this.program;
     const params: ParamSpec[] = [];
-    const inputs: (Root & { symbol: ts.Symbol; optional: boolean })[] = [];
+    const inputs: InputRoot[] = [];
     occasion.parameters.forEach(({ symbol, type }, index) => {
       const role = roles.roleOf(type);
       params.push({ name: symbol.name, role });
@@ -196,30 +259,16 @@ class FileAnalyser implements Analyser {
       if (role === "model" && index > 0) problems.push({ kind: "ModelParameterNotFirst", args: { stub, parameter: symbol.name }, node });
       if (role !== "input") return;
       const declaration = symbol.valueDeclaration;
-      const optional = !!declaration && tools.ts.isParameter(declaration) && checker.isOptionalParameter(declaration);
+      const optional = !!declaration && tools.ts.isParameter(declaration) && tools.checker.isOptionalParameter(declaration);
       // A destructured parameter (reported by find) has no name of its own; its pattern stands in for one in messages.
       const label = declaration && tools.ts.isParameter(declaration) && !tools.ts.isIdentifier(declaration.name) ? declaration.name.getText() : symbol.name;
       inputs.push({ label, type, node, symbol, optional });
     });
+    return { params, inputs };
+  }
 
-    const returned = this.promisedType(occasion.returnType);
-    if (!returned) {
-      const returnType = checker.typeToString(occasion.returnType);
-      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
-      return { ok: false, problems };
-    }
-
-    const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
-    const thisFields = receiverType ? this.receiverFields(receiverType) : [];
-
-    const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
-
-    // Everything JSON cannot carry, on every root, before any schema is generated.
-    const roots: Root[] = [
-      ...(receiverType && thisFields.length > 0 ? [{ label: "this", type: receiverType, node: occasion.problemNode("this"), receiver: true }] : []),
-      ...inputs,
-      { label: "return", type: returned, node: occasion.problemNode("return") },
-    ];
+  /** Everything JSON cannot carry, on every root, before any schema is generated. */
+  private checkRoots(stub: string, roots: Root[], problems: Problem[], warnings: Problem[]): void {
     for (const root of roots) {
       const issues = root.receiver ? this.program.jsonCheck.checkReceiverFields(root.type) : this.program.jsonCheck.check(root.type);
       for (const issue of issues) {
@@ -228,16 +277,18 @@ class FileAnalyser implements Analyser {
         else if (this.options.warnings) warnings.push(problem);
       }
     }
-    if (problems.length > 0) return { ok: false, problems };
+  }
 
-    // Schemas: the input object, the output value.
+  /** The input object (`this` first, then the inputs by name) and the named types it uses, in first-use order. */
+  private inputSchema(receiverType: ts.Type | undefined, inputs: InputRoot[]): { input: JsonSchema; inputProperties: { [name: string]: JsonSchema }; inputNames: string[] } {
+    const { schemas } = this.program;
     const inputProperties: { [name: string]: JsonSchema } = {};
     const required: string[] = [];
     const rootRefs: string[] = [];
     const addRefs = (refs: string[]): void => {
       for (const ref of refs) if (!rootRefs.includes(ref)) rootRefs.push(ref);
     };
-    if (receiverType && thisFields.length > 0) {
+    if (receiverType) {
       const converted = this.files.convert(schemas.schemaOf(receiverType));
       inputProperties.this = converted.schema;
       required.push("this");
@@ -252,26 +303,24 @@ class FileAnalyser implements Analyser {
     const input: JsonSchema = { type: "object", properties: inputProperties };
     if (required.length > 0) input.required = required;
     input.additionalProperties = false;
-    const inputNames = this.files.closure(rootRefs);
+    return { input, inputProperties, inputNames: this.files.closure(rootRefs) };
+  }
 
-    const convertedOutput = this.files.convert(schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
+  /** The returned value's schema, the named types it uses and how to revive it. */
+  private outputSchema(site: StubSite, returned: ts.Type): { output: JsonSchema; outputNames: string[]; revive: AnalysedSpec["revive"] } {
+    const convertedOutput = this.files.convert(this.program.schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
     const output = convertedOutput.schema;
-    // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
-    this.applyKeywordTags(doc.keywordTags, {
-      stub,
-      inputs,
-      inputProperties,
-      returned,
-      output,
-      ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}),
-    });
-    if (problems.length > 0) return { ok: false, problems };
     const revive = this.revival.plan(returned);
-    const outputNames = this.files.closure(convertedOutput.refs);
+    return { output, outputNames: this.files.closure(convertedOutput.refs), revive };
+  }
+
+  /** The prompt template, the definitions (input types first), the content hash, and the spec they make. */
+  private assembleSpec(site: StubSite, occasion: Occasion, doc: DeclarationDoc, parts: SpecParts): AnalysedSpec {
+    const { params, input, inputNames, output, outputNames, revive, checks, thisFields } = parts;
     const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
     const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
 
-    const owner = site.kind === "function" ? docs.ownerOf(site.declaration) : undefined;
+    const owner = site.kind === "function" ? this.program.docs.ownerOf(site.declaration) : undefined;
     const { template, templateIfSchemaSent, outputTypes, doc: templateDoc } = buildTemplate({
       doc: doc.text,
       ...(owner ? { owner } : {}),
@@ -291,7 +340,7 @@ class FileAnalyser implements Analyser {
     const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
     const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
 
-    const spec: AnalysedSpec = {
+    return {
       id: site.id,
       kind: site.kind,
       template,
@@ -299,7 +348,7 @@ class FileAnalyser implements Analyser {
       templateIfSchemaSent,
       outputTypes,
       params,
-      ...(receiverType && thisFields.length > 0 ? { thisFields } : {}),
+      ...(thisFields ? { thisFields } : {}),
       input,
       output,
       ...(wrapper ? { wrapper } : {}),
@@ -310,7 +359,6 @@ class FileAnalyser implements Analyser {
       definitionNames,
       ...(hiddenFields ? { hiddenFields } : {}),
     };
-    return { ok: true, value: spec, warnings };
   }
 
   /**

@@ -1,9 +1,10 @@
 import type * as ts from "typescript";
 import type { ClassAccess } from "../find/class-references";
-import { isEmptyPlan, RUNTIME_NAMESPACE, type FilePlan, type Rewrite } from "../plan";
+import { RUNTIME_NAMESPACE } from "../emitted-names";
+import { isEmptyPlan, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
 import { literal, RawExpression, type LiteralValue } from "./literal";
-import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallFactory } from "./optional-chain";
+import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallRewriting } from "./optional-chain";
 import type { CallLike } from "../find/generic-calls";
 import { interfaceLiteral, specLiteral } from "./spec";
 
@@ -109,7 +110,7 @@ function rewriteStatements(
     if (!containsRewrite(node)) return node;
     // `a?.m(x)`: the whole chain is written out, so the specialised call keeps the short-circuit.
     if (isOutermostOptionalChain(tsi, node) && chainLinks(tsi, node).links.some((link) => tsi.isCallExpression(link) && specOf(link))) {
-      const lowered = lowerOptionalChain(tsi, transformation, node, visitor, specOf, specialise);
+      const lowered = lowerOptionalChain(rewriting, node, specOf);
       tsi.setOriginalNode(lowered, node);
       return tsi.setTextRange(lowered, node);
     }
@@ -135,12 +136,13 @@ function rewriteStatements(
         replacement = tsi.isNewExpression(call)
           ? // `new Box(x)` -> `constructSpecialized(table, Box, [x])`: the class, then the arguments, as `new` evaluates them.
             f.createCallExpression(runtime("constructSpecialized"), undefined, [specOf(call)!, tsi.visitNode(call.expression, visitor, tsi.isExpression), f.createArrayLiteralExpression(args)])
-          : specialisedCall(tsi, transformation, call, visitor, specOf(call)!, args, specialise);
+          : specialisedCall(rewriting, call, specOf(call)!, args);
         break;
     }
     tsi.setOriginalNode(replacement, call);
     return tsi.setTextRange(replacement, call);
   };
+  const rewriting: SpecialisedCallRewriting = { tsi, transformation, visitor, specialise };
   return tsi.visitLexicalEnvironment(file.statements, visitor, transformation);
 }
 
@@ -212,15 +214,8 @@ function helperWithEntry(tsi: typeof ts, visited: ts.Node, typesName: string, id
  * `callSpecialized` keeps that order, and a temporary evaluates the receiver once. The user's own
  * nodes are kept (not copied), so the module transforms still rename imported bindings in them.
  */
-function specialisedCall(
-  tsi: typeof ts,
-  transformation: ts.TransformationContext,
-  call: ts.CallExpression,
-  visitor: (node: ts.Node) => ts.Node,
-  spec: ts.Expression,
-  args: ts.Expression[],
-  specialiseWith: SpecialisedCallFactory,
-): ts.Expression {
+function specialisedCall(rewriting: SpecialisedCallRewriting, call: ts.CallExpression, spec: ts.Expression, args: ts.Expression[]): ts.Expression {
+  const { tsi, transformation, visitor, specialise: specialiseWith } = rewriting;
   const f = tsi.factory;
   const callee = tsi.skipPartiallyEmittedExpressions(call.expression);
   const specialise = (receiver: ts.Expression, fn: ts.Expression): ts.Expression => specialiseWith(spec, receiver, fn, args);

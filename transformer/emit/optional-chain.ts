@@ -3,6 +3,14 @@ import type * as ts from "typescript";
 /** `callSpecialized(spec, receiver, fn, [args])`, as the file's emit writes it. */
 export type SpecialisedCallFactory = (spec: ts.Expression, receiver: ts.Expression, fn: ts.Expression, args: ts.Expression[]) => ts.Expression;
 
+/** What rewriting a specialised call needs besides the call: the compiler's API, the transformation, the visitor for the call's parts, and how `callSpecialized(...)` is written. */
+export interface SpecialisedCallRewriting {
+  tsi: typeof ts;
+  transformation: ts.TransformationContext;
+  visitor: (node: ts.Node) => ts.Node;
+  specialise: SpecialisedCallFactory;
+}
+
 /** A link's value, kept as its object and member while a following call may need the receiver. */
 type Link = { value: ts.Expression } | { object: ts.Expression; member: (object: ts.Expression) => ts.Expression };
 
@@ -34,13 +42,11 @@ export function chainLinks(tsi: typeof ts, outermost: ts.OptionalChain): { root:
  * @param specOf The spec expression of a call link to specialise; undefined for calls kept as they are.
  */
 export function lowerOptionalChain(
-  tsi: typeof ts,
-  transformation: ts.TransformationContext,
+  rewriting: SpecialisedCallRewriting,
   outermost: ts.OptionalChain,
-  visitor: (node: ts.Node) => ts.Node,
   specOf: (call: ts.CallExpression) => ts.Expression | undefined,
-  specialise: SpecialisedCallFactory,
 ): ts.Expression {
+  const { tsi, transformation, visitor, specialise } = rewriting;
   const f = tsi.factory;
   const visit = (node: ts.Expression): ts.Expression => tsi.visitNode(node, visitor, tsi.isExpression);
   // Values already held in a temporary are read from it again rather than stored twice.

@@ -11,6 +11,7 @@
 import type * as ts from "typescript";
 import type { Problem } from "../analyse/types";
 import type { TransformerContext } from "../context";
+import { identifierPart, UniqueNames } from "../emitted-names";
 import { specialisableCall, type CallLike } from "./generic-calls";
 import { qualifiedNameOf, stubId } from "./names";
 import { isCompiledSource, type ProgramScan } from "./scan-program";
@@ -131,19 +132,16 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
 
   // 4. Dependent calls (keyed per helper), calls to specialise where they stand, and what cannot be resolved.
-  const keysUsed = new Map<GenericHelper, Set<string>>();
+  const keysUsed = new Map<GenericHelper, UniqueNames>();
   for (const { call, target: node, signature, dependency } of resolved) {
     const target = targetOf(node);
     if (!target) continue;
     if (dependency.kind === "owner") {
       const owner = dependency.owner.helper!;
-      const used = keysUsed.get(owner) ?? new Set<string>();
-      keysUsed.set(owner, used);
+      const keys = keysUsed.get(owner) ?? new UniqueNames();
+      keysUsed.set(owner, keys);
       // An identifier, so the compiled helper reads it as `.calls.reflect`.
-      const base = calleeName(call).replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(?=\d)/, "_") || "call";
-      let key = base;
-      for (let n = 2; used.has(key); n++) key = `${base}_${n}`;
-      used.add(key);
+      const key = keys.take(identifierPart(calleeName(call)).replace(/^(?=\d)/, "_") || "call");
       const entry: DependentCall = { call, key, target, signature };
       owner.calls.push(entry);
       result.dependent.set(call, { owner, entry });

@@ -1,0 +1,20 @@
+/**
+ * Small helpers several runtime modules need. A leaf: imports nothing of the runtime, so any
+ * module (and the transformer) may use it.
+ */
+import { createHash } from "node:crypto";
+
+/** Whether `value` is a promise or any object with a `then` method: what `await` treats as one. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** The message of a thrown value: an `Error`'s `message`, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A content hash as specs carry it: the first 16 hex digits (64 bits) of the SHA-256 of `text`. */
+export function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
