@@ -153,13 +153,19 @@ function stringText(text: string): string {
 
 /** The raw text of a multi-line template literal that reads like the string: only `\`, backticks, `${` and CR are escaped. */
 function templateRaw(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${").replace(/\r/g, "\\r");
+  return TEMPLATE_ESCAPED.test(text) ? text.replace(TEMPLATE_ESCAPED_ALL, (found) => (found === "\r" ? "\\r" : "\\" + found)) : text;
 }
+
+const TEMPLATE_ESCAPED = /[\\`\r]|\$\{/;
+const TEMPLATE_ESCAPED_ALL = new RegExp(TEMPLATE_ESCAPED.source, "g");
 
 /** A double-quoted string as the printer writes one that keeps non-ASCII text (its escapes, its `\0` before a digit). */
 function quotedText(text: string): string {
-  return '"' + text.replace(/[\\"\u0000-\u001f\u2028\u2029\u0085]/g, escapeCharacter) + '"';
+  return '"' + (QUOTE_ESCAPED.test(text) ? text.replace(QUOTE_ESCAPED_ALL, escapeCharacter) : text) + '"';
 }
+
+const QUOTE_ESCAPED = /[\\"\u0000-\u001f\u2028\u2029\u0085]/;
+const QUOTE_ESCAPED_ALL = new RegExp(QUOTE_ESCAPED.source, "g");
 
 const ESCAPES: Record<string, string> = { "\t": "\\t", "\v": "\\v", "\f": "\\f", "\b": "\\b", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"' };
 
