@@ -22,7 +22,7 @@ const long = "a description long enough that the object holding it is wider than
 const values: [string, LiteralValue][] = [
   ["scalars", [null, true, false, 0, -0, 1.5, -42, 1e21, 1e-7, -1e-7, "", "plain"]],
   ["empty containers", { a: {}, b: [], c: [[]], d: [{}] }],
-  ["keys that are no identifiers and __proto__", { "content-type": 1, "1x": 2, $ok: 3, _ok: 4, __proto__: 5, "é": 6 }],
+  ["keys that are no identifiers and __proto__", JSON.parse('{ "content-type": 1, "1x": 2, "$ok": 3, "_ok": 4, "__proto__": 5, "é": 6 }') as LiteralValue],
   ["escapes in strings", ['q"uote', "back\\slash", "tab\tvt\vff\fbs\b", "cr\ronly", "nul\0x", "nul\x001", "\u0001\u001f", "\u2028\u2029\u0085", "non-ASCII: é ü 日本 😀", "`${x}`", "'single'"]],
   ["multi-line strings as template literals", { template: "line 1\n\nline `2` ${not} \\ end\r\nlast", doc: "one line" }],
   ["nesting that wraps at the first three levels only", { level1: { level2: { level3: { level4: { text: long } }, text: long }, list: [long, long] }, text: long }],

@@ -101,27 +101,27 @@ function write(value: LiteralValue, depth: number, indent: string, newLine: stri
       return { text: stringText(value), width: value.length + 2 };
   }
   const inner = indent + INDENT;
-  const list = (open: string, items: { text: string; width: number }[], close: string, width: number, spaced: boolean): { text: string; width: number } => {
-    if (items.length === 0) return { text: open + close, width };
-    if (depth < WRAP_DEPTH && width > WRAP_WIDTH) {
-      return { text: open + newLine + inner + items.map((item) => item.text).join("," + newLine + inner) + newLine + indent + close, width };
-    }
-    const space = spaced ? " " : "";
-    return { text: open + space + items.map((item) => item.text).join(", ") + space + close, width };
-  };
-  if (Array.isArray(value)) {
-    const items = value.map((item) => write(item, depth + 1, inner, newLine));
-    return list("[", items, "]", items.reduce((sum, item) => sum + item.width + 1, 2), false);
-  }
-  const items: { text: string; width: number }[] = [];
+  const texts: string[] = [];
   let width = 2;
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    const written = write(item, depth + 1, inner, newLine);
-    width += key.length + written.width + 4;
-    items.push({ text: `${propertyNameText(key)}: ${written.text}`, width: written.width });
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const written = write(item, depth + 1, inner, newLine);
+      width += written.width + 1;
+      texts.push(written.text);
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      if (item === undefined) continue;
+      const written = write(item, depth + 1, inner, newLine);
+      width += key.length + written.width + 4;
+      texts.push(propertyNameText(key) + ": " + written.text);
+    }
   }
-  return list("{", items, "}", width, true);
+  const [open, close, space] = Array.isArray(value) ? ["[", "]", ""] : ["{", "}", " "];
+  if (texts.length === 0) return { text: open + close, width };
+  if (depth < WRAP_DEPTH && width > WRAP_WIDTH) return { text: open + newLine + inner + texts.join("," + newLine + inner) + newLine + indent + close, width };
+  return { text: open + space + texts.join(", ") + space + close, width };
 }
 
 function checkNumber(value: number): void {
