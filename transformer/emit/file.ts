@@ -3,10 +3,10 @@ import type { ClassAccess } from "../find/class-references";
 import { RUNTIME_NAMESPACE } from "../emitted-names";
 import { isEmptyPlan, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
-import { literal, RawExpression, type LiteralValue } from "./literal";
+import { literalWriter, type LiteralValue, type LiteralWriter } from "./literal";
 import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallRewriting } from "./optional-chain";
 import type { CallLike } from "../find/generic-calls";
-import { interfaceLiteral, specLiteral } from "./spec";
+import { constReference, interfaceLiteral, specLiteral } from "./spec";
 
 /**
  * Writes a file's plan into its AST: one namespace import of the runtime, namespace imports of
@@ -30,14 +30,14 @@ export function emitFile(
   for (const name of [...plan.definitions.keys()].sort()) definitionConsts.set(name, names.take("Def", name));
 
   const moduleImports = new Map<string, string>();
-  const classExpression = (access: ClassAccess): ts.Expression => {
-    if (access.kind === "local") return f.createIdentifier(access.name);
+  const classReference = (access: ClassAccess): { object?: string; name: string } => {
+    if (access.kind === "local") return { name: access.name };
     let alias = moduleImports.get(access.specifier);
     if (!alias) {
       alias = names.take("", access.specifier.replace(/\.[cm]?[jt]sx?$/, "").replace(/.*\//, "") || "module");
       moduleImports.set(access.specifier, alias);
     }
-    return f.createPropertyAccessExpression(f.createIdentifier(alias), access.exportName);
+    return { object: alias, name: access.exportName };
   };
   const references = {
     definitionConst: (name: string): string => {
@@ -45,18 +45,19 @@ export function emitFile(
       if (!constName) throw new Error(`llm-strategy/transformer: spec refers to definition "${name}" that the analyser did not provide`);
       return constName;
     },
-    classExpression,
+    classReference,
   };
+  const write = literalWriter(tsi, transformation.getCompilerOptions());
 
   const constStatement = (name: string, initializer: ts.Expression): ts.Statement =>
     f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, initializer)], tsi.NodeFlags.Const));
 
   const definitionStatements = [...definitionConsts].map(([name, constName]) =>
-    constStatement(constName, literal(tsi, plan.definitions.get(name) as LiteralValue)),
+    constStatement(constName, write(plan.definitions.get(name) as LiteralValue)),
   );
-  const specStatements = plan.specs.map((planned) => constStatement(planned.constName, specLiteral(tsi, planned.spec, references)));
-  const interfaceStatements = plan.interfaces.map((planned) => constStatement(planned.constName, interfaceLiteral(tsi, planned)));
-  const helperStatements = helperTableStatements(tsi, plan, constStatement);
+  const specStatements = plan.specs.map((planned) => constStatement(planned.constName, specLiteral(tsi, write, planned.spec, references)));
+  const interfaceStatements = plan.interfaces.map((planned) => constStatement(planned.constName, interfaceLiteral(tsi, write, planned)));
+  const helperStatements = helperTableStatements(tsi, plan, write, constStatement);
   const importStatement = (alias: string, specifier: string): ts.Statement =>
     f.createImportDeclaration(undefined, f.createImportClause(undefined, undefined, f.createNamespaceImport(f.createIdentifier(alias))), f.createStringLiteral(specifier));
   const added = [
@@ -92,8 +93,10 @@ function rewriteStatements(
   if (rewrites.length === 0) return file.statements;
   const f = tsi.factory;
   const byNode = new Map<ts.Node, Rewrite>(rewrites.map((rewrite) => [rewrite.node, rewrite]));
-  const ranges = rewrites.map((rewrite) => [rewrite.node.pos, rewrite.node.end] as const);
-  const containsRewrite = (node: ts.Node): boolean => ranges.some(([pos, end]) => node.pos <= pos && end <= node.end);
+  // The rewritten nodes and their ancestors: one lookup per visited node, not one range test per rewrite.
+  const onPath = new Set<ts.Node>();
+  for (const rewrite of rewrites) for (let node: ts.Node | undefined = rewrite.node; node && !onPath.has(node); node = node.parent) onPath.add(node);
+  const containsRewrite = (node: ts.Node): boolean => onPath.has(node);
 
   /** The spec a call is specialised with, if its rewrite is `specialise` or `dependent`. */
   const specOf = (call: CallLike): ts.Expression | undefined => {
@@ -150,7 +153,7 @@ function rewriteStatements(
  * Helper tables as consts, callees first. A cycle (recursion) reaches a table before its const
  * is declared: that entry is assigned once every table exists.
  */
-function helperTableStatements(tsi: typeof ts, plan: FilePlan, constStatement: (name: string, initializer: ts.Expression) => ts.Statement): ts.Statement[] {
+function helperTableStatements(tsi: typeof ts, plan: FilePlan, write: LiteralWriter, constStatement: (name: string, initializer: ts.Expression) => ts.Statement): ts.Statement[] {
   const f = tsi.factory;
   const declared = new Set(plan.specs.map((spec) => spec.constName));
   const statements: ts.Statement[] = [];
@@ -159,14 +162,14 @@ function helperTableStatements(tsi: typeof ts, plan: FilePlan, constStatement: (
     const entries: { [key: string]: LiteralValue } = {};
     for (const call of table.calls) {
       if (declared.has(call.constName)) {
-        entries[call.key] = new RawExpression(f.createIdentifier(call.constName));
+        entries[call.key] = constReference(tsi, call.constName);
       } else {
         const target = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(table.constName), "calls"), call.key);
         later.push(f.createExpressionStatement(f.createAssignment(target, f.createIdentifier(call.constName))));
       }
     }
     const value = { version: SPEC_VERSION, kind: "helper", id: table.id, typeArguments: table.typeArguments, calls: entries };
-    statements.push(constStatement(table.constName, literal(tsi, value)));
+    statements.push(constStatement(table.constName, write(value)));
     declared.add(table.constName);
   }
   return [...statements, ...later];

@@ -1,19 +1,46 @@
 import type * as ts from "typescript";
 
-/** An expression to place as is inside a literal (a definition's const, a class thunk). */
+/**
+ * An expression to place as is inside a literal (a definition's const, a class thunk): its
+ * JavaScript text, and the node for the routes that build the AST.
+ */
 export class RawExpression {
-  constructor(readonly expression: ts.Expression) {}
+  constructor(
+    readonly text: string,
+    readonly node: () => ts.Expression,
+  ) {}
 }
 
 /** A JSON value, possibly holding expressions. `undefined` properties are left out. */
 export type LiteralValue = null | boolean | number | string | RawExpression | LiteralValue[] | { [key: string]: LiteralValue | undefined };
 
+/** Writes a value as an expression for module scope (see `literalWriter`). */
+export type LiteralWriter = (value: LiteralValue) => ts.Expression;
+
 /** Objects and arrays wider than this (in characters of compact JSON) are written one entry per line. */
 const WRAP_WIDTH = 100;
 /** Below this nesting depth only: deeper literals stay on one line, so indentation never grows with the type's depth. */
 const WRAP_DEPTH = 3;
+/** What the printer indents a nested line by. */
+const INDENT = "    ";
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * How literals are written for one output. Where the printer would write the AST of a literal
+ * out unchanged (ES2015 or later, a module format without a wrapping function), the literal is
+ * written as its text straight away, the text the printer would print, in one node: printing
+ * and transforming a spec's thousand nodes was most of what a stub cost the build. Otherwise
+ * (template literals and arrows to lower for ES5, indentation inside an AMD/UMD/System wrapper)
+ * the AST goes through the compiler's transforms as usual.
+ */
+export function literalWriter(tsi: typeof ts, options: ts.CompilerOptions): LiteralWriter {
+  const target = options.target ?? tsi.ScriptTarget.ES5;
+  const wrapped = options.module === tsi.ModuleKind.AMD || options.module === tsi.ModuleKind.UMD || options.module === tsi.ModuleKind.System;
+  if (target < tsi.ScriptTarget.ES2015 || wrapped) return (value) => literal(tsi, value);
+  const newLine = options.newLine === tsi.NewLineKind.CarriageReturnLineFeed ? "\r\n" : "\n";
+  return (value) => tsi.factory.createIdentifier(literalText(value, newLine));
+}
 
 /**
  * A JSON value as an AST literal, in the manner of typia's LiteralFactory. Strings that span
@@ -23,15 +50,20 @@ export function literal(tsi: typeof ts, value: LiteralValue): ts.Expression {
   return build(tsi, value, 0).node;
 }
 
+/** The text TypeScript's printer writes for `literal(value)` at module scope, with `newLine` between lines. */
+export function literalText(value: LiteralValue, newLine = "\n"): string {
+  return write(value, 0, "", newLine).text;
+}
+
 function build(tsi: typeof ts, value: LiteralValue, depth: number): { node: ts.Expression; width: number } {
   const f = tsi.factory;
   if (value === null) return { node: f.createNull(), width: 4 };
-  if (value instanceof RawExpression) return { node: value.expression, width: 20 };
+  if (value instanceof RawExpression) return { node: value.node(), width: 20 };
   switch (typeof value) {
     case "boolean":
       return { node: value ? f.createTrue() : f.createFalse(), width: 5 };
     case "number": {
-      if (!Number.isFinite(value)) throw new Error(`llm-strategy/transformer: ${value} is not a JSON number`);
+      checkNumber(value);
       const digits = f.createNumericLiteral(Math.abs(value));
       const node = value < 0 || Object.is(value, -0) ? f.createPrefixUnaryExpression(tsi.SyntaxKind.MinusToken, digits) : digits;
       return { node, width: String(value).length };
@@ -55,6 +87,47 @@ function build(tsi: typeof ts, value: LiteralValue, depth: number): { node: ts.E
   return { node: f.createObjectLiteralExpression(properties, depth < WRAP_DEPTH && width > WRAP_WIDTH), width };
 }
 
+/** `build` as text: the same widths decide the same wrapping; `indent` is the enclosing lines' indentation. */
+function write(value: LiteralValue, depth: number, indent: string, newLine: string): { text: string; width: number } {
+  if (value === null) return { text: "null", width: 4 };
+  if (value instanceof RawExpression) return { text: value.text, width: 20 };
+  switch (typeof value) {
+    case "boolean":
+      return { text: String(value), width: 5 };
+    case "number":
+      checkNumber(value);
+      return { text: (Object.is(value, -0) ? "-" : "") + String(value), width: String(value).length };
+    case "string":
+      return { text: stringText(value), width: value.length + 2 };
+  }
+  const inner = indent + INDENT;
+  const texts: string[] = [];
+  let width = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const written = write(item, depth + 1, inner, newLine);
+      width += written.width + 1;
+      texts.push(written.text);
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      if (item === undefined) continue;
+      const written = write(item, depth + 1, inner, newLine);
+      width += key.length + written.width + 4;
+      texts.push(propertyNameText(key) + ": " + written.text);
+    }
+  }
+  const [open, close, space] = Array.isArray(value) ? ["[", "]", ""] : ["{", "}", " "];
+  if (texts.length === 0) return { text: open + close, width };
+  if (depth < WRAP_DEPTH && width > WRAP_WIDTH) return { text: open + newLine + inner + texts.join("," + newLine + inner) + newLine + indent + close, width };
+  return { text: open + space + texts.join(", ") + space + close, width };
+}
+
+function checkNumber(value: number): void {
+  if (!Number.isFinite(value)) throw new Error(`llm-strategy/transformer: ${value} is not a JSON number`);
+}
+
 function propertyName(tsi: typeof ts, key: string): ts.PropertyName {
   const f = tsi.factory;
   // `{ __proto__: x }` would set the prototype; a computed key makes it an own property like JSON.parse does.
@@ -63,14 +136,40 @@ function propertyName(tsi: typeof ts, key: string): ts.PropertyName {
   return IDENTIFIER.test(key) ? f.createIdentifier(key) : quoted();
 }
 
+function propertyNameText(key: string): string {
+  if (key === "__proto__") return `[${quotedText(key)}]`;
+  return IDENTIFIER.test(key) ? key : quotedText(key);
+}
+
 /** A string literal, or a template literal when the text spans lines. */
 function stringLiteral(tsi: typeof ts, text: string): ts.Expression {
-  const node = text.includes("\n") ? templateLiteral(tsi, text) : tsi.factory.createStringLiteral(text);
+  const node = text.includes("\n") ? tsi.factory.createNoSubstitutionTemplateLiteral(text, templateRaw(text)) : tsi.factory.createStringLiteral(text);
   return tsi.setEmitFlags(node, tsi.EmitFlags.NoAsciiEscaping);
 }
 
-/** A multi-line template literal whose raw text reads like the string: only `\`, backticks, `${` and CR are escaped. */
-function templateLiteral(tsi: typeof ts, text: string): ts.NoSubstitutionTemplateLiteral {
-  const raw = text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${").replace(/\r/g, "\\r");
-  return tsi.factory.createNoSubstitutionTemplateLiteral(text, raw);
+function stringText(text: string): string {
+  return text.includes("\n") ? "`" + templateRaw(text) + "`" : quotedText(text);
+}
+
+/** The raw text of a multi-line template literal that reads like the string: only `\`, backticks, `${` and CR are escaped. */
+function templateRaw(text: string): string {
+  return TEMPLATE_ESCAPED.test(text) ? text.replace(TEMPLATE_ESCAPED_ALL, (found) => (found === "\r" ? "\\r" : "\\" + found)) : text;
+}
+
+const TEMPLATE_ESCAPED = /[\\`\r]|\$\{/;
+const TEMPLATE_ESCAPED_ALL = new RegExp(TEMPLATE_ESCAPED.source, "g");
+
+/** A double-quoted string as the printer writes one that keeps non-ASCII text (its escapes, its `\0` before a digit). */
+function quotedText(text: string): string {
+  return '"' + (QUOTE_ESCAPED.test(text) ? text.replace(QUOTE_ESCAPED_ALL, escapeCharacter) : text) + '"';
+}
+
+const QUOTE_ESCAPED = /[\\"\u0000-\u001f\u2028\u2029\u0085]/;
+const QUOTE_ESCAPED_ALL = new RegExp(QUOTE_ESCAPED.source, "g");
+
+const ESCAPES: Record<string, string> = { "\t": "\\t", "\v": "\\v", "\f": "\\f", "\b": "\\b", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"' };
+
+function escapeCharacter(character: string, offset: number, input: string): string {
+  if (character === "\0") return /[0-9]/.test(input.charAt(offset + 1)) ? "\\x00" : "\\0";
+  return ESCAPES[character] ?? "\\u" + character.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
 }

@@ -3,24 +3,28 @@ import { SPEC_VERSION, type RevivalPlan } from "../../runtime/spec";
 import { mapRevivalClasses } from "../revival-classes";
 import type { ClassAccess } from "../find/class-references";
 import type { PlannedCallSpec, PlannedInterfaceConst } from "../plan";
-import { literal, RawExpression, type LiteralValue } from "./literal";
+import { RawExpression, type LiteralValue, type LiteralWriter } from "./literal";
 
 /** How emit refers to things outside the spec literal. */
 export interface SpecReferences {
   /** The const holding a named definition. */
   definitionConst(name: string): string;
-  /** The expression a class thunk returns (`Customer`, `__llmStrategy_customer.Customer`). */
-  classExpression(access: ClassAccess): ts.Expression;
+  /** What a class thunk returns: `Customer` (no `object`), or `__llmStrategy_customer.Customer`. */
+  classReference(access: ClassAccess): { object?: string; name: string };
+}
+
+/** A reference to a module-scope const. */
+export function constReference(tsi: typeof ts, name: string): RawExpression {
+  return new RawExpression(name, () => tsi.factory.createIdentifier(name));
 }
 
 /**
  * A `CallSpec` object literal. Keys in the contract's order with the prompt first, so the
  * compiled file reads top-down: what is asked, then the schemas.
  */
-export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: SpecReferences): ts.Expression {
-  const f = tsi.factory;
+export function specLiteral(tsi: typeof ts, write: LiteralWriter, spec: PlannedCallSpec, references: SpecReferences): ts.Expression {
   const definitions: { [name: string]: LiteralValue } = {};
-  for (const name of spec.definitionNames) definitions[name] = new RawExpression(f.createIdentifier(references.definitionConst(name)));
+  for (const name of spec.definitionNames) definitions[name] = constReference(tsi, references.definitionConst(name));
   const value: { [key: string]: LiteralValue | undefined } = {
     version: SPEC_VERSION,
     id: spec.id,
@@ -40,30 +44,34 @@ export function specLiteral(tsi: typeof ts, spec: PlannedCallSpec, references: S
     checks: spec.checks?.map((check) => ({
       expression: check.expression,
       message: check.message,
-      test: new RawExpression(checkFunction(tsi, spec.params.map((param) => param.name), check.test)),
+      test: checkFunction(tsi, spec.params.map((param) => param.name), check.test),
     })),
     hash: spec.hash,
   };
-  return literal(tsi, value);
+  return write(value);
 }
 
 /** An `InterfaceSpec` literal whose methods refer to their spec consts. */
-export function interfaceLiteral(tsi: typeof ts, planned: PlannedInterfaceConst): ts.Expression {
+export function interfaceLiteral(tsi: typeof ts, write: LiteralWriter, planned: PlannedInterfaceConst): ts.Expression {
   const methods: { [name: string]: LiteralValue } = {};
-  for (const method of planned.methods) methods[method.name] = new RawExpression(tsi.factory.createIdentifier(method.specConst));
-  return literal(tsi, { version: SPEC_VERSION, id: planned.id, name: planned.name, methods });
+  for (const method of planned.methods) methods[method.name] = constReference(tsi, method.specConst);
+  return write({ version: SPEC_VERSION, id: planned.id, name: planned.name, methods });
 }
 
 function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, references: SpecReferences): LiteralValue {
-  const emitted = mapRevivalClasses(plan, (access) => new RawExpression(classThunk(tsi, references.classExpression(access))));
+  const emitted = mapRevivalClasses(plan, (access) => classThunk(tsi, references.classReference(access)));
   // Plain JSON but for the thunks (the union options' `match` schemas are JSON too).
   return emitted as unknown as LiteralValue;
 }
 
 /** `() => Customer`: classes are read when a reply is revived, never while the module initialises (TypeScript 5 compiles a decorated class to `let C = (() => {...})()`, so a direct reference at module scope would hit its temporal dead zone). */
-function classThunk(tsi: typeof ts, target: ts.Expression): ts.ArrowFunction {
+function classThunk(tsi: typeof ts, target: { object?: string; name: string }): RawExpression {
   const f = tsi.factory;
-  return f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsi.SyntaxKind.EqualsGreaterThanToken), target);
+  const text = target.object === undefined ? target.name : `${target.object}.${target.name}`;
+  return new RawExpression(`() => ${text}`, () => {
+    const expression = target.object === undefined ? f.createIdentifier(target.name) : f.createPropertyAccessExpression(f.createIdentifier(target.object), target.name);
+    return f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsi.SyntaxKind.EqualsGreaterThanToken), expression);
+  });
 }
 
 /**
@@ -72,9 +80,12 @@ function classThunk(tsi: typeof ts, target: ts.Expression): ts.ArrowFunction {
  * JavaScript text already (analysis transpiled it); it is written out as it is, since it belongs
  * to no node of this file and holds no binding the module transforms could rename.
  */
-function checkFunction(tsi: typeof ts, parameterNames: string[], js: string): ts.FunctionExpression {
+function checkFunction(tsi: typeof ts, parameterNames: string[], js: string): RawExpression {
   const f = tsi.factory;
-  const parameters = ["value", ...parameterNames].map((name) => f.createParameterDeclaration(undefined, undefined, name));
-  const body = f.createBlock([f.createReturnStatement(f.createIdentifier(js))], false);
-  return f.createFunctionExpression(undefined, undefined, undefined, undefined, parameters, undefined, body);
+  const names = ["value", ...parameterNames];
+  return new RawExpression(`function (${names.join(", ")}) { return ${js}; }`, () => {
+    const parameters = names.map((name) => f.createParameterDeclaration(undefined, undefined, name));
+    const body = f.createBlock([f.createReturnStatement(f.createIdentifier(js))], false);
+    return f.createFunctionExpression(undefined, undefined, undefined, undefined, parameters, undefined, body);
+  });
 }
