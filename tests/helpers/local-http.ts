@@ -7,6 +7,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** The accept queue asked for; the kernel caps it at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
+
 export interface LocalServer {
   port: number;
   /** Requests being answered right now (those passed to `answering`), and the most ever at once. */
@@ -31,7 +34,10 @@ export async function startLocalServer(onRequest: (incoming: IncomingMessage, re
       }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A deep accept queue: under load the test's client opens connections faster than this
+  // process accepts them (every aborted request closes its connection), and a full queue (Node's
+  // default 511) makes the kernel drop handshakes, so abandoned requests arrive seconds later.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     inFlight,
