@@ -118,6 +118,8 @@ export class OpenAIModel implements LanguageModel {
   private readonly settings: OpenAIOptions;
   /** The endpoint requests go to: without user info and query (they go as headers and query parameters). */
   private readonly endpointURL: string;
+  /** `endpointURL|model`: what the mode ladder and the streaming sets learn per endpoint. */
+  private readonly endpointKey: string;
   private readonly defaultQuery: Record<string, string> | undefined;
   private readonly defaultHeaders: Record<string, string> | undefined;
   private readonly limit: ConcurrencyLimit;
@@ -136,6 +138,7 @@ export class OpenAIModel implements LanguageModel {
     this.baseURL = redactUrl(rawURL);
     const endpoint = splitCredentials(rawURL);
     this.endpointURL = endpoint.url;
+    this.endpointKey = `${endpoint.url}|${this.model}`;
     this.defaultQuery = endpoint.query;
     this.defaultHeaders = endpoint.authorization || options.headers ? { ...options.headers, ...endpoint.authorization } : undefined;
     // A given client is used as it is: nothing can add headers or query parameters to its requests.
@@ -178,7 +181,7 @@ export class OpenAIModel implements LanguageModel {
 
   /** A batch line: the body `complete` would post, in the mode it would use now (no fallback inside a batch). */
   private batchLine(request: CompletionRequest): BatchLine {
-    const endpoint = `${this.endpointURL}|${this.model}`;
+    const endpoint = this.endpointKey;
     const { mode, fallback } = modes.afterIgnoredSchema(endpoint, request, modes.modeFor(endpoint, request.spec.hash, this.settings.mode), this.settings.mode);
     const { body, strict } = this.body(mode, request);
     return {
@@ -234,7 +237,7 @@ export class OpenAIModel implements LanguageModel {
   completeDirect(request: CompletionRequest): Promise<Completion> {
     return modes.run(
       request,
-      `${this.endpointURL}|${this.model}`,
+      this.endpointKey,
       this.settings.mode,
       (mode) => this.limit.run(() => this.send(mode, request), request.signal),
       rejectsMode,
@@ -249,7 +252,7 @@ export class OpenAIModel implements LanguageModel {
   private async send(mode: OpenAIMode, request: CompletionRequest): Promise<Completion> {
     const { body, strict } = this.body(mode, request);
     const maxRetries = this.settings.maxRetries ?? 2;
-    const endpoint = `${this.endpointURL}|${this.model}`;
+    const endpoint = this.endpointKey;
     let streams = request.onText !== undefined && !nonStreamingEndpoints.has(endpoint);
     /** Why this call asks for the whole reply: the endpoint's answer to `stream: true` in this call, if it gave one. */
     let streamRejected: string | undefined;
@@ -328,7 +331,7 @@ export class OpenAIModel implements LanguageModel {
     try {
       ({ data: stream, response } = await this.sdk()
         .chat.completions.create(
-          noStreamOptionsEndpoints.has(`${this.endpointURL}|${this.model}`) ? { ...body, stream: true } : { ...body, stream: true, stream_options: { include_usage: true } },
+          noStreamOptionsEndpoints.has(this.endpointKey) ? { ...body, stream: true } : { ...body, stream: true, stream_options: { include_usage: true } },
           options,
         )
         .withResponse());
@@ -484,11 +487,6 @@ export function openAI(options: OpenAIOptions = {}): OpenAIModel {
   return new OpenAIModel(options);
 }
 
-/**
- * `baseURL` as the SDK can use it: fetch refuses URLs with user info, and the SDK appends the
- * path after a query string. So user info becomes a Basic authorization header (as curl sends
- * it) and the query becomes query parameters of every request.
- */
 /** Whether `rawURL` carries user info or a query (which `splitCredentials` would turn into headers and query parameters). */
 function hasCredentialsOrQuery(rawURL: string | undefined): boolean {
   if (rawURL === undefined) return false;
@@ -500,6 +498,11 @@ function hasCredentialsOrQuery(rawURL: string | undefined): boolean {
   }
 }
 
+/**
+ * `baseURL` as the SDK can use it: fetch refuses URLs with user info, and the SDK appends the
+ * path after a query string. So user info becomes a Basic authorization header (as curl sends
+ * it) and the query becomes query parameters of every request.
+ */
 function splitCredentials(rawURL: string): { url: string; query?: Record<string, string>; authorization?: { Authorization: string } } {
   let url: URL;
   try {
