@@ -388,13 +388,7 @@ export class OpenAIModel implements LanguageModel {
       if (toolIndex !== undefined) text = toolArguments;
       else if (content) onText(content);
     }
-    const completion: Completion = { text, mode };
-    if (sendsSchema(mode)) completion.schemaSent = true;
-    if (finishReason) completion.finishReason = finishReason;
-    if (refusal) completion.refusal = refusal;
-    if (strict) completion.nullMeansAbsent = true;
-    if (usage) completion.usage = usageOf(usage);
-    return completion;
+    return completionOf({ text, mode, strict, finishReason, refusal, usage });
   }
 
   /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
@@ -536,12 +530,18 @@ function toCompletion(response: ChatCompletion, mode: OpenAIMode, strict: boolea
     const call = message.tool_calls?.find((toolCall) => toolCall.type === "function");
     if (call && call.type === "function") text = call.function.arguments;
   }
+  return completionOf({ text, mode, strict, finishReason: choice.finish_reason, refusal: message.refusal, usage: response.usage });
+}
+
+/** The completion of a whole or a streamed reply, from the parts both read. */
+function completionOf(parts: { text: string; mode: OpenAIMode; strict: boolean; finishReason?: string | null | undefined; refusal?: string | null | undefined; usage?: ChatCompletion["usage"] }): Completion {
+  const { text, mode, strict, finishReason, refusal, usage } = parts;
   const completion: Completion = { text, mode };
   if (sendsSchema(mode)) completion.schemaSent = true;
-  if (choice.finish_reason) completion.finishReason = choice.finish_reason;
-  if (message.refusal) completion.refusal = message.refusal;
+  if (finishReason) completion.finishReason = finishReason;
+  if (refusal) completion.refusal = refusal;
   if (strict) completion.nullMeansAbsent = true;
-  if (response.usage) completion.usage = usageOf(response.usage);
+  if (usage) completion.usage = usageOf(usage);
   return completion;
 }
 
