@@ -66,6 +66,14 @@ interface Placed {
   start: number;
 }
 
+/** Text to write into the copy at `at`; `offsets` are where its checks start in `text`. */
+interface Insertion {
+  at: number;
+  text: string;
+  checks: Omit<Placed, "start">[];
+  offsets: number[];
+}
+
 export class CheckCompiler {
   private readonly byDeclaration = new Map<ts.SignatureDeclaration, DeclarationChecks>();
   private readonly doneFiles = new Set<ts.SourceFile>();
@@ -94,7 +102,7 @@ export class CheckCompiler {
 
   private compileFile(file: ts.SourceFile): void {
     const t = this.tools.ts;
-    const insertions: { at: number; text: string; checks: Omit<Placed, "start">[]; offsets: number[] }[] = [];
+    const insertions: Insertion[] = [];
     const visit = (node: ts.Node): void => {
       if (t.isFunctionLike(node) && node.type && (hasBody(t, node) || t.isMethodSignature(node))) {
         const tags = this.docs.checkTags(node);
@@ -117,7 +125,6 @@ export class CheckCompiler {
       from = insertion.at;
     }
     text += file.text.slice(from);
-    if (placed.length === 0) return;
 
     const copy = t.createSourceFile(file.fileName, text, { languageVersion: file.languageVersion, impliedNodeFormat: file.impliedNodeFormat }, true, scriptKindOf(t, file));
     const program = this.programWith(file, copy);
@@ -167,7 +174,7 @@ export class CheckCompiler {
     file: ts.SourceFile,
     declaration: ts.SignatureDeclaration,
     tags: ts.JSDocTag[],
-    insertions: { at: number; text: string; checks: Omit<Placed, "start">[]; offsets: number[] }[],
+    insertions: Insertion[],
   ): void {
     const t = this.tools.ts;
     const entry = this.entry(declaration);

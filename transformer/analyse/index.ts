@@ -370,11 +370,11 @@ class FileAnalyser implements Analyser {
     const compiled = this.program.checks.of(site.declaration);
     for (const { tag, expression, ...issue } of compiled.issues) problems.push({ kind: issue.kind, args: { stub, expression, ...issue }, node: tag } as Problem);
     const checks: CheckSpec<string>[] = [];
+    const hidden = params.some((param) => param.name === "value");
     for (const check of compiled.checks) {
       const cannotSee = (name: string, reason: string): void => {
         problems.push({ kind: "CheckCannotSee", args: { stub, expression: check.expression, name, reason }, node: check.tag });
       };
-      const hidden = params.find((param) => param.name === "value");
       const notSent = check.parameters.find((name) => params.find((param) => param.name === name)?.role !== "input");
       const field = check.thisFields.find((name) => !thisFields?.includes(name));
       if (hidden) cannotSee("value", "the stub has a parameter named `value`, hidden by the checked value; rename the parameter");
