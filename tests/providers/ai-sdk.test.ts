@@ -10,22 +10,14 @@ import { APICallError, type LanguageModelV3, type LanguageModelV3GenerateResult 
 import { MockLanguageModelV3 } from "ai/test";
 import { ConfigurationError, fromAISDK, LLMAbortError, LLMRefusalError, LLMTruncatedError, withCallOptions, type CallInfo } from "../../runtime";
 import { compiledCustomerDatabase, customerFlow } from "../helpers/customer-flow";
-import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { useOpenAIServer } from "../helpers/use-openai-server";
 import { customerModel } from "../runtime/customer-specs";
 
 jest.setTimeout(60_000);
 
 const MockCustomerDatabase = compiledCustomerDatabase("providers-ai-sdk", 4);
 
-let server: OpenAIServer;
-beforeAll(async () => {
-  server = await startOpenAIServer(customerModel);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(customerModel);
-});
+const server = useOpenAIServer(customerModel);
 
 describe("@ai-sdk/openai-compatible against the local server", () => {
   test("with structured outputs: the schema goes as response_format json_schema; usage and finish reasons come back", async () => {

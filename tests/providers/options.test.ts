@@ -1,14 +1,10 @@
 /** Client options each model documents: a custom `fetch` (and headers) for openAI(); with a client it is refused. */
 import OpenAI from "openai";
 import { ConfigurationError, openAI, withCallOptions } from "../../runtime";
-import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { useOpenAIServer } from "../helpers/use-openai-server";
 import { customerModel, MockCustomerDatabase } from "../runtime/customer-specs";
 
-let server: OpenAIServer;
-beforeAll(async () => {
-  server = await startOpenAIServer(customerModel);
-});
-afterAll(() => server.close());
+const server = useOpenAIServer(customerModel);
 
 test("openAI({ fetch, headers }): every request goes through the given fetch, with the headers", async () => {
   const seen: string[] = [];

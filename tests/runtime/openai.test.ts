@@ -15,20 +15,15 @@ import {
   type CallInfo,
   type OpenAIOptions,
 } from "../../runtime";
-import { lastUserText, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server";
+import { lastUserText, startOpenAIServer } from "../helpers/openai-server";
+import { useOpenAIServer } from "../helpers/use-openai-server";
 import { Customer, CustomerDatabase, customerJson, customerModel, inputOf, MockCustomerDatabase } from "./customer-specs";
 
-let server: OpenAIServer;
+const server = useOpenAIServer(customerModel);
 let before: ReturnType<typeof configure>;
 const calls: CallInfo[] = [];
 
-beforeAll(async () => {
-  server = await startOpenAIServer(customerModel);
-});
-afterAll(() => server.close());
 beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(customerModel);
   calls.length = 0;
   before = configure({ model: undefined, maxRepairs: 2, onCall: (info) => calls.push(info) });
 });

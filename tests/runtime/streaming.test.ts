@@ -29,24 +29,19 @@ import {
   type OpenAIMode,
   type PartialInfo,
 } from "../../runtime";
-import { replyJson, startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
+import { replyJson, type ReceivedRequest, type Reply } from "../helpers/openai-server";
+import { useOpenAIServer } from "../helpers/use-openai-server";
 import { Customer, customerJson, customerModel, MockCustomerDatabase } from "./customer-specs";
 import { isPrefix } from "../helpers/partial-prefix";
 
 // Real HTTP streams with paced pieces: under heavy load they take far longer than jest's 5 s default.
 jest.setTimeout(60_000);
 
-let server: OpenAIServer;
+const server = useOpenAIServer(customerModel);
 let before: ReturnType<typeof configure>;
 const calls: CallInfo[] = [];
 
-beforeAll(async () => {
-  server = await startOpenAIServer(customerModel);
-});
-afterAll(() => server.close());
 beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(customerModel);
   calls.length = 0;
   before = configure({ model: undefined, maxRepairs: 2, onCall: (info) => calls.push(info) });
 });
