@@ -197,7 +197,9 @@ class FileAnalyser implements Analyser {
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
     const stub = site.qualifiedName;
-    const doc = this.readDoc(site, occasion, problems, warnings);
+    // Where problems of the declaration as a whole are reported.
+    const nameNode = this.program.tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
+    const doc = this.readDoc(site, occasion, nameNode, { problems, warnings });
     const { params, inputs } = this.parameters(stub, occasion, problems);
     const returned = this.promisedType(occasion.returnType);
     if (!returned) {
@@ -221,19 +223,21 @@ class FileAnalyser implements Analyser {
     const { input, inputProperties, inputNames } = this.inputSchema(receiver?.type, inputs);
     const { output, outputNames, revive } = this.outputSchema(site, returned);
     // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
-    const nameNode = this.program.tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
     this.applyKeywordTags(doc.keywordTags, { stub, inputs, inputProperties, returned, output, ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}) });
     if (problems.length > 0) return { ok: false, problems };
     const spec = this.assembleSpec(site, occasion, doc, { params, input, inputNames, output, outputNames, revive, checks, ...(receiver ? { thisFields: receiver.fields } : {}) });
     return { ok: true, value: spec, warnings };
   }
 
-  /** The stub's own JSDoc; without one, a `MissingJsDoc` warning (when warnings are on) at its declaration. */
-  private readDoc(site: StubSite, occasion: Occasion, problems: Problem[], warnings: Problem[]): DeclarationDoc {
-    const { tools, docs } = this.program;
+  /**
+   * The stub's own JSDoc. Without one: a `DetachedDocComment` error when a comment stands where
+   * TypeScript does not attach it, else a `MissingJsDoc` warning (when warnings are on).
+   */
+  private readDoc(site: StubSite, occasion: Occasion, nameNode: ts.Node, found: { problems: Problem[]; warnings: Problem[] }): DeclarationDoc {
+    const { docs } = this.program;
+    const { problems, warnings } = found;
     const stub = site.qualifiedName;
     const doc = docs.declarationDoc(site.declaration);
-    const nameNode = tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
     const detached = occasion.atDeclaration && !doc.hasJsDoc ? docs.detachedDocComment(site.declaration) : undefined;
     if (detached) {
       const file = site.declaration.getSourceFile();
