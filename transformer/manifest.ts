@@ -71,7 +71,7 @@ export interface ManifestEntry {
 /** What `tokens` counts, written into the manifest so a reader need not look it up. */
 const TOKENS_COUNTED =
   "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
-  "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
+  "json: the user message in JSON mode (the template with {{outputTypes}} filled in; prompt mode sends it alone, JSON mode adds {\"type\":\"json_object\"}, 6 tokens). " +
   "structured: the user message for a request that carries the schema (templateIfSchemaSent: no output types, return type or answer line) plus the response_format openAI() sends in structured mode (compact JSON of {type, json_schema: schemaSent}). " +
   "Hyperparameters ({{hp:name}}) count at their defaults where the build knows them. " +
   "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
