@@ -184,6 +184,23 @@ describe("prompts [manifest]", () => {
     expect(plain.stdout).not.toContain("\x1b[");
   });
 
+  test("a manifest written before schemaSent was recorded: says so, and shows the schema-sent prompt as the runtime renders such a spec", () => {
+    const manifest = JSON.parse(fs.readFileSync(v1, "utf8")) as { stubs: Partial<Entry>[] };
+    for (const stub of manifest.stubs) {
+      delete stub.schemaSent;
+      delete stub.templateIfSchemaSent;
+    }
+    const older = path.join(root, "older.json");
+    fs.writeFileSync(older, JSON.stringify(manifest));
+    const { code, stdout, stderr } = runBin(root, ["prompts", older, "--stub", "guessPrice"]);
+    expect([code, stderr]).toEqual([0, ""]);
+    const lines = block(stdout, "guessPrice ");
+    expect(lines).toContain("  schema sent  not in this manifest (written by an older build): build again to see it");
+    // Without a schema-sent template the runtime sends the template with {{outputTypes}} left empty.
+    const guess = entry(readEntries(v1), "src/catalogue.ts:23 guessPrice");
+    expect(promptUnder(lines, SCHEMA_SENT_PROMPT).join("\n")).toBe(guess.template.replace("{{outputTypes}}", "").trim().replace(/\n\n\n+/g, "\n\n"));
+  });
+
   test("what is shown is what openAI() sends: the schema-sent prompt and schema in structured and tools mode, the other prompt in json mode", async () => {
     const guess = entry(readEntries(v1), "src/catalogue.ts:23 guessPrice");
     const lines = block(runBin(projectOf(v1), ["prompts", "--stub", "guessPrice"]).stdout, "guessPrice ");
@@ -421,6 +438,8 @@ describe("errors: exit 2, one line naming the file, no stack trace", () => {
     delete manifest.stubs[1]!.tokens;
     const shape = write("shape.json", JSON.stringify(manifest));
     expectError(runBin(dir, ["prompts", "shape.json"]), notManifest(shape, `stubs[1] (${manifest.stubs[1]!.id}) has nothing for "tokens", not an object`));
+    const sent = write("sent.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], schemaSent: { name: "x", schema: {} } }] }));
+    expectError(runBin(dir, ["prompts", "sent.json"]), notManifest(sent, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "schemaSent", not { name, schema, strict }`));
     const hidden = write("hidden.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], hiddenFields: { Account: ["pin"] } }] }));
     expectError(runBin(dir, ["prompts", "hidden.json"]), notManifest(hidden, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "hiddenFields", not an object of field reasons by definition`));
   });
