@@ -6,9 +6,11 @@
  *
  * The specs come from the real analyser over `tests/transformer/analyse-fixtures/customer.ts`;
  * the requests from the runtime's own functions (`renderPrompt`, `replySchemaOf`,
- * `providerSchemaOf`), so the figures are what the runtime would send:
+ * `sentSchemaOf`), so the figures are what `openAI()` would send:
  * - json:       the template with `{{outputTypes}}` filled in + `{"type":"json_object"}`;
- * - structured: the template without output types + `response_format` with the strict reply schema.
+ * - structured: the template without output types + `response_format` with the strict reply schema;
+ * - tools:      the same message + `tools` (one function, the schema as its parameters) + `tool_choice`.
+ * No reference request was measured in tools mode, so tools rows have no ratio.
  *
  * Run: `npm run bench:prompts` (also prints each prompt with `--print`).
  */
@@ -18,8 +20,7 @@ import { createAnalyser } from "../transformer/analyse";
 import type { AnalysedSpec } from "../transformer/analyse/types";
 import { renderPrompt } from "../runtime/prompt";
 import { replySchemaOf } from "../runtime/validate";
-import { providerSchemaOf } from "../runtime/strict-schema";
-import { schemaName } from "../runtime/models/openai";
+import { sentSchemaOf } from "../runtime/strict-schema";
 import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
 import { findStubs } from "../tests/transformer/analyse/stub-walker";
 
@@ -105,17 +106,26 @@ function main(): void {
   for (const task of TASKS) {
     const spec = specs.get(task.stub)!;
     const { messages, messagesIfSchemaSent } = renderPrompt(spec, task.input);
-    const provider = providerSchemaOf(spec, replySchemaOf(spec));
-    const responseFormat = { type: "json_schema", json_schema: { name: schemaName(spec.id), schema: provider.schema, strict: provider.strict } };
+    // As `openAI()` builds the request body for each mode.
+    const sent = sentSchemaOf(spec, replySchemaOf(spec));
+    const responseFormat = { type: "json_schema", json_schema: { name: sent.name, schema: sent.schema, strict: sent.strict } };
+    const tools = [{ type: "function", function: { name: sent.name, parameters: sent.schema, strict: sent.strict } }];
+    const toolChoice = { type: "function", function: { name: sent.name } };
+    const schemaSentText = messagesIfSchemaSent.map((m) => m.content).join("");
     const modes = [
-      { mode: "json", text: messages.map((m) => m.content).join(""), extra: JSON.stringify({ type: "json_object" }) },
-      { mode: "structured", text: messagesIfSchemaSent.map((m) => m.content).join(""), extra: JSON.stringify(responseFormat) },
+      { mode: "json", text: messages.map((m) => m.content).join(""), extra: JSON.stringify({ type: "json_object" }), carrier: "json_object" },
+      { mode: "structured", text: schemaSentText, extra: JSON.stringify(responseFormat), carrier: "response_format" },
+      { mode: "tools", text: schemaSentText, extra: JSON.stringify(tools) + JSON.stringify(toolChoice), carrier: "tools + tool_choice" },
     ];
-    for (const { mode, text, extra } of modes) {
+    for (const { mode, text, extra, carrier } of modes) {
       const count = tokens(text) + tokens(extra);
       if (task === TASKS[0]) createTokens.set(mode, { total: count, message: tokens(text), schema: tokens(extra) });
-      parts.push(`${task.label} [${mode}]: message ${tokens(text)} + ${mode === "json" ? "json_object" : "response_format"} ${tokens(extra)}`);
+      parts.push(`${task.label} [${mode}]: message ${tokens(text)} + ${carrier} ${tokens(extra)}`);
       if (print) console.log(`\n===== ${task.label} [${mode}] ${count} tokens =====\n${text}\n----- ${extra}`);
+      if (mode === "tools") {
+        rows.push([task.label, mode, String(count), "(no tools-mode reference)", "", ""]);
+        continue;
+      }
       for (const key of task.compareWith) {
         const reference = REFERENCES[key];
         const ratio = count / reference.tokens;
@@ -125,19 +135,23 @@ function main(): void {
     }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  console.log(`Prompt tokens (o200k; message text + response_format JSON), specs analysed in ${analysedMs.toFixed(0)} ms incl. Program\n`);
+  console.log(`Prompt tokens (o200k; message text + the JSON of response_format, or of tools and tool_choice), specs analysed in ${analysedMs.toFixed(0)} ms incl. Program\n`);
   for (const row of rows) console.log(row.map((cell, column) => (column === 2 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  "));
   console.log(`\nWhere the tokens go (the openai strict reference: message 15 + response_format 140):`);
   for (const part of parts) console.log(`  ${part}`);
   const peers = (["typeChatCreate", "openaiStrictCreate", "pythonCreate"] as const).map((key) => REFERENCES[key]);
   const structured = createTokens.get("structured")!;
   const json = createTokens.get("json")!;
+  const tools = createTokens.get("tools")!;
+  const below = (total: number) => peers.filter((peer) => total >= peer.tokens).map((peer) => peer.label);
   console.log(`\nThe issue's rows, create 3 customers (${peers.map((peer) => `${peer.label} ${peer.tokens}`).join(", ")}):`);
   console.log(
     `  structured mode: ${structured.total} tokens (${structured.message} in the message, ${structured.schema} in response_format); ` +
-      `target <= ${REFERENCES.openaiStrictCreate.tokens}: ${structured.total <= REFERENCES.openaiStrictCreate.tokens ? "met" : "NOT met"}`,
+      `target <= ${REFERENCES.openaiStrictCreate.tokens}: ${structured.total <= REFERENCES.openaiStrictCreate.tokens ? "met" : "NOT met"}` +
+      `${below(structured.total).length ? `; not below ${below(structured.total).join(", ")}` : "; below every peer"}`,
   );
-  console.log(`  json mode:       ${json.total} tokens; below every peer: ${peers.every((peer) => json.total < peer.tokens) ? "yes" : "NO"}`);
+  console.log(`  tools mode:      ${tools.total} tokens (${tools.message} in the message, ${tools.schema} in tools + tool_choice)`);
+  console.log(`  json mode:       ${json.total} tokens (${json.message} in the message, ${json.schema} in response_format); below every peer: ${below(json.total).length ? "NO" : "yes"}`);
   console.log(`\n${failures === 0 ? "Every request is smaller than its reference rows." : `${failures} comparison(s) not below the reference.`}`);
 }
 

@@ -4,7 +4,7 @@
  */
 import { diffLines, hunks, type Hunk } from "./line-diff";
 import { qualifiedName, type ManifestStub } from "./manifest";
-import { contentKey, reviewSections, type ReviewSections } from "./prompt-text";
+import { contentKey, REVIEWED_SECTIONS, reviewSections, type ReviewSections } from "./prompt-text";
 
 /** A stub in both builds. */
 export interface MatchedStub {
@@ -12,9 +12,9 @@ export interface MatchedStub {
   after: ManifestStub;
 }
 
-/** One changed section of a stub (`prompt`, `input`, `output`, `definitions`) as unified diff hunks. */
+/** One changed section of a stub (`prompt`, `promptIfSchemaSent`, `schemaSent`, `input`, `output`, `definitions`) as unified diff hunks. */
 export interface SectionDiff {
-  section: keyof ReviewSections | "template" | "outputTypes";
+  section: keyof ReviewSections | "template" | "outputTypes" | "templateIfSchemaSent";
   hunks: Hunk[];
 }
 
@@ -88,14 +88,15 @@ function diffSections(before: ManifestStub, after: ManifestStub): SectionDiff[] 
   const old = reviewSections(before);
   const next = reviewSections(after);
   const sections: SectionDiff[] = [];
-  for (const section of ["prompt", "input", "output", "definitions"] as const) {
+  for (const section of REVIEWED_SECTIONS) {
     if (old[section] !== next[section]) sections.push({ section, hunks: textHunks(old[section], next[section]) });
   }
   if (!sections.length) {
-    // The JSON-mode prompts read alike although template and output types differ (text moved
-    // between them): the structured-mode prompt differs, so show the raw parts.
-    for (const section of ["template", "outputTypes"] as const) {
-      if (before[section] !== after[section]) sections.push({ section, hunks: textHunks(before[section], after[section]) });
+    // Everything reviewed reads alike although the raw texts differ (text moved between
+    // template and output types, or a schema-sent template as old manifests lack it): show those.
+    for (const section of ["template", "outputTypes", "templateIfSchemaSent"] as const) {
+      const [was, now] = [before[section] ?? "", after[section] ?? ""];
+      if (was !== now) sections.push({ section, hunks: textHunks(was, now) });
     }
   }
   return sections;

@@ -10,8 +10,11 @@ import { loadTypeScriptEngine } from "../transformer/engine";
 import { findTsconfig, isLlmStrategyPluginEntry, ProjectError } from "../transformer/project";
 import { errorMessage } from "../runtime/util";
 
-/** One stub (or one generic specialisation of it) as the manifest lists it. */
-export type ManifestStub = ManifestEntry;
+/**
+ * One stub (or one generic specialisation of it) as the manifest lists it. Manifests written
+ * before `schemaSent` was added (same spec version) lack it.
+ */
+export type ManifestStub = Omit<ManifestEntry, "schemaSent"> & Partial<Pick<ManifestEntry, "schemaSent">>;
 
 /** A manifest as read from disk, with where it came from. */
 export interface LoadedManifest {
@@ -81,11 +84,15 @@ function stubProblem(stub: unknown): string | undefined {
   for (const [mode, count] of Object.entries(stub["tokens"] as object)) {
     if (typeof count !== "number") return `has ${describe(count)} for "tokens.${mode}", not a number`;
   }
-  for (const key of ["typeArguments", "wrapper"]) {
+  for (const key of ["typeArguments", "wrapper", "templateIfSchemaSent"]) {
     if (stub[key] !== undefined && typeof stub[key] !== "string") return `has ${describe(stub[key])} for "${key}", not a string`;
   }
   if (stub["callSites"] !== undefined && !(Array.isArray(stub["callSites"]) && stub["callSites"].every((site) => typeof site === "string"))) {
     return `has ${describe(stub["callSites"])} for "callSites", not a list of strings`;
+  }
+  const sent = stub["schemaSent"];
+  if (sent !== undefined && !(isObject(sent) && typeof sent["name"] === "string" && typeof sent["strict"] === "boolean" && isObject(sent["schema"]))) {
+    return `has ${describe(sent)} for "schemaSent", not { name, schema, strict }`;
   }
   const hidden = stub["hiddenFields"];
   if (hidden !== undefined && !(isObject(hidden) && Object.values(hidden).every((fields) => isObject(fields) && Object.values(fields).every((reason) => typeof reason === "string")))) {

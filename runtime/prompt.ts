@@ -46,7 +46,7 @@ export function renderPrompt(spec: CallSpec, input: Record<string, unknown>): Re
  * `renderPrompt` with the input's text given as it is: the prompts and token counts of the
  * manifest and the command line show a call's request without its values (`""`, `{{input}}`).
  */
-export function renderPromptAround(spec: Pick<CallSpec, "template" | "outputTypes">, json: string): RenderedPrompt {
+export function renderPromptAround(spec: Pick<CallSpec, "template" | "outputTypes" | "templateIfSchemaSent">, json: string): RenderedPrompt {
   const { withTypes, withoutTypes } = splitTemplate(spec);
   const untyped: ChatMessage[] = [{ role: "user", content: withoutTypes.before + json + withoutTypes.after }];
   if (withTypes === withoutTypes) return { messages: untyped, messagesIfSchemaSent: untyped };
@@ -66,7 +66,7 @@ const splitTemplates = new WeakMap<object, { withTypes: SplitTemplate; withoutTy
  * The static parts of a spec's prompt, once per spec: only `{{input}}` changes per call. Splitting
  * at `{{input}}` first also keeps placeholders inside the user's input data from being replaced.
  */
-function splitTemplate(spec: Pick<CallSpec, "template" | "outputTypes">): { withTypes: SplitTemplate; withoutTypes: SplitTemplate } {
+function splitTemplate(spec: Pick<CallSpec, "template" | "outputTypes" | "templateIfSchemaSent">): { withTypes: SplitTemplate; withoutTypes: SplitTemplate } {
   let split = splitTemplates.get(spec);
   if (!split) {
     const at = spec.template.indexOf("{{input}}");

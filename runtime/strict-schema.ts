@@ -1,5 +1,5 @@
 import { reachableDefinitions } from "./schema-refs";
-import type { CallSpec, JsonSchema } from "./spec";
+import { qualifiedNameOfSpecId, type CallSpec, type JsonSchema } from "./spec";
 
 /**
  * OpenAI's strict structured output (and strict tools) accept a subset of JSON Schema:
@@ -59,6 +59,50 @@ export function providerSchemaOf(spec: Pick<CallSpec, "input" | "definitions">, 
   return result;
 }
 
+/**
+ * The reply schema as `openAI()` sends it: `response_format.json_schema` in structured mode,
+ * and in tools mode the one function's `name`, `parameters` (`schema`) and `strict`.
+ */
+export interface SentSchema {
+  name: string;
+  schema: JsonSchema;
+  strict: boolean;
+}
+
+const sentBySchema = new WeakMap<JsonSchema, SentSchema>();
+
+/**
+ * `providerSchemaOf` under the stub's name (`schemaName`), the fields in the order the request
+ * carries them; cached per reply schema object (a reply schema without wrapper or definitions is
+ * the output schema itself, which copies of a spec share, so the name is checked).
+ */
+export function sentSchemaOf(spec: Pick<CallSpec, "id" | "input" | "definitions">, replySchema: JsonSchema): SentSchema {
+  const name = schemaName(spec.id);
+  let sent = sentBySchema.get(replySchema);
+  if (!sent || sent.name !== name) {
+    const { schema, strict } = providerSchemaOf(spec, replySchema);
+    sent = { name, schema, strict };
+    sentBySchema.set(replySchema, sent);
+  }
+  return sent;
+}
+
+const schemaNames = new Map<string, string>();
+
+/**
+ * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
+ * own name, which says what the reply is; the class name would cost tokens in every request.
+ */
+export function schemaName(specId: string): string {
+  let name = schemaNames.get(specId);
+  if (name === undefined) {
+    const qualified = qualifiedNameOfSpecId(specId);
+    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
+    schemaNames.set(specId, name);
+  }
+  return name;
+}
+
 /** A schema without `description` keywords, at any depth (property names are kept whatever they are). */
 function withoutDescriptions(node: unknown, propertyMap = false): unknown {
   if (typeof node !== "object" || node === null) return node;
@@ -87,8 +131,10 @@ function convertRoot(replySchema: JsonSchema): ProviderSchema {
     if (converted.type !== "object") throw new NotStrict();
     const $defs: Record<string, JsonSchema> = {};
     for (const name of Object.keys(definitions)) $defs[name] = convert(definitions[name]!);
-    const inlined = inlineSingleUse(converted, usedDefinitions(converted, $defs));
-    const used = usedDefinitions(inlined, $defs);
+    const reached = usedDefinitions(converted, $defs);
+    // The definitions kept are rewritten in `reached` too (what they used to refer to may now be in place).
+    const inlined = inlineDefinitions(converted, reached);
+    const used = usedDefinitions(inlined, reached);
     return { schema: Object.keys(used).length ? { ...inlined, $defs: used } : inlined, strict: true };
   } catch (error) {
     if (error instanceof NotStrict) return { schema: replySchema, strict: false };
@@ -146,11 +192,12 @@ function usedDefinitions(root: JsonSchema, $defs: Record<string, JsonSchema>): R
 }
 
 /**
- * Writes a definition used exactly once, and not recursive, in place of its `$ref` (as a
- * hand-written schema would have it): the `$defs` entry and the reference cost tokens in every
- * request. Recursive and shared definitions stay in `$defs`.
+ * Writes a definition that is not recursive in place of its `$ref`s when that is shorter: always
+ * when it is used once (as a hand-written schema would have it), and when a small one (an enum,
+ * a short object) is used a few times. The `$defs` entry and each reference cost tokens in every
+ * request. Recursive definitions, and shared ones longer than their references, stay in `$defs`.
  */
-function inlineSingleUse(root: JsonSchema, $defs: Record<string, JsonSchema>): JsonSchema {
+function inlineDefinitions(root: JsonSchema, $defs: Record<string, JsonSchema>): JsonSchema {
   const uses = new Map<string, number>();
   const references = new Map<string, Set<string>>();
   const collect = (node: unknown, into: Set<string>): void => {
@@ -182,7 +229,7 @@ function inlineSingleUse(root: JsonSchema, $defs: Record<string, JsonSchema>): J
     }
     return false;
   };
-  const inlinable = new Set(Object.keys($defs).filter((name) => uses.get(name) === 1 && !reachesItself(name)));
+  const inlinable = new Set(Object.keys($defs).filter((name) => !reachesItself(name) && shorterInPlace(name, $defs[name]!, uses.get(name) ?? 0)));
   if (!inlinable.size) return root;
   const expand = (node: unknown): unknown => {
     if (typeof node !== "object" || node === null) return node;
@@ -196,6 +243,19 @@ function inlineSingleUse(root: JsonSchema, $defs: Record<string, JsonSchema>): J
   const expanded = expand(root) as JsonSchema;
   for (const name of Object.keys($defs)) if (!inlinable.has(name)) $defs[name] = expand($defs[name]) as JsonSchema;
   return expanded;
+}
+
+/**
+ * Whether `uses` copies of a definition are no longer than `uses` references to it plus its
+ * `$defs` entry, counted in JSON characters (what the provider reads, and about what its
+ * tokens follow).
+ */
+function shorterInPlace(name: string, definition: JsonSchema, uses: number): boolean {
+  if (uses <= 1) return uses === 1;
+  const size = JSON.stringify(definition).length;
+  const reference = JSON.stringify({ $ref: `#/$defs/${name}` }).length;
+  const entry = JSON.stringify(name).length + 2 + size;
+  return uses * size <= uses * reference + entry;
 }
 
 function nullable(schema: JsonSchema): JsonSchema {

@@ -3,8 +3,8 @@ import * as path from "node:path";
 import { stringify } from "safe-stable-stringify";
 import { fillSpecPlaceholders, placeholderNames, type JsonValue } from "../runtime/hyperparameters";
 import { renderPromptAround } from "../runtime/prompt";
-import { SPEC_VERSION, type CallSpec, type JsonSchema } from "../runtime/spec";
-import { toStrictSchema } from "../runtime/strict-schema";
+import { SPEC_VERSION, templateIfSchemaSent, type CallSpec, type JsonSchema } from "../runtime/spec";
+import { sentSchemaOf, type SentSchema } from "../runtime/strict-schema";
 import { replySchemaOf } from "../runtime/validate";
 import type { HiddenFields } from "./analyse/types";
 import { assertBuildTools } from "./engine";
@@ -33,6 +33,19 @@ export interface ManifestEntry {
   callSites?: string[];
   template: string;
   outputTypes: string;
+  /**
+   * The template of a request that sends the reply schema (structured output, tools): the
+   * doc text, the types the inputs use, the parameters' docs, checks and inputs, without output
+   * types, return type or answer line. Absent when the spec has none (then `template` with
+   * `{{outputTypes}}` left empty is sent).
+   */
+  templateIfSchemaSent?: string;
+  /**
+   * The reply schema as `openAI()` sends it with that prompt: `response_format.json_schema` in
+   * structured mode, the function's `name`, `parameters` and `strict` in tools mode (strict form
+   * when the schema allows it; the replies are still validated against `output`).
+   */
+  schemaSent: SentSchema;
   input: JsonSchema;
   output: JsonSchema;
   wrapper?: string;
@@ -58,8 +71,8 @@ export interface ManifestEntry {
 /** What `tokens` counts, written into the manifest so a reader need not look it up. */
 const TOKENS_COUNTED =
   "Estimated prompt tokens with the o200k_base tokenizer, excluding the call's input values ({{input}} left empty). " +
-  "json: the user message in JSON mode (the template with {{outputTypes}} filled in). " +
-  "structured: the user message for a request that carries the schema (no output types, return type or answer line) plus the reply schema as openAI() sends it in structured mode (compact JSON, strict form when the schema allows it; only the definitions the reply reaches). " +
+  "json: the user message in JSON mode (the template with {{outputTypes}} filled in; prompt mode sends it alone, JSON mode adds {\"type\":\"json_object\"}, 6 tokens). " +
+  "structured: the user message for a request that carries the schema (templateIfSchemaSent: no output types, return type or answer line) plus the response_format openAI() sends in structured mode (compact JSON of {type, json_schema: schemaSent}). " +
   "Hyperparameters ({{hp:name}}) count at their defaults where the build knows them. " +
   "Providers add a few tokens of message framing, and render a structured-output schema in their own way.";
 
@@ -79,6 +92,8 @@ function buildManifest(
       continue;
     }
     const hyperparameters = usedHyperparameters(spec, hyperparameterDefaults);
+    const full = { ...spec, version: SPEC_VERSION, definitions: record.definitions } as unknown as CallSpec;
+    const schemaSentTemplate = templateIfSchemaSent(spec);
     entries.set(key, {
       id: spec.id,
       file: record.file,
@@ -88,6 +103,8 @@ function buildManifest(
       ...(record.callSite ? { callSites: [record.callSite] } : {}),
       template: spec.template,
       outputTypes: spec.outputTypes,
+      ...(schemaSentTemplate !== undefined ? { templateIfSchemaSent: schemaSentTemplate } : {}),
+      schemaSent: sentSchemaOf(full, replySchemaOf(full)),
       input: spec.input,
       output: spec.output,
       ...(spec.wrapper !== undefined ? { wrapper: spec.wrapper } : {}),
@@ -96,7 +113,7 @@ function buildManifest(
       ...(spec.checks ? { checks: spec.checks.map(({ expression, message }) => ({ expression, ...(message !== undefined ? { message } : {}) })) } : {}),
       hash: spec.hash,
       ...(hyperparameters ? { hyperparameters } : {}),
-      tokens: tokenEstimate(record, countTokens, hyperparameterDefaults),
+      tokens: tokenEstimate(full, countTokens, hyperparameterDefaults),
     });
   }
   const stubs = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
@@ -106,16 +123,17 @@ function buildManifest(
 
 /**
  * Tokens of the request the runtime builds for one call, without the call's input values: its
- * own prompt rendering, reply schema (only the definitions the output reaches) and, in
- * structured mode, the schema in the strict form `openAI()` sends.
+ * own prompt rendering and, in structured mode, the `response_format` `openAI()` sends.
  */
-function tokenEstimate(record: ManifestRecord, countTokens: (text: string) => number, defaults: ReadonlyMap<string, JsonValue>): ManifestEntry["tokens"] {
+function tokenEstimate(full: CallSpec, countTokens: (text: string) => number, defaults: ReadonlyMap<string, JsonValue>): ManifestEntry["tokens"] {
   // Hyperparameters at their defaults, as a call outside any scope sends them.
-  const spec = fillSpecPlaceholders({ ...record.spec, version: SPEC_VERSION, definitions: record.definitions } as unknown as CallSpec, defaults);
+  const spec = fillSpecPlaceholders(full, defaults);
   const prompt = renderPromptAround(spec, "");
+  // The schema does not change with hyperparameters: the unfilled spec's is the one cached for calls.
+  const responseFormat = { type: "json_schema", json_schema: sentSchemaOf(full, replySchemaOf(full)) };
   return {
     json: countTokens(prompt.messages[0]!.content),
-    structured: countTokens(prompt.messagesIfSchemaSent[0]!.content) + countTokens(JSON.stringify(toStrictSchema(replySchemaOf(spec)).schema)),
+    structured: countTokens(prompt.messagesIfSchemaSent[0]!.content) + countTokens(JSON.stringify(responseFormat)),
   };
 }
 

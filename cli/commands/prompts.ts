@@ -3,7 +3,7 @@ import { parseArgs, UsageError, type CliCommand, type CliIO } from "../command";
 import { byPlace, diffManifests, textHunks, type ChangedStub, type ManifestDiff, type SectionDiff } from "../manifest-diff";
 import { displayName, loadManifest, qualifiedName, relativeOrAbsolute, type LoadedManifest, type ManifestStub } from "../manifest";
 import { exitOnManifestError, FILTER_OPTIONS, manifestPathFrom, PROJECT_OPTION, stubFilter } from "../manifest-options";
-import { compactJson, promptAtDefaults, reviewSections } from "../prompt-text";
+import { compactJson, promptAtDefaults, REVIEWED_SECTIONS, reviewSections, type PromptKind } from "../prompt-text";
 import { styleFor, type Style } from "../style";
 import type { Hunk } from "../line-diff";
 
@@ -49,9 +49,13 @@ function runList(positionals: string[], options: Map<string, string | true>, io:
   return 0;
 }
 
-/** A manifest entry plus its qualified name and the prompt as the model reads it (hyperparameters at their defaults), for `--json`. */
-function withPrompt(stub: ManifestStub): ManifestStub & { name: string; prompt: string } {
-  return { ...stub, name: qualifiedName(stub), prompt: promptAtDefaults(stub) };
+/**
+ * A manifest entry plus its qualified name and both prompts as the model reads them
+ * (hyperparameters at their defaults), for `--json`: `prompt` in JSON and prompt mode,
+ * `promptIfSchemaSent` in structured and tools mode (sent with `schemaSent`).
+ */
+function withPrompt(stub: ManifestStub): ManifestStub & { name: string; prompt: string; promptIfSchemaSent: string } {
+  return { ...stub, name: qualifiedName(stub), prompt: promptAtDefaults(stub), promptIfSchemaSent: promptAtDefaults(stub, undefined, "schemaSent") };
 }
 
 function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string, style: Style): string {
@@ -61,8 +65,9 @@ function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string,
   ];
   if (!stubs.length) return `${out[0]}\n`;
   out.push(
-    style.dim(`Each prompt is the message the model reads in JSON mode; {{input}} stands for the call's input values (compact JSON).`),
-    style.dim(`In structured and tools mode the output types are left out of it and the output schema is sent instead.`),
+    style.dim(`Each stub has two prompts, the message the model reads: in json and prompt mode, with the output types written in it;`),
+    style.dim(`in structured and tools mode (openAI()'s default is structured), with the schema under "schema sent" going along instead.`),
+    style.dim(`{{input}} stands for the call's input values (compact JSON). Replies are validated against "output" in every mode.`),
     ...(stubs.some((stub) => stub.hyperparameters)
       ? [style.dim(`Hyperparameters ({{hp:name}} in a prompt) show the default a call sends outside withHyperparameters (in colour on a terminal); each stub lists them under hp.`)]
       : []),
@@ -76,6 +81,12 @@ function listing(manifest: LoadedManifest, stubs: ManifestStub[], shown: string,
 
 const LABEL_WIDTH = 13;
 
+/** Each prompt's heading, above its lines. */
+const PROMPT_LABELS: [PromptKind, string][] = [
+  ["json", "prompt in json and prompt mode (the output types written in it)"],
+  ["schemaSent", `prompt in structured and tools mode (sent with "schema sent" below)`],
+];
+
 function stubBlock(stub: ManifestStub, style: Style): string[] {
   const field = (label: string, value: string) => `  ${style.dim(label.padEnd(LABEL_WIDTH))}${value}`;
   const title = [style.bold(style.cyan(qualifiedName(stub))), stub.typeArguments && stub.typeArguments !== "constraints" ? stub.typeArguments : "", style.dim(`(${stub.kind}, line ${stub.line})`)];
@@ -88,10 +99,14 @@ function stubBlock(stub: ManifestStub, style: Style): string[] {
   Object.entries(stub.hyperparameters ?? {}).forEach(([name, { default: value }], index) =>
     lines.push(field(index ? "" : "hp", value === undefined ? `${name}: default not known at build time (left as {{hp:${name}}})` : `${name} = ${compactJson(value)} (the default, filled into the prompt)`)),
   );
-  lines.push(`  ${style.dim("prompt")}`);
-  for (const line of promptAtDefaults(stub, style.cyan).split("\n")) {
-    lines.push(`    ${style.dim("|")} ${line.replace(/\{\{input\}\}/g, (placeholder) => style.yellow(placeholder))}`.trimEnd());
+  for (const [kind, label] of PROMPT_LABELS) {
+    lines.push(`  ${style.dim(label)}`);
+    for (const line of promptAtDefaults(stub, style.cyan, kind).split("\n")) {
+      lines.push(`    ${style.dim("|")} ${line.replace(/\{\{input\}\}/g, (placeholder) => style.yellow(placeholder))}`.trimEnd());
+    }
   }
+  const sent = stub.schemaSent;
+  lines.push(field("schema sent", sent ? `name ${sent.name}, strict ${sent.strict}, schema ${compactJson(sent.schema)}` : style.dim("not in this manifest (written by an older build): build again to see it")));
   lines.push(field("input", compactJson(stub.input)));
   lines.push(field("output", compactJson(stub.output) + (stub.wrapper ? style.dim(`  (the reply is {"${stub.wrapper}": <output>})`) : "")));
   (stub.checks ?? []).forEach((check, index) =>
@@ -171,8 +186,8 @@ function changedBlock({ before, after, sections }: ChangedStub, names: { before:
 function addedBlock(stub: ManifestStub, names: { before: string; after: string }, style: Style): string[] {
   const lines = [style.bold(`+ ${displayName(stub)}`), `  tokens: ${tokenSummary(stub)}`];
   const sections = reviewSections(stub);
-  for (const section of ["prompt", "input", "output", "definitions"] as const) {
-    if (section === "definitions" && !Object.keys(stub.definitions).length) continue;
+  for (const section of REVIEWED_SECTIONS) {
+    if (section === "definitions" ? !Object.keys(stub.definitions).length : !sections[section]) continue;
     lines.push(...sectionLines({ section, hunks: textHunks("", sections[section]) }, "/dev/null", `${names.after}  ${stub.id}`, style));
   }
   return lines;

@@ -6,8 +6,9 @@ import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
+import { schemaName } from "../strict-schema";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, toRequestError } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches Claude:

@@ -7,12 +7,9 @@ import { ConfigurationError, LLMRequestError } from "../errors";
 import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
-import { providerSchemaOf } from "../strict-schema";
+import { sentSchemaOf } from "../strict-schema";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
-
-// The benchmark names schemas as requests do.
-export { schemaName };
+import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, toRequestError } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches the model:
@@ -423,18 +420,17 @@ export class OpenAIModel implements LanguageModel {
     if (seed !== undefined) body.seed = seed;
     if (stop !== undefined) body.stop = stop;
 
-    const name = schemaName(request.spec.id);
-    const provider = schemaSent ? providerSchemaOf(request.spec, request.replySchema) : undefined;
+    const sent = schemaSent ? sentSchemaOf(request.spec, request.replySchema) : undefined;
     if (mode === "structured") {
-      body.response_format = { type: "json_schema", json_schema: { name, schema: provider!.schema, strict: provider!.strict } };
+      body.response_format = { type: "json_schema", json_schema: { name: sent!.name, schema: sent!.schema, strict: sent!.strict } };
     } else if (mode === "tools") {
-      body.tools = [{ type: "function", function: { name, parameters: provider!.schema, strict: provider!.strict } }];
-      body.tool_choice = { type: "function", function: { name } };
+      body.tools = [{ type: "function", function: { name: sent!.name, parameters: sent!.schema, strict: sent!.strict } }];
+      body.tool_choice = { type: "function", function: { name: sent!.name } };
     } else if (mode === "json") {
       body.response_format = { type: "json_object" };
     }
     if (this.settings.extraBody) Object.assign(body, this.settings.extraBody);
-    return { body, strict: provider?.strict === true };
+    return { body, strict: sent?.strict === true };
   }
 
   private sdk(): OpenAI {

@@ -6,7 +6,6 @@
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { CompletionRequest } from "../model";
-import { qualifiedNameOfSpecId } from "../spec";
 import { errorMessage } from "../util";
 
 /** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
@@ -91,22 +90,6 @@ export function isSdkError(error: unknown, name: string): boolean {
     if ((proto as { constructor?: { name?: string } }).constructor?.name === name) return true;
   }
   return false;
-}
-
-const schemaNames = new Map<string, string>();
-
-/**
- * `src/customer.ts:12 Customer.age` -> `age` (OpenAI names: `^[a-zA-Z0-9_-]{1,64}$`): the member's
- * own name, which says what the reply is; the class name would cost tokens in every request.
- */
-export function schemaName(specId: string): string {
-  let name = schemaNames.get(specId);
-  if (name === undefined) {
-    const qualified = qualifiedNameOfSpecId(specId);
-    name = qualified.slice(qualified.lastIndexOf(".") + 1).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 64) || "reply";
-    schemaNames.set(specId, name);
-  }
-  return name;
 }
 
 export function env(name: string): string | undefined {

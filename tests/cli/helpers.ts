@@ -73,6 +73,8 @@ export interface Entry {
   callSites?: string[];
   template: string;
   outputTypes: string;
+  templateIfSchemaSent?: string;
+  schemaSent: { name: string; strict: boolean; schema: Record<string, unknown> };
   input: Record<string, unknown>;
   output: Record<string, unknown>;
   wrapper?: string;

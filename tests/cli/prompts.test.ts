@@ -3,11 +3,13 @@
  * tspc builds of a fixture project (tests/cli/helpers.ts): v1, v2 (one JSDoc and one property type
  * changed, one stub moved, one removed, one added) and v1 with every line shifted down.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { BIN, buildProject, entry, readEntries, requireBuild, runBin, SOURCES_V1, SOURCES_V2, type Entry } from "./helpers";
+import { startOpenAIServer } from "../helpers/openai-server";
 import { SPEC_VERSION } from "../../runtime/spec";
 
 jest.setTimeout(120_000);
@@ -34,6 +36,28 @@ function expectedPrompt(stub: Entry): string {
   return stub.template.replace("{{outputTypes}}", stub.outputTypes).trim();
 }
 
+/** The prompt as the runtime sends it in structured and tools mode, from the manifest's own fields. */
+function expectedSchemaSentPrompt(stub: Entry): string {
+  return stub.templateIfSchemaSent!.trim();
+}
+
+const JSON_PROMPT = "  prompt in json and prompt mode (the output types written in it)";
+const SCHEMA_SENT_PROMPT = '  prompt in structured and tools mode (sent with "schema sent" below)';
+
+/** The lines of the prompt under `heading` in a stub's block, without their `    | ` margin. */
+function promptUnder(lines: string[], heading: string): string[] {
+  const start = lines.indexOf(heading);
+  if (start < 0) throw new Error(`no ${JSON.stringify(heading)} in:\n${lines.join("\n")}`);
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith("    |"));
+  return lines.slice(start + 1, end < 0 ? undefined : end).map((line) => line.replace(/^    \| ?/, ""));
+}
+
+/** The "schema sent" line `prompts` prints for a manifest entry. */
+function schemaSentLine(stub: Entry): string {
+  // The manifest's keys are sorted, as the command prints them.
+  return `  schema sent  name ${stub.schemaSent.name}, strict ${stub.schemaSent.strict}, schema ${JSON.stringify(stub.schemaSent.schema)}`;
+}
+
 /** Output blocks are separated by one empty line; nothing inside a block is empty. */
 function block(stdout: string, head: string): string[] {
   const found = stdout.split("\n\n").find((each) => each.startsWith(head));
@@ -42,7 +66,7 @@ function block(stdout: string, head: string): string[] {
 }
 
 describe("prompts [manifest]", () => {
-  test("without an argument reads the manifest ./tsconfig.json names; grouped by file; prompts as the model reads them in JSON mode", () => {
+  test("without an argument reads the manifest ./tsconfig.json names; grouped by file; both prompts as the model reads them, and the schema sent", () => {
     const entries = readEntries(v1);
     const { code, stdout, stderr } = runBin(projectOf(v1), ["prompts"]);
     expect(stderr).toBe("");
@@ -66,10 +90,17 @@ describe("prompts [manifest]", () => {
     expect(guess.template).toContain("{{outputTypes}}");
     expect(guess.outputTypes).toContain("interface PriceGuess {");
     const lines = block(stdout, "guessPrice ");
-    const prompt = lines.filter((line) => line.startsWith("    |")).map((line) => line.replace(/^    \| ?/, ""));
+    const prompt = promptUnder(lines, JSON_PROMPT);
     expect(prompt).toEqual(expectedPrompt(guess).split("\n").map((line) => line.trimEnd()));
     expect(prompt).toContain("Input: {{input}}");
     expect(prompt).toContain("interface PriceGuess {");
+    // In structured and tools mode the schema states the reply's types: the prompt keeps the doc text and the input.
+    const schemaSentPrompt = promptUnder(lines, SCHEMA_SENT_PROMPT);
+    expect(schemaSentPrompt).toEqual(expectedSchemaSentPrompt(guess).split("\n").map((line) => line.trimEnd()));
+    expect(schemaSentPrompt).toEqual(["Guess the price of a product from its name alone.", "", "Input: {{input}}"]);
+    expect(lines).toContain(schemaSentLine(guess));
+    expect(guess.schemaSent).toMatchObject({ name: "guessPrice", strict: true, schema: { type: "object", required: ["amount", "currency"], additionalProperties: false } });
+    expect(lines.indexOf(JSON_PROMPT)).toBeLessThan(lines.indexOf(SCHEMA_SENT_PROMPT));
     expect(lines).toContain(`  id           src/catalogue.ts:23 guessPrice`);
     expect(lines).toContain(`  hash         ${guess.hash}`);
     expect(lines).toContain(`  tokens       json ${guess.tokens.json}, structured ${guess.tokens.structured}`);
@@ -121,15 +152,16 @@ describe("prompts [manifest]", () => {
     const entries = readEntries(v1);
     const { code, stdout } = runBin(projectOf(v1), ["prompts", "--json", "--file", "src/catalogue.ts"]);
     expect(code).toBe(0);
-    const json = JSON.parse(stdout) as { manifest: string; specVersion: number; stubs: (Entry & { name: string; prompt: string })[] };
+    const json = JSON.parse(stdout) as { manifest: string; specVersion: number; stubs: (Entry & { name: string; prompt: string; promptIfSchemaSent: string })[] };
     expect(json.manifest).toBe(v1);
     expect(json.specVersion).toBe(SPEC_VERSION);
     const describe = entry(entries, "src/catalogue.ts:20 describeProduct");
     const guess = entry(entries, "src/catalogue.ts:23 guessPrice");
     expect(json.stubs).toEqual([
-      { ...describe, name: "describeProduct", prompt: expectedPrompt(describe) },
-      { ...guess, name: "guessPrice", prompt: expectedPrompt(guess) },
+      { ...describe, name: "describeProduct", prompt: expectedPrompt(describe), promptIfSchemaSent: expectedSchemaSentPrompt(describe) },
+      { ...guess, name: "guessPrice", prompt: expectedPrompt(guess), promptIfSchemaSent: expectedSchemaSentPrompt(guess) },
     ]);
+    expect(json.stubs.every((stub) => stub.schemaSent.schema && stub.promptIfSchemaSent !== stub.prompt)).toBe(true);
   });
 
   test("colour only on a terminal, and not with NO_COLOR", () => {
@@ -150,6 +182,57 @@ describe("prompts [manifest]", () => {
     expect(plain.status).toBe(0);
     expect(plain.stdout).toContain("== src/catalogue.ts ==");
     expect(plain.stdout).not.toContain("\x1b[");
+  });
+
+  test("a manifest written before schemaSent was recorded: says so, and shows the schema-sent prompt as the runtime renders such a spec", () => {
+    const manifest = JSON.parse(fs.readFileSync(v1, "utf8")) as { stubs: Partial<Entry>[] };
+    for (const stub of manifest.stubs) {
+      delete stub.schemaSent;
+      delete stub.templateIfSchemaSent;
+    }
+    const older = path.join(root, "older.json");
+    fs.writeFileSync(older, JSON.stringify(manifest));
+    const { code, stdout, stderr } = runBin(root, ["prompts", older, "--stub", "guessPrice"]);
+    expect([code, stderr]).toEqual([0, ""]);
+    const lines = block(stdout, "guessPrice ");
+    expect(lines).toContain("  schema sent  not in this manifest (written by an older build): build again to see it");
+    // Without a schema-sent template the runtime sends the template with {{outputTypes}} left empty.
+    const guess = entry(readEntries(v1), "src/catalogue.ts:23 guessPrice");
+    expect(promptUnder(lines, SCHEMA_SENT_PROMPT).join("\n")).toBe(guess.template.replace("{{outputTypes}}", "").trim().replace(/\n\n\n+/g, "\n\n"));
+  });
+
+  test("what is shown is what openAI() sends: the schema-sent prompt and schema in structured and tools mode, the other prompt in json mode", async () => {
+    const guess = entry(readEntries(v1), "src/catalogue.ts:23 guessPrice");
+    const lines = block(runBin(projectOf(v1), ["prompts", "--stub", "guessPrice"]).stdout, "guessPrice ");
+    const reply = JSON.stringify({ amount: 12, currency: "EUR" });
+    const server = await startOpenAIServer((request) => (request.body.tools ? { toolArguments: reply } : { content: reply }));
+    try {
+      // The built project calls its stub as a user's program does, through openAI() in each mode.
+      const call = (mode: string) =>
+        promisify(execFile)(
+          process.execPath,
+          [
+            "-e",
+            `const { configure, openAI } = require("llm-strategy");
+             configure({ model: openAI({ baseURL: ${JSON.stringify(server.baseURL)}, apiKey: "test", mode: ${JSON.stringify(mode)} }) });
+             require("./dist/catalogue.js").guessPrice("a red kettle").then((value) => process.stdout.write(JSON.stringify(value)));`,
+          ],
+          { cwd: projectOf(v1), encoding: "utf8" },
+        );
+      for (const mode of ["structured", "tools", "json"]) expect((await call(mode)).stdout).toBe(reply);
+    } finally {
+      await server.close();
+    }
+    const [structured, tools, json] = server.requests.map((request) => request.body);
+    const withInput = (prompt: string[]) => prompt.join("\n").replace("{{input}}", JSON.stringify({ name: "a red kettle" }));
+    expect(structured!.messages).toEqual([{ role: "user", content: withInput(promptUnder(lines, SCHEMA_SENT_PROMPT)) }]);
+    expect(structured!.response_format).toEqual({ type: "json_schema", json_schema: guess.schemaSent });
+    expect(tools!.messages).toEqual(structured!.messages);
+    expect(tools!.tools).toEqual([{ type: "function", function: { name: guess.schemaSent.name, parameters: guess.schemaSent.schema, strict: guess.schemaSent.strict } }]);
+    expect(json!.messages).toEqual([{ role: "user", content: withInput(promptUnder(lines, JSON_PROMPT)) }]);
+    expect(json!.response_format).toEqual({ type: "json_object" });
+    // The line shown is the manifest's schema, which is the one sent.
+    expect(lines).toContain(schemaSentLine(guess));
   });
 });
 
@@ -208,22 +291,25 @@ describe("prompts --diff <old> <new>", () => {
       `  tokens: json ${oldSuggest.tokens.json} -> ${newSuggest.tokens.json} (+${newSuggest.tokens.json - oldSuggest.tokens.json}), structured ${oldSuggest.tokens.structured} -> ${newSuggest.tokens.structured} (+${newSuggest.tokens.structured - oldSuggest.tokens.structured})`,
       `  hash: ${oldSuggest.hash} -> ${newSuggest.hash}`,
     ]);
-    expect(sections(suggest)).toEqual(["prompt"]);
+    expect(sections(suggest)).toEqual(["prompt", "promptIfSchemaSent"]);
     expect(suggest).toContain("--- v1/dist/llm-prompts.json  src/shop.ts:10 Shop.suggest  prompt");
     expect(suggest).toContain("+++ v2/dist/llm-prompts.json  src/shop.ts:10 Shop.suggest  prompt");
     expect(suggest).toContain("@@ -1,4 +1,4 @@");
-    expect(changedLines(suggest)).toEqual(["-Suggest a product name for a customer's wish.", "+Suggest the one product name that fits a customer's wish best."]);
+    // The same change in both prompts: the doc text goes in every mode.
+    const docChange = ["-Suggest a product name for a customer's wish.", "+Suggest the one product name that fits a customer's wish best."];
+    expect(changedLines(suggest)).toEqual([...docChange, ...docChange]);
 
     // The property type change: the interface in the prompt and the definition, nothing else.
     const describe = block(stdout, "~ src/catalogue.ts:20 describeProduct");
-    expect(sections(describe)).toEqual(["prompt", "definitions"]);
-    expect(changedLines(describe)).toEqual(["-  price: number;", "+  price: string;", '-        "type": "number"', '+        "type": "string"']);
+    // Product is an input type: declared in both prompts; the reply schema sent does not use it.
+    expect(sections(describe)).toEqual(["prompt", "promptIfSchemaSent", "definitions"]);
+    expect(changedLines(describe)).toEqual(["-  price: number;", "+  price: string;", "-  price: number;", "+  price: string;", '-        "type": "number"', '+        "type": "string"']);
     // Context around the change, as `diff -u` shows it.
     expect(describe).toContain("   /** Price in euros. */");
 
     // An added stub reads like new code: its whole prompt and schemas as added lines.
     const added = block(stdout, "+ src/extra.ts:4 tagline");
-    expect(sections(added)).toEqual(["prompt", "input", "output"]);
+    expect(sections(added)).toEqual(["prompt", "promptIfSchemaSent", "schemaSent", "input", "output"]);
     expect(added).toContain("+Write a tagline for a product name.");
     expect(added).toContain("+Input: {{input}}");
     expect(stdout).not.toContain("~ src/shop.ts:18 slogan");
@@ -268,8 +354,8 @@ describe("prompts --diff <old> <new>", () => {
     expect(json.removed.map((stub) => stub.id)).toEqual(["src/shop.ts:17 legacyHeadline"]);
     expect(json.moved.map((stub) => [stub.was.id, stub.id])).toEqual([["src/shop.ts:14 slogan", "src/shop.ts:18 slogan"]]);
     expect(json.changed.map((stub) => [stub.id, Object.keys(stub.sections)])).toEqual([
-      ["src/catalogue.ts:20 describeProduct", ["prompt", "definitions"]],
-      ["src/shop.ts:10 Shop.suggest", ["prompt"]],
+      ["src/catalogue.ts:20 describeProduct", ["prompt", "promptIfSchemaSent", "definitions"]],
+      ["src/shop.ts:10 Shop.suggest", ["prompt", "promptIfSchemaSent"]],
     ]);
     expect(json.changed[1]!.sections["prompt"]).toBe(
       "@@ -1,4 +1,4 @@\n-Suggest a product name for a customer's wish.\n+Suggest the one product name that fits a customer's wish best.\n \n interface Shop {\n   name: string;",
@@ -352,6 +438,8 @@ describe("errors: exit 2, one line naming the file, no stack trace", () => {
     delete manifest.stubs[1]!.tokens;
     const shape = write("shape.json", JSON.stringify(manifest));
     expectError(runBin(dir, ["prompts", "shape.json"]), notManifest(shape, `stubs[1] (${manifest.stubs[1]!.id}) has nothing for "tokens", not an object`));
+    const sent = write("sent.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], schemaSent: { name: "x", schema: {} } }] }));
+    expectError(runBin(dir, ["prompts", "sent.json"]), notManifest(sent, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "schemaSent", not { name, schema, strict }`));
     const hidden = write("hidden.json", JSON.stringify({ ...manifest, stubs: [{ ...manifest.stubs[0], hiddenFields: { Account: ["pin"] } }] }));
     expectError(runBin(dir, ["prompts", "hidden.json"]), notManifest(hidden, `stubs[0] (${manifest.stubs[0]!.id}) has an object for "hiddenFields", not an object of field reasons by definition`));
   });
@@ -446,8 +534,10 @@ export function writeEssay(topic: string): Promise<string> { return stub(); }
       `               essay.tone: default not known at build time (left as {{hp:essay.tone}})`,
       `               essay.words = 300 (the default, filled into the prompt)`,
     ]);
-    const prompt = lines.filter((line) => line.startsWith("    |")).map((line) => line.replace(/^    \| ?/, ""));
+    const prompt = promptUnder(lines, JSON_PROMPT);
     expect(prompt[0]).toBe(`Write an essay about the topic in about 300 words, styles ["formal","short"], tone {{hp:essay.tone}}.`);
+    // The prompt that goes with the schema has the same doc text, defaults filled in alike.
+    expect(promptUnder(lines, SCHEMA_SENT_PROMPT)[0]).toBe(prompt[0]);
     expect(stdout).not.toContain("{{hp:essay.words}}");
 
     // What a call outside any scope sends, through the runtime, is that prompt with the input and the computed default filled in.

@@ -106,6 +106,30 @@ describe("toStrictSchema", () => {
     expect(schema.$defs).toEqual({ Tag });
   });
 
+  test("a small definition used several times is written in place where that is shorter than references and a $defs entry", () => {
+    const Level = { type: "string", enum: ["low", "high"] };
+    const Tag = { type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false };
+    // Tag refers to Level: the copy kept in $defs has Level written in place too.
+    const TaggedLevel = { ...Tag, properties: { label: { type: "string" }, level: { $ref: "#/definitions/Level" } }, required: ["label", "level"] };
+    const output = {
+      type: "object",
+      properties: { a: { $ref: "#/definitions/Level" }, b: { $ref: "#/definitions/Level" }, c: { $ref: "#/definitions/TaggedLevel" }, d: { $ref: "#/definitions/TaggedLevel" } },
+      required: ["a", "b", "c", "d"],
+      additionalProperties: false,
+    };
+    const { schema, strict } = toStrictSchema(replySchemaOf(spec(output, { Level, TaggedLevel })));
+    expect(strict).toBe(true);
+    const value = (schema.properties as Record<string, JsonSchema>).value!;
+    expect(value.properties).toEqual({ a: Level, b: Level, c: { $ref: "#/$defs/TaggedLevel" }, d: { $ref: "#/$defs/TaggedLevel" } });
+    expect(schema.$defs).toEqual({ TaggedLevel: { ...TaggedLevel, properties: { label: { type: "string" }, level: Level } } });
+    // Shorter than with Level in $defs, and validating the same values.
+    const withReferences = JSON.stringify(schema).replace(/\{"type":"string","enum":\["low","high"\]\}/g, '{"$ref":"#/$defs/Level"}').replace(/\}$/, ',"Level":' + JSON.stringify(Level) + "}}");
+    expect(JSON.stringify(schema).length).toBeLessThan(withReferences.length);
+    const validate = new Ajv({ strict: false, logger: false }).compile(schema);
+    expect(validate({ value: { a: "low", b: "high", c: { label: "x", level: "low" }, d: { label: "y", level: "high" } } })).toBe(true);
+    expect(validate({ value: { a: "mid", b: "high", c: { label: "x", level: "low" }, d: { label: "y", level: "high" } } })).toBe(false);
+  });
+
   test("a described $ref is inlined one level (strict mode allows no keyword beside $ref); unused $defs are dropped", () => {
     const Tag = { type: "object", properties: { label: { type: "string" } }, required: ["label"], additionalProperties: false };
     const reply = replySchemaOf(spec({ type: "object", properties: { main: { $ref: "#/definitions/Tag", description: "The main tag" } }, required: ["main"], additionalProperties: false }, { Tag }));

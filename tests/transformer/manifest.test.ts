@@ -47,6 +47,8 @@ interface Entry {
   definitions: Record<string, unknown>;
   hash: string;
   tokens: { json: number; structured: number };
+  templateIfSchemaSent?: string;
+  schemaSent?: { name: string; schema: Record<string, unknown>; strict: boolean };
 }
 
 test("one entry per stub and per specialisation, tokens counted as documented, same source same bytes", () => {
@@ -78,8 +80,8 @@ test("one entry per stub and per specialisation, tokens counted as documented, s
 /**
  * The counts are of the request a call sends, as the local server receives it through the real
  * SDK, less the call's input values: the user message (JSON mode: output types in it; structured
- * mode: without them) plus, in structured mode, the schema in `response_format`. A getter's input
- * is its class, whose definition the reply schema does not carry.
+ * mode: without them) plus, in structured mode, the `response_format` carrying the schema. A
+ * getter's input is its class, whose definition the reply schema does not carry.
  */
 test("tokens count what a call sends in JSON and structured mode, input values aside", async () => {
   const manifestPath = path.join(dir, "sent", "llm-prompts.json");
@@ -127,7 +129,7 @@ export class Customer {
   /** The request's tokens without the call's input values (the compact JSON in the message). */
   const sent = (body: ChatBody, input: unknown): number =>
     countTokens(body.messages[0]!.content.replace(JSON.stringify(input), "")) +
-    (body.response_format?.json_schema ? countTokens(JSON.stringify(body.response_format.json_schema.schema)) : 0);
+    (body.response_format?.json_schema ? countTokens(JSON.stringify(body.response_format)) : 0);
   expect(makeJson!.response_format).toEqual({ type: "json_object" });
   expect(byName.get("Customer.createMockCustomers")!.tokens).toEqual({
     json: sent(makeJson!, { numCustomers: 1 }),
@@ -138,6 +140,10 @@ export class Customer {
   // The getter's structured request carries no Customer definition: its reply is a number.
   expect(JSON.stringify(ageStructured!.response_format!.json_schema!.schema)).not.toContain("Customer");
   expect(byName.get("Customer.age")!.definitions).toHaveProperty("Customer");
+  // The manifest carries the schema sent, and the prompt that goes with it (input values aside).
+  expect(byName.get("Customer.createMockCustomers")!.schemaSent).toEqual(makeStructured!.response_format!.json_schema);
+  expect(byName.get("Customer.age")!.schemaSent).toEqual(ageStructured!.response_format!.json_schema);
+  expect(byName.get("Customer.createMockCustomers")!.templateIfSchemaSent!.replace("{{input}}", JSON.stringify({ numCustomers: 1 }))).toBe(makeStructured!.messages[0]!.content);
 });
 
 test("no manifest option, no manifest and no tokenizer", () => {

@@ -68,6 +68,8 @@ interface Entry {
   id: string;
   template: string;
   outputTypes: string;
+  templateIfSchemaSent: string;
+  schemaSent: unknown;
   input: unknown;
   output: unknown;
   definitions: Record<string, { properties?: Record<string, unknown> }>;
@@ -132,7 +134,9 @@ describe("compiled with the plugin", () => {
     expect(byName.get("Wallet.summarise")!.template).toContain(["interface Address {", "  street: string;", "}"].join("\n"));
     expect(byName.get("Wallet.open")!.outputTypes).toBe(["/** A bank account. */", "interface Account {", "  owner: string;", "  iban: string;", "}", ""].join("\n"));
     for (const entry of manifest.stubs) {
-      const shown = JSON.stringify([entry.template, entry.outputTypes, entry.input, entry.output, entry.definitions]);
+      // The prompt and the schema of structured and tools mode are checked with the rest.
+      expect([entry.id, typeof entry.templateIfSchemaSent, typeof entry.schemaSent]).toEqual([entry.id, "string", "object"]);
+      const shown = JSON.stringify([entry.template, entry.outputTypes, entry.templateIfSchemaSent, entry.schemaSent, entry.input, entry.output, entry.definitions]);
       for (const name of HIDDEN_NAMES) expect([entry.id, name, mentions(shown, name)]).toEqual([entry.id, name, false]);
     }
   });
