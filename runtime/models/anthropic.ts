@@ -1,13 +1,12 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Message, MessageCreateParamsNonStreaming, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages/messages";
 
-import { linkedController } from "../abort";
 import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, env, refusalTest, requestTimeoutMs, schemaName, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches Claude:
@@ -134,14 +133,13 @@ export class AnthropicModel implements LanguageModel {
     for (let retry = 0; ; retry++) {
       try {
         if (request.onText) return await this.stream(mode, body, request, sent);
-        const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        const timeoutMs = requestTimeoutMs(this.settings);
         const started = performance.now();
         try {
           const message = await this.sdk().messages.create(body, { maxRetries: 0, timeout: timeoutMs, ...(request.signal ? { signal: request.signal } : {}) });
           return toCompletion(message, mode, body);
         } catch (error) {
-          if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-          throw error;
+          throw timedOut(error, request.signal, started, timeoutMs);
         }
       } catch (error) {
         await backOffOrThrow(error, retry, maxRetries, this.settings.retryDelayMs, request.signal, sent.any);
@@ -152,17 +150,14 @@ export class AnthropicModel implements LanguageModel {
   /** A streamed request: text deltas (tools: the tool input's JSON pieces) go to `onText` as they arrive. */
   private async stream(mode: AnthropicMode, body: MessageCreateParamsNonStreaming, request: CompletionRequest, sent: { any: boolean }): Promise<Completion> {
     const onText = request.onText!;
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const linked = linkedController(request.signal ? [request.signal] : []);
-    const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
-    try {
+    return withIdleTimeout(timeoutMs, request.signal, async (signal, idle) => {
       let events: AsyncIterable<RawMessageStreamEvent>;
       try {
-        events = await this.sdk().messages.create({ ...body, stream: true }, { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs });
+        events = await this.sdk().messages.create({ ...body, stream: true }, { signal, maxRetries: 0, timeout: timeoutMs });
       } catch (error) {
-        if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-        throw error;
+        throw timedOut(error, request.signal, started, timeoutMs);
       }
       idle.start();
       const reply = new ReplyParts(mode, body);
@@ -183,18 +178,12 @@ export class AnthropicModel implements LanguageModel {
           if (usage) usage = { ...usage, completionTokens: event.usage.output_tokens, totalTokens: usage.promptTokens + event.usage.output_tokens };
         }
       }
-      if (linked.controller.signal.aborted) throw new Error("The stream was aborted before it ended.", { cause: linked.controller.signal.reason });
+      if (signal.aborted) throw new Error("The stream was aborted before it ended.", { cause: signal.reason });
       const text = reply.text();
       // A forced tool that was never used: its text goes to the caller whole (the runtime then repairs).
       if (!sent.any && text) onText(text);
       return finish({ text, mode, schemaSent: mode !== "prompt" }, stopReason, usage);
-    } catch (error) {
-      if (idle.fired && !request.signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
-    } finally {
-      idle.stop();
-      linked.dispose();
-    }
+    });
   }
 
   private body(mode: AnthropicMode, request: CompletionRequest): MessageCreateParamsNonStreaming {
@@ -317,10 +306,5 @@ function usageOf(usage: Message["usage"] | undefined): Usage | undefined {
   return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
 }
 
-/** A 400 that names the feature of a mode: native structured output, or tools. */
-function refusesMode(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /output_config|output_format|structured output|json_schema|tool_choice|\btools?\b/i.test(text);
-}
+/** A 400/422 that names the feature of a mode: native structured output, or tools. */
+const refusesMode = refusalTest([400, 422], /output_config|output_format|structured output|json_schema|tool_choice|\btools?\b/i);

@@ -1,7 +1,6 @@
 import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 
-import { linkedController } from "../abort";
 import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMRequestError } from "../errors";
 import { submitToBatch } from "../batch/submit";
@@ -9,7 +8,7 @@ import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Compl
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { providerSchemaOf } from "../strict-schema";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, schemaName, toRequestError } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, env, type IdleTimer, refusalTest, requestTimeoutMs, schemaName, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
 // The benchmark names schemas as requests do.
 export { schemaName };
@@ -297,22 +296,11 @@ export class OpenAIModel implements LanguageModel {
     sent: { any: boolean },
   ): Promise<Completion> {
     const onText = request.onText!;
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
-    // The SDK's timeout ends with the response's headers; while the events come, `timeoutMs` is
-    // the longest silence between two of them, enforced here by aborting our own signal.
-    const linked = linkedController(request.signal ? [request.signal] : []);
-    const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
-    const options = { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs };
-    try {
-      return await this.readStream(mode, request, body, strict, sent, onText, options, started, idle);
-    } catch (error) {
-      if (idle.fired && !request.signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
-    } finally {
-      idle.stop();
-      linked.dispose();
-    }
+    return withIdleTimeout(timeoutMs, request.signal, (signal, idle) =>
+      this.readStream(mode, request, body, strict, sent, onText, { signal, maxRetries: 0, timeout: timeoutMs }, started, idle),
+    );
   }
 
   private async readStream(
@@ -336,8 +324,7 @@ export class OpenAIModel implements LanguageModel {
         )
         .withResponse());
     } catch (error) {
-      if (!request.signal?.aborted && isTimeout(error, performance.now() - started, options.timeout)) throw new RequestTimedOut(options.timeout, error);
-      throw error;
+      throw timedOut(error, request.signal, started, options.timeout);
     }
     idle.start();
     const type = response.headers.get("content-type") ?? "";
@@ -393,16 +380,14 @@ export class OpenAIModel implements LanguageModel {
 
   /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
   private async post(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> {
-    // The SDK takes whole milliseconds only.
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
     try {
       // No signal object when the caller has none: the common path adds nothing to the SDK's own work.
       const options = signal ? { signal, maxRetries: 0, timeout: timeoutMs } : { maxRetries: 0, timeout: timeoutMs };
       return await this.sdk().chat.completions.create(body, options);
     } catch (error) {
-      if (!signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
+      throw timedOut(error, signal, started, timeoutMs);
     }
   }
 
@@ -569,29 +554,15 @@ function whole(onText: (delta: string) => void, completion: Completion, mode: Op
 }
 
 /** A 400/422 that names `stream_options`: the endpoint streams, but without usage. */
-function rejectsStreamOptions(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422) return false;
-  return /stream_options/i.test(`${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`);
-}
+const rejectsStreamOptions = refusalTest([400, 422], /stream_options/i);
 
-/** A 400/422 that names `stream`: the endpoint cannot stream. */
-function rejectsStreaming(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422 && status !== 501) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /\bstream/i.test(text);
-}
+/** A 400/422/501 that names `stream`: the endpoint cannot stream. */
+const rejectsStreaming = refusalTest([400, 422, 501], /\bstream/i);
 
 /** The modes that give the endpoint the reply schema (and so send the prompt without output types). */
 function sendsSchema(mode: OpenAIMode): boolean {
   return mode === "structured" || mode === "tools";
 }
 
-/** A 400/422 that names the JSON feature: the endpoint does not support this mode. */
-function rejectsMode(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422 && status !== 501) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /response_format|json_schema|json_object|structured output|tool_choice|tools|functions? call/i.test(text);
-}
+/** A 400/422/501 that names the JSON feature: the endpoint does not support this mode. */
+const rejectsMode = refusalTest([400, 422, 501], /response_format|json_schema|json_object|structured output|tool_choice|tools|functions? call/i);
