@@ -5,6 +5,7 @@ import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
+import { definedOf } from "../util";
 import { ModeLadder } from "./mode-fallback";
 import { backOffOrThrow, concurrencyLimitOf, env, refusalTest, requestTimeoutMs, schemaName, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
@@ -97,11 +98,7 @@ export class AnthropicModel implements LanguageModel {
     }
     this.baseURL = redactUrl((options.client?.baseURL ?? options.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, ""));
     this.id = `anthropic:${this.model}`;
-    const keyed: Record<string, unknown> = {};
-    for (const key of ["system", "maxTokens", "stop", "mode"] as const) {
-      if (options[key] !== undefined) keyed[key] = options[key];
-    }
-    this.options = Object.freeze(keyed);
+    this.options = Object.freeze(definedOf(options, ["system", "maxTokens", "stop", "mode"]));
     if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
       throw new ConfigurationError(`anthropic: maxTokens must be a whole number >= 1, got ${options.maxTokens}.`);
     }

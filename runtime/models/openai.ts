@@ -7,6 +7,7 @@ import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { providerSchemaOf } from "../strict-schema";
+import { definedOf } from "../util";
 import { ModeLadder } from "./mode-fallback";
 import { backOffOrThrow, concurrencyLimitOf, env, type IdleTimer, refusalTest, requestTimeoutMs, schemaName, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
@@ -150,10 +151,7 @@ export class OpenAIModel implements LanguageModel {
     }
     this.id = `openai:${this.model}`;
     // What changes replies, for cache and recording keys; no secrets, no host (the same model may be served from several).
-    const keyed: Record<string, unknown> = {};
-    for (const key of ["temperature", "maxTokens", "topP", "seed", "stop", "mode"] as const) {
-      if (options[key] !== undefined) keyed[key] = options[key];
-    }
+    const keyed: Record<string, unknown> = definedOf(options, ["temperature", "maxTokens", "topP", "seed", "stop", "mode"]);
     if (options.extraBody !== undefined) keyed.extraBody = redactValue(options.extraBody);
     this.options = Object.freeze(keyed);
     this.limit = concurrencyLimitOf("openAI", options);
