@@ -4,7 +4,7 @@ import type { Message, MessageCreateParamsNonStreaming, RawMessageStreamEvent } 
 import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
-import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
+import { redactUrl, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { definedOf } from "../util";
 import { ModeLadder } from "./mode-fallback";
 import { backOffOrThrow, concurrencyLimitOf, env, refusalTest, requestTimeoutMs, schemaName, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
@@ -78,17 +78,26 @@ const NAMES = { factory: "anthropic", env: { key: "ANTHROPIC_API_KEY", model: "A
 export class AnthropicModel implements LanguageModel {
   readonly id: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The endpoint as shown in messages: user info and key-like query values as `[redacted]`. */
   readonly baseURL: string;
   readonly model: string;
   private readonly settings: AnthropicOptions;
+  /** The endpoint requests go to (never shown: it may carry credentials). */
+  private readonly endpointURL: string;
+  /** `endpointURL|model`: what the mode ladder learns per endpoint. */
+  private readonly endpointKey: string;
   private readonly limit: ConcurrencyLimit;
   private client: Anthropic | undefined;
 
   constructor(options: AnthropicOptions = {}) {
     this.settings = options;
     this.model = options.model ?? env("ANTHROPIC_MODEL") ?? "claude-sonnet-4-5";
+    this.endpointURL = (options.client?.baseURL ?? options.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
+    this.endpointKey = `${this.endpointURL}|${this.model}`;
+    // Registered before anything can fail, so no message ever shows them.
     registerSecret(options.client?.apiKey ?? undefined);
     registerSecret(options.apiKey ?? env("ANTHROPIC_API_KEY"));
+    for (const secret of secretsOfUrl(this.endpointURL)) registerSecret(secret);
     registerSecretsIn(options.headers);
     if (options.client && (options.apiKey || options.baseURL || options.headers || options.fetch)) {
       throw new ConfigurationError(
@@ -96,7 +105,7 @@ export class AnthropicModel implements LanguageModel {
           `Give them to the client (new Anthropic({ apiKey, baseURL, defaultHeaders, fetch })), or leave client out.`,
       );
     }
-    this.baseURL = redactUrl((options.client?.baseURL ?? options.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, ""));
+    this.baseURL = redactUrl(this.endpointURL);
     this.id = `anthropic:${this.model}`;
     this.options = Object.freeze(definedOf(options, ["system", "maxTokens", "stop", "mode"]));
     if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
@@ -108,7 +117,7 @@ export class AnthropicModel implements LanguageModel {
   complete(request: CompletionRequest): Promise<Completion> {
     return modes.run(
       request,
-      `${this.baseURL}|${this.model}`,
+      this.endpointKey,
       this.settings.mode,
       (mode) => this.limit.run(() => this.send(mode, request), request.signal),
       (error) => refusesMode(error),
@@ -208,8 +217,7 @@ export class AnthropicModel implements LanguageModel {
     if (this.client) return this.client;
     if (this.settings.client) return (this.client = this.settings.client as unknown as Anthropic);
     const apiKey = this.settings.apiKey ?? env("ANTHROPIC_API_KEY");
-    const baseURL = (this.settings.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
-    if (!apiKey && baseURL === ANTHROPIC_BASE_URL) {
+    if (!apiKey && this.endpointURL === ANTHROPIC_BASE_URL) {
       throw new ConfigurationError(`anthropic: no API key for ${ANTHROPIC_BASE_URL}. Set the ANTHROPIC_API_KEY environment variable or pass anthropic({ apiKey }).`);
     }
     let module: typeof import("@anthropic-ai/sdk");
@@ -220,7 +228,7 @@ export class AnthropicModel implements LanguageModel {
     }
     return (this.client = new module.default({
       apiKey: apiKey ?? "no-key", // local servers ignore it; the SDK refuses to start without one
-      baseURL,
+      baseURL: this.endpointURL,
       maxRetries: 0,
       ...(this.settings.headers ? { defaultHeaders: this.settings.headers } : {}),
       ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),
