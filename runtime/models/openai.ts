@@ -23,6 +23,27 @@ export { schemaName };
  */
 export type OpenAIMode = "structured" | "tools" | "json" | "prompt";
 
+/**
+ * What `openAI()` uses of an existing `openai` client: any `new OpenAI({ ... })` fits. Spelt out
+ * here rather than imported from the SDK, so that compiling a project that imports this package
+ * does not load the SDK's type declarations (about 2 MB).
+ */
+export interface OpenAIClient {
+  baseURL: string;
+  apiKey?: string | null;
+  /** Every stub call's request; a streamed one reads the response's headers too. */
+  chat: { completions: { create(body: never, options?: never): PromiseLike<unknown> & { withResponse(): PromiseLike<unknown> } } };
+  /** Input and output files of `batch()`. */
+  files: { create(body: never, options?: never): PromiseLike<unknown>; content(id: never, options?: never): PromiseLike<unknown>; delete(id: never, options?: never): PromiseLike<unknown> };
+  /** The batches of `batch()`. */
+  batches: {
+    create(body: never, options?: never): PromiseLike<unknown>;
+    retrieve(id: never, options?: never): PromiseLike<unknown>;
+    cancel(id: never, options?: never): PromiseLike<unknown>;
+    list(query?: never, options?: never): AsyncIterable<unknown>;
+  };
+}
+
 export interface OpenAIOptions {
   /** Model name. Default: env `OPENAI_MODEL`, else `"gpt-4o-mini"`. */
   model?: string;
@@ -41,11 +62,12 @@ export interface OpenAIOptions {
    */
   baseURL?: string;
   /**
-   * An existing client; `apiKey`, `baseURL` then come from it (its key is redacted like `apiKey`).
-   * It is used as it is, so `headers`, or credentials or a query in a `baseURL`, cannot go with
-   * it (a ConfigurationError): give those to the client (`defaultHeaders`, `defaultQuery`).
+   * An existing client (`new OpenAI({ ... })` of the `openai` package); `apiKey`, `baseURL` then
+   * come from it (its key is redacted like `apiKey`). It is used as it is, so `headers`, or
+   * credentials or a query in a `baseURL`, cannot go with it (a ConfigurationError): give those
+   * to the client (`defaultHeaders`, `defaultQuery`). Default: a client made at the first request.
    */
-  client?: OpenAI;
+  client?: OpenAIClient;
   /**
    * The `fetch` the SDK calls: a proxy (undici's `ProxyAgent` through a wrapping fetch),
    * instrumentation, tests. Cannot go with `client` (give it to the client). Default: the global `fetch`.
@@ -422,7 +444,8 @@ export class OpenAIModel implements LanguageModel {
 
   private sdk(): OpenAI {
     if (this.client) return this.client;
-    if (this.settings.client) return (this.client = this.settings.client);
+    // Any `new OpenAI()` is one: the option's type spells out only what this file calls.
+    if (this.settings.client) return (this.client = this.settings.client as unknown as OpenAI);
     let apiKey = this.settings.apiKey ?? env("OPENAI_API_KEY");
     if (!apiKey) {
       if (this.endpointURL === OPENAI_BASE_URL) {
@@ -433,8 +456,8 @@ export class OpenAIModel implements LanguageModel {
       }
       apiKey = "no-key"; // local servers ignore it; the SDK refuses to start without one
     }
-    const { default: OpenAIClient } = require("openai") as typeof import("openai");
-    return (this.client = new OpenAIClient({
+    const { default: OpenAISDK } = require("openai") as typeof import("openai");
+    return (this.client = new OpenAISDK({
       apiKey,
       baseURL: this.endpointURL,
       maxRetries: 0,
