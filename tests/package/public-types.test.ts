@@ -1,9 +1,9 @@
 /**
  * The runtime's public types as a user's build loads them: a small project compiled against the
  * built `dist/runtime/index.d.ts`. Importing anything from the package must not load a provider
- * SDK's type declarations (the `openai` types alone are about 2 MB, parsed by every build; the
- * `@anthropic-ai/sdk` and AI SDK packages are optional peers a project may not have), while real
- * SDK clients still fit the `client` options. Needs `npm run build` first (`npm test` does it).
+ * SDK's or an optional peer's type declarations (the `openai` types alone are about 2 MB, parsed
+ * by every build; `@anthropic-ai/sdk` and the AI SDK packages are optional peers a project may
+ * not have), while real SDK clients still fit the `client` options. Needs `npm run build` first (`npm test` does it).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,8 +14,8 @@ import { REPO_ROOT } from "../helpers/compile";
 jest.setTimeout(120_000);
 
 const RUNTIME_TYPES = path.join(REPO_ROOT, "dist", "runtime", "index.d.ts");
-/** Packages of provider SDKs: the runtime talks to them, its public types never name them. */
-const PROVIDER_PACKAGES = /[\\/]node_modules[\\/](openai|@anthropic-ai[\\/][^\\/]+|@ai-sdk[\\/][^\\/]+|ai)[\\/]/;
+/** Provider SDKs and the package's optional peers: the runtime may load them when it runs; its public types never name them. */
+const SDKS_AND_PEERS = /[\\/]node_modules[\\/](openai|ai|@anthropic-ai[\\/][^\\/]+|@ai-sdk[\\/][^\\/]+|@opentelemetry[\\/][^\\/]+|better-sqlite3|@types[\\/]better-sqlite3|ts-patch)[\\/]/;
 
 let root: string;
 beforeAll(() => {
@@ -46,7 +46,7 @@ function compile(name: string, source: string): { files: string[]; diagnostics: 
   return { files: program.getSourceFiles().map((sourceFile) => sourceFile.fileName), diagnostics };
 }
 
-test("importing the runtime loads no provider SDK's types", () => {
+test("importing the runtime loads no provider SDK's or optional peer's types", () => {
   const { files, diagnostics } = compile(
     "imports-all",
     `import * as runtime from "llm-strategy";
@@ -66,8 +66,8 @@ export const models = [openAI(options), runtime.anthropic(), runtime.fromAISDK];
   expect(files.filter((file) => file.includes("/dist/runtime/models/")).map((file) => path.basename(file)).sort()).toEqual(
     expect.arrayContaining(["ai-sdk.d.ts", "anthropic.d.ts", "openai.d.ts"]),
   );
-  // ... and none of a provider SDK, though this repository has all of them installed.
-  expect(files.filter((file) => PROVIDER_PACKAGES.test(file))).toEqual([]);
+  // ... and none of a provider SDK or optional peer, though this repository has all of them installed.
+  expect(files.filter((file) => SDKS_AND_PEERS.test(file))).toEqual([]);
 });
 
 test("a real OpenAI client is an OpenAIClient and a real Anthropic client an AnthropicClient; a look-alike without the batch methods is not", () => {
