@@ -8,7 +8,7 @@ export { llmStrategy } from "./decorator";
 // Models
 export type { LanguageModel, CompletionRequest, Completion, ChatMessage, Usage, ModeFallback, ReplySource, BatchOrigin, BatchEndpoint, BatchLine, BatchApi, BatchState } from "./model";
 export { openAI, OpenAIModel } from "./models/openai";
-export type { OpenAIOptions, OpenAIMode } from "./models/openai";
+export type { OpenAIOptions, OpenAIMode, OpenAIClient } from "./models/openai";
 export { anthropic, AnthropicModel } from "./models/anthropic";
 export type { AnthropicOptions, AnthropicMode, AnthropicClient } from "./models/anthropic";
 export { fromAISDK, AISDKModel } from "./models/ai-sdk";

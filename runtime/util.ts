@@ -18,3 +18,16 @@ export function errorMessage(error: unknown): string {
 export function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
+
+/** The HTTP status an error carries (`status`, as the SDKs' errors and batch lines have it), if any. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** The options under `keys` that are set (not undefined), as a new object. */
+export function definedOf<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked;
+}

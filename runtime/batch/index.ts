@@ -1,6 +1,7 @@
 import { currentScope, withBatchScope, type CallOptions } from "../config";
 import { ConfigurationError } from "../errors";
 import type { LanguageModel } from "../model";
+import { definedOf } from "../util";
 import type { BatchProgress, BatchRunSettings } from "./run";
 
 export type { BatchProgress } from "./run";
@@ -83,14 +84,12 @@ export async function batch<T>(fn: () => T | Promise<T>, options: BatchOptions =
   const outer = currentScope()?.signal;
   const signals = [outer, options.signal].filter((signal): signal is AbortSignal => signal !== undefined);
   const settings: BatchRunSettings = {
+    ...definedOf(options, ["jobFile", "maxRequestsPerFile", "maxBytesPerFile", "metadata", "deleteFiles", "onProgress", "timeoutMs"]),
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, options.pollIntervalMs ?? 0),
     maxConcurrency: options.maxConcurrency ?? 16,
     signals,
   };
-  for (const key of ["jobFile", "maxRequestsPerFile", "maxBytesPerFile", "metadata", "deleteFiles", "onProgress", "timeoutMs"] as const) {
-    if (options[key] !== undefined) (settings as unknown as Record<string, unknown>)[key] = options[key];
-  }
   // Loaded at the first batch(), not with the runtime: a process that never batches does not pay for it.
   const { BatchRun } = require("./run") as typeof import("./run");
   const run = new BatchRun(settings);

@@ -107,14 +107,18 @@ export function lineError(result: LineResult | undefined, state: BatchState, stu
     });
   }
   const failed = result as Extract<LineResult, { ok: false }>;
-  const retryable = failed.status === undefined || failed.status === 408 || failed.status === 429 || failed.status >= 500;
-  const options: ConstructorParameters<typeof LLMBatchError>[1] = { retryable, batchId: state.id, stub };
+  const options: ConstructorParameters<typeof LLMBatchError>[1] = { retryable: worthRetrying(failed.status), batchId: state.id, stub };
   if (failed.status !== undefined) options.status = failed.status;
   if (failed.code !== undefined) options.code = failed.code;
   return new LLMBatchError(
     `${stub}: the batch ${state.id} at ${where} answered this request with an error${failed.status !== undefined ? ` (status ${failed.status})` : ""}: ${failed.message}`,
     options,
   );
+}
+
+/** Whether a request that failed with `status` (undefined: no answer) is worth sending again: no answer, 408, 429, 5xx. */
+export function worthRetrying(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
 /** A batch a job file or a create attempt expects: its `llm-strategy-job` metadata and its input file. */

@@ -6,8 +6,8 @@ import { LLMAbortError, LLMBatchError, LLMStrategyError, LLMTimeoutError } from 
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, Completion, CompletionRequest, LanguageModel, ModeFallback } from "../model";
 import { requestKey } from "../offline/key";
 import { redactText } from "../redact";
-import { errorMessage } from "../util";
-import { findBatches, lineError, neverRan, pollUntilDone, readResults, sleep, type LineResult } from "./job";
+import { errorMessage, statusOf } from "../util";
+import { findBatches, lineError, neverRan, pollUntilDone, readResults, sleep, worthRetrying, type LineResult } from "./job";
 import { JOB_KEY_METADATA, JobFile, type JobRecord } from "./job-file";
 
 /** A batch made before it was asked for is not its: an hour allows for the provider's clock. */
@@ -290,7 +290,7 @@ export class BatchRun {
       found = await this.listed(endpoint, endpoint.api.list);
     } catch (error) {
       if (this.halted) this.settleAll(lines, this.halted);
-      else if (isNoBatchApi(error)) return this.lostTrace(endpoint, job, `its batches list answered ${(error as { status?: number }).status}`);
+      else if (isNoBatchApi(error)) return this.lostTrace(endpoint, job, `its batches list answered ${statusOf(error)}`);
       // The batch may exist: the intent stays, so a rerun looks again.
       else this.settleAll(lines, (stub) => apiError(error, endpoint, `look for the batch a previous run was creating (job file ${this.jobFile!.path})`, lines.length, stub));
       return null;
@@ -408,8 +408,8 @@ export class BatchRun {
       if (job) this.jobFile!.created(job, state.id);
     } catch (error) {
       // Refused (4xx): no batch was made. Otherwise it may have been: the intent stays for a rerun to look for.
-      const status = (error as { status?: unknown }).status;
-      if (job && typeof status === "number" && status < 500) this.jobFile!.forget(job);
+      const status = statusOf(error);
+      if (job && status !== undefined && status < 500) this.jobFile!.forget(job);
       if (this.halted) return this.settleAll(lines, this.halted);
       if (isNoBatchApi(error)) return this.fallBack(endpoint, lines, error);
       return this.settleAll(lines, (stub) => apiError(error, endpoint, "create the batch", lines.length, stub));
@@ -439,7 +439,7 @@ export class BatchRun {
       if (this.halted) {
         this.settleAll(lines, this.halted);
         this.jobFile?.drop(state.id, lines.map((line) => line.customId));
-      } else if (resumed && (error as { status?: unknown }).status === 404) {
+      } else if (resumed && statusOf(error) === 404) {
         // The provider no longer knows the batch of the job file: its lines go out anew.
         this.jobFile?.drop(state.id, lines.map((line) => line.customId));
         return lines;
@@ -497,7 +497,7 @@ export class BatchRun {
   /** The endpoint has no batch API: these requests, and later ones to it in this batch, are sent directly. */
   private fallBack(endpoint: BatchEndpoint, lines: Line[], error: unknown): void {
     this.noBatchApi.add(endpoint.key);
-    const status = (error as { status?: number }).status;
+    const status = statusOf(error);
     this.warnOnce(
       endpoint.key,
       `batch(): ${endpoint.key} has no batch API (its files or batches endpoint answered ${status}), so the calls of this batch to it are sent directly, ` +
@@ -544,7 +544,7 @@ export class BatchRun {
       this.deleting.push(
         deleteFile.call(api, fileId).catch((error: unknown) => {
           // Already gone (a resumed batch's input file, deleted by the run that made it): nothing to say.
-          if ((error as { status?: unknown }).status === 404) return;
+          if (statusOf(error) === 404) return;
           process.emitWarning(redactText(`batch(): could not delete the file ${fileId} of the batch ${state.id} at the provider: ${(error as Error).message}`), {
             code: "LLM_STRATEGY_BATCH_DELETE_FAILED",
           });
@@ -574,26 +574,22 @@ export class BatchRun {
   }
 }
 
-/** No answer, or one that says to try again: the request may have been carried out. */
+/** No answer, or one that says to try again (408, 409, 429, 5xx): the request may have been carried out. */
 function mayHaveRun(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  return typeof status !== "number" || status === 408 || status === 409 || status === 429 || status >= 500;
+  const status = statusOf(error);
+  return worthRetrying(status) || status === 409;
 }
 
 /** 404 or 405 from the files or batches endpoint: the endpoint has no batch API. */
 function isNoBatchApi(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
+  const status = statusOf(error);
   return status === 404 || status === 405;
 }
 
 function apiError(error: unknown, endpoint: BatchEndpoint, doing: string, count: number, stub: string): LLMBatchError {
-  const status = (error as { status?: unknown }).status;
+  const status = statusOf(error);
   const message = errorMessage(error);
-  const options: ConstructorParameters<typeof LLMBatchError>[1] = {
-    retryable: typeof status !== "number" || status === 408 || status === 429 || status >= 500,
-    cause: error,
-    stub,
-  };
-  if (typeof status === "number") options.status = status;
+  const options: ConstructorParameters<typeof LLMBatchError>[1] = { retryable: worthRetrying(status), cause: error, stub };
+  if (status !== undefined) options.status = status;
   return new LLMBatchError(`batch(): could not ${doing} at ${endpoint.key} (${count} requests): ${message}`, options);
 }

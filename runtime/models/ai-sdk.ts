@@ -2,7 +2,7 @@ import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
 import { redactText, registerSecretsIn } from "../redact";
-import { errorMessage } from "../util";
+import { definedOf, errorMessage } from "../util";
 import { ModeLadder } from "./mode-fallback";
 import { concurrencyLimitOf, retryDelay, sleep } from "./sdk-http";
 
@@ -118,11 +118,7 @@ export class AISDKModel implements LanguageModel {
     }
     registerSecretsIn(settings.headers);
     this.id = `ai-sdk:${model.provider}:${model.modelId}`;
-    const keyed: Record<string, unknown> = {};
-    for (const key of ["maxTokens", "temperature", "topP", "seed", "stop", "mode", "providerOptions"] as const) {
-      if (settings[key] !== undefined) keyed[key] = settings[key];
-    }
-    this.options = Object.freeze(keyed);
+    this.options = Object.freeze(definedOf(settings, ["maxTokens", "temperature", "topP", "seed", "stop", "mode", "providerOptions"]));
     this.limit = concurrencyLimitOf("fromAISDK", settings);
   }
 

@@ -1,14 +1,14 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Message, MessageCreateParamsNonStreaming, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages/messages";
 
-import { linkedController } from "../abort";
 import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError } from "../errors";
 import type { ChatMessage, Completion, CompletionRequest, LanguageModel, Usage } from "../model";
-import { redactUrl, registerSecret, registerSecretsIn } from "../redact";
+import { redactUrl, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { schemaName } from "../strict-schema";
+import { definedOf } from "../util";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, toRequestError } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, env, refusalTest, requestTimeoutMs, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches Claude:
@@ -79,17 +79,26 @@ const NAMES = { factory: "anthropic", env: { key: "ANTHROPIC_API_KEY", model: "A
 export class AnthropicModel implements LanguageModel {
   readonly id: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The endpoint as shown in messages: user info and key-like query values as `[redacted]`. */
   readonly baseURL: string;
   readonly model: string;
   private readonly settings: AnthropicOptions;
+  /** The endpoint requests go to (never shown: it may carry credentials). */
+  private readonly endpointURL: string;
+  /** `endpointURL|model`: what the mode ladder learns per endpoint. */
+  private readonly endpointKey: string;
   private readonly limit: ConcurrencyLimit;
   private client: Anthropic | undefined;
 
   constructor(options: AnthropicOptions = {}) {
     this.settings = options;
     this.model = options.model ?? env("ANTHROPIC_MODEL") ?? "claude-sonnet-4-5";
+    this.endpointURL = (options.client?.baseURL ?? options.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
+    this.endpointKey = `${this.endpointURL}|${this.model}`;
+    // Registered before anything can fail, so no message ever shows them.
     registerSecret(options.client?.apiKey ?? undefined);
     registerSecret(options.apiKey ?? env("ANTHROPIC_API_KEY"));
+    for (const secret of secretsOfUrl(this.endpointURL)) registerSecret(secret);
     registerSecretsIn(options.headers);
     if (options.client && (options.apiKey || options.baseURL || options.headers || options.fetch)) {
       throw new ConfigurationError(
@@ -97,13 +106,9 @@ export class AnthropicModel implements LanguageModel {
           `Give them to the client (new Anthropic({ apiKey, baseURL, defaultHeaders, fetch })), or leave client out.`,
       );
     }
-    this.baseURL = redactUrl((options.client?.baseURL ?? options.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, ""));
+    this.baseURL = redactUrl(this.endpointURL);
     this.id = `anthropic:${this.model}`;
-    const keyed: Record<string, unknown> = {};
-    for (const key of ["system", "maxTokens", "stop", "mode"] as const) {
-      if (options[key] !== undefined) keyed[key] = options[key];
-    }
-    this.options = Object.freeze(keyed);
+    this.options = Object.freeze(definedOf(options, ["system", "maxTokens", "stop", "mode"]));
     if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
       throw new ConfigurationError(`anthropic: maxTokens must be a whole number >= 1, got ${options.maxTokens}.`);
     }
@@ -113,7 +118,7 @@ export class AnthropicModel implements LanguageModel {
   complete(request: CompletionRequest): Promise<Completion> {
     return modes.run(
       request,
-      `${this.baseURL}|${this.model}`,
+      this.endpointKey,
       this.settings.mode,
       (mode) => this.limit.run(() => this.send(mode, request), request.signal),
       (error) => refusesMode(error),
@@ -135,14 +140,13 @@ export class AnthropicModel implements LanguageModel {
     for (let retry = 0; ; retry++) {
       try {
         if (request.onText) return await this.stream(mode, body, request, sent);
-        const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        const timeoutMs = requestTimeoutMs(this.settings);
         const started = performance.now();
         try {
           const message = await this.sdk().messages.create(body, { maxRetries: 0, timeout: timeoutMs, ...(request.signal ? { signal: request.signal } : {}) });
           return toCompletion(message, mode, body);
         } catch (error) {
-          if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-          throw error;
+          throw timedOut(error, request.signal, started, timeoutMs);
         }
       } catch (error) {
         await backOffOrThrow(error, retry, maxRetries, this.settings.retryDelayMs, request.signal, sent.any);
@@ -153,17 +157,14 @@ export class AnthropicModel implements LanguageModel {
   /** A streamed request: text deltas (tools: the tool input's JSON pieces) go to `onText` as they arrive. */
   private async stream(mode: AnthropicMode, body: MessageCreateParamsNonStreaming, request: CompletionRequest, sent: { any: boolean }): Promise<Completion> {
     const onText = request.onText!;
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const linked = linkedController(request.signal ? [request.signal] : []);
-    const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
-    try {
+    return withIdleTimeout(timeoutMs, request.signal, async (signal, idle) => {
       let events: AsyncIterable<RawMessageStreamEvent>;
       try {
-        events = await this.sdk().messages.create({ ...body, stream: true }, { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs });
+        events = await this.sdk().messages.create({ ...body, stream: true }, { signal, maxRetries: 0, timeout: timeoutMs });
       } catch (error) {
-        if (!request.signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-        throw error;
+        throw timedOut(error, request.signal, started, timeoutMs);
       }
       idle.start();
       const reply = new ReplyParts(mode, body);
@@ -184,18 +185,12 @@ export class AnthropicModel implements LanguageModel {
           if (usage) usage = { ...usage, completionTokens: event.usage.output_tokens, totalTokens: usage.promptTokens + event.usage.output_tokens };
         }
       }
-      if (linked.controller.signal.aborted) throw new Error("The stream was aborted before it ended.", { cause: linked.controller.signal.reason });
+      if (signal.aborted) throw new Error("The stream was aborted before it ended.", { cause: signal.reason });
       const text = reply.text();
       // A forced tool that was never used: its text goes to the caller whole (the runtime then repairs).
       if (!sent.any && text) onText(text);
       return finish({ text, mode, schemaSent: mode !== "prompt" }, stopReason, usage);
-    } catch (error) {
-      if (idle.fired && !request.signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
-    } finally {
-      idle.stop();
-      linked.dispose();
-    }
+    });
   }
 
   private body(mode: AnthropicMode, request: CompletionRequest): MessageCreateParamsNonStreaming {
@@ -223,8 +218,7 @@ export class AnthropicModel implements LanguageModel {
     if (this.client) return this.client;
     if (this.settings.client) return (this.client = this.settings.client as unknown as Anthropic);
     const apiKey = this.settings.apiKey ?? env("ANTHROPIC_API_KEY");
-    const baseURL = (this.settings.baseURL ?? env("ANTHROPIC_BASE_URL") ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
-    if (!apiKey && baseURL === ANTHROPIC_BASE_URL) {
+    if (!apiKey && this.endpointURL === ANTHROPIC_BASE_URL) {
       throw new ConfigurationError(`anthropic: no API key for ${ANTHROPIC_BASE_URL}. Set the ANTHROPIC_API_KEY environment variable or pass anthropic({ apiKey }).`);
     }
     let module: typeof import("@anthropic-ai/sdk");
@@ -235,7 +229,7 @@ export class AnthropicModel implements LanguageModel {
     }
     return (this.client = new module.default({
       apiKey: apiKey ?? "no-key", // local servers ignore it; the SDK refuses to start without one
-      baseURL,
+      baseURL: this.endpointURL,
       maxRetries: 0,
       ...(this.settings.headers ? { defaultHeaders: this.settings.headers } : {}),
       ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),
@@ -318,10 +312,5 @@ function usageOf(usage: Message["usage"] | undefined): Usage | undefined {
   return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
 }
 
-/** A 400 that names the feature of a mode: native structured output, or tools. */
-function refusesMode(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /output_config|output_format|structured output|json_schema|tool_choice|\btools?\b/i.test(text);
-}
+/** A 400/422 that names the feature of a mode: native structured output, or tools. */
+const refusesMode = refusalTest([400, 422], /output_config|output_format|structured output|json_schema|tool_choice|\btools?\b/i);

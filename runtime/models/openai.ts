@@ -1,15 +1,15 @@
 import type OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 
-import { linkedController } from "../abort";
 import type { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMRequestError } from "../errors";
 import { submitToBatch } from "../batch/submit";
 import type { BatchApi, BatchEndpoint, BatchLine, BatchState, ChatMessage, Completion, CompletionRequest, LanguageModel } from "../model";
 import { redactText, redactUrl, redactValue, registerSecret, registerSecretsIn, secretsOfUrl } from "../redact";
 import { sentSchemaOf } from "../strict-schema";
+import { definedOf } from "../util";
 import { ModeLadder } from "./mode-fallback";
-import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer, isTimeout, RequestTimedOut, toRequestError } from "./sdk-http";
+import { backOffOrThrow, concurrencyLimitOf, env, type IdleTimer, refusalTest, requestTimeoutMs, timedOut, toRequestError, withIdleTimeout } from "./sdk-http";
 
 /**
  * How the reply's JSON Schema reaches the model:
@@ -19,6 +19,27 @@ import { backOffOrThrow, concurrencyLimitOf, DEFAULT_TIMEOUT_MS, env, IdleTimer,
  * - `"prompt"`: no response_format at all, the output types in the prompt (any chat endpoint).
  */
 export type OpenAIMode = "structured" | "tools" | "json" | "prompt";
+
+/**
+ * What `openAI()` uses of an existing `openai` client: any `new OpenAI({ ... })` fits. Spelt out
+ * here rather than imported from the SDK, so that compiling a project that imports this package
+ * does not load the SDK's type declarations (about 2 MB).
+ */
+export interface OpenAIClient {
+  baseURL: string;
+  apiKey?: string | null;
+  /** Every stub call's request; a streamed one reads the response's headers too. */
+  chat: { completions: { create(body: never, options?: never): PromiseLike<unknown> & { withResponse(): PromiseLike<unknown> } } };
+  /** Input and output files of `batch()`. */
+  files: { create(body: never, options?: never): PromiseLike<unknown>; content(id: never, options?: never): PromiseLike<unknown>; delete(id: never, options?: never): PromiseLike<unknown> };
+  /** The batches of `batch()`. */
+  batches: {
+    create(body: never, options?: never): PromiseLike<unknown>;
+    retrieve(id: never, options?: never): PromiseLike<unknown>;
+    cancel(id: never, options?: never): PromiseLike<unknown>;
+    list(query?: never, options?: never): AsyncIterable<unknown>;
+  };
+}
 
 export interface OpenAIOptions {
   /** Model name. Default: env `OPENAI_MODEL`, else `"gpt-4o-mini"`. */
@@ -38,11 +59,12 @@ export interface OpenAIOptions {
    */
   baseURL?: string;
   /**
-   * An existing client; `apiKey`, `baseURL` then come from it (its key is redacted like `apiKey`).
-   * It is used as it is, so `headers`, or credentials or a query in a `baseURL`, cannot go with
-   * it (a ConfigurationError): give those to the client (`defaultHeaders`, `defaultQuery`).
+   * An existing client (`new OpenAI({ ... })` of the `openai` package); `apiKey`, `baseURL` then
+   * come from it (its key is redacted like `apiKey`). It is used as it is, so `headers`, or
+   * credentials or a query in a `baseURL`, cannot go with it (a ConfigurationError): give those
+   * to the client (`defaultHeaders`, `defaultQuery`). Default: a client made at the first request.
    */
-  client?: OpenAI;
+  client?: OpenAIClient;
   /**
    * The `fetch` the SDK calls: a proxy (undici's `ProxyAgent` through a wrapping fetch),
    * instrumentation, tests. Cannot go with `client` (give it to the client). Default: the global `fetch`.
@@ -148,10 +170,7 @@ export class OpenAIModel implements LanguageModel {
     }
     this.id = `openai:${this.model}`;
     // What changes replies, for cache and recording keys; no secrets, no host (the same model may be served from several).
-    const keyed: Record<string, unknown> = {};
-    for (const key of ["temperature", "maxTokens", "topP", "seed", "stop", "mode"] as const) {
-      if (options[key] !== undefined) keyed[key] = options[key];
-    }
+    const keyed: Record<string, unknown> = definedOf(options, ["temperature", "maxTokens", "topP", "seed", "stop", "mode"]);
     if (options.extraBody !== undefined) keyed.extraBody = redactValue(options.extraBody);
     this.options = Object.freeze(keyed);
     this.limit = concurrencyLimitOf("openAI", options);
@@ -294,22 +313,11 @@ export class OpenAIModel implements LanguageModel {
     sent: { any: boolean },
   ): Promise<Completion> {
     const onText = request.onText!;
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
-    // The SDK's timeout ends with the response's headers; while the events come, `timeoutMs` is
-    // the longest silence between two of them, enforced here by aborting our own signal.
-    const linked = linkedController(request.signal ? [request.signal] : []);
-    const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
-    const options = { signal: linked.controller.signal, maxRetries: 0, timeout: timeoutMs };
-    try {
-      return await this.readStream(mode, request, body, strict, sent, onText, options, started, idle);
-    } catch (error) {
-      if (idle.fired && !request.signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
-    } finally {
-      idle.stop();
-      linked.dispose();
-    }
+    return withIdleTimeout(timeoutMs, request.signal, (signal, idle) =>
+      this.readStream(mode, request, body, strict, sent, onText, { signal, maxRetries: 0, timeout: timeoutMs }, started, idle),
+    );
   }
 
   private async readStream(
@@ -333,8 +341,7 @@ export class OpenAIModel implements LanguageModel {
         )
         .withResponse());
     } catch (error) {
-      if (!request.signal?.aborted && isTimeout(error, performance.now() - started, options.timeout)) throw new RequestTimedOut(options.timeout, error);
-      throw error;
+      throw timedOut(error, request.signal, started, options.timeout);
     }
     idle.start();
     const type = response.headers.get("content-type") ?? "";
@@ -390,16 +397,14 @@ export class OpenAIModel implements LanguageModel {
 
   /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
   private async post(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> {
-    // The SDK takes whole milliseconds only.
-    const timeoutMs = Math.ceil(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = requestTimeoutMs(this.settings);
     const started = performance.now();
     try {
       // No signal object when the caller has none: the common path adds nothing to the SDK's own work.
       const options = signal ? { signal, maxRetries: 0, timeout: timeoutMs } : { maxRetries: 0, timeout: timeoutMs };
       return await this.sdk().chat.completions.create(body, options);
     } catch (error) {
-      if (!signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs)) throw new RequestTimedOut(timeoutMs, error);
-      throw error;
+      throw timedOut(error, signal, started, timeoutMs);
     }
   }
 
@@ -435,7 +440,8 @@ export class OpenAIModel implements LanguageModel {
 
   private sdk(): OpenAI {
     if (this.client) return this.client;
-    if (this.settings.client) return (this.client = this.settings.client);
+    // Any `new OpenAI()` is one: the option's type spells out only what this file calls.
+    if (this.settings.client) return (this.client = this.settings.client as unknown as OpenAI);
     let apiKey = this.settings.apiKey ?? env("OPENAI_API_KEY");
     if (!apiKey) {
       if (this.endpointURL === OPENAI_BASE_URL) {
@@ -446,8 +452,8 @@ export class OpenAIModel implements LanguageModel {
       }
       apiKey = "no-key"; // local servers ignore it; the SDK refuses to start without one
     }
-    const { default: OpenAIClient } = require("openai") as typeof import("openai");
-    return (this.client = new OpenAIClient({
+    const { default: OpenAISDK } = require("openai") as typeof import("openai");
+    return (this.client = new OpenAISDK({
       apiKey,
       baseURL: this.endpointURL,
       maxRetries: 0,
@@ -565,29 +571,15 @@ function whole(onText: (delta: string) => void, completion: Completion, mode: Op
 }
 
 /** A 400/422 that names `stream_options`: the endpoint streams, but without usage. */
-function rejectsStreamOptions(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422) return false;
-  return /stream_options/i.test(`${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`);
-}
+const rejectsStreamOptions = refusalTest([400, 422], /stream_options/i);
 
-/** A 400/422 that names `stream`: the endpoint cannot stream. */
-function rejectsStreaming(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422 && status !== 501) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /\bstream/i.test(text);
-}
+/** A 400/422/501 that names `stream`: the endpoint cannot stream. */
+const rejectsStreaming = refusalTest([400, 422, 501], /\bstream/i);
 
 /** The modes that give the endpoint the reply schema (and so send the prompt without output types). */
 function sendsSchema(mode: OpenAIMode): boolean {
   return mode === "structured" || mode === "tools";
 }
 
-/** A 400/422 that names the JSON feature: the endpoint does not support this mode. */
-function rejectsMode(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (status !== 400 && status !== 422 && status !== 501) return false;
-  const text = `${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`;
-  return /response_format|json_schema|json_object|structured output|tool_choice|tools|functions? call/i.test(text);
-}
+/** A 400/422/501 that names the JSON feature: the endpoint does not support this mode. */
+const rejectsMode = refusalTest([400, 422, 501], /response_format|json_schema|json_object|structured output|tool_choice|tools|functions? call/i);

@@ -3,10 +3,11 @@
  * errors have the same shape (`status`, `headers`, class names), so retrying, backing off and
  * recognising timeouts and aborts is written once here. No SDK is imported.
  */
+import { linkedController } from "../abort";
 import { ConcurrencyLimit } from "../concurrency";
 import { ConfigurationError, LLMAbortError, LLMRequestError, LLMTimeoutError } from "../errors";
 import type { CompletionRequest } from "../model";
-import { errorMessage } from "../util";
+import { errorMessage, statusOf } from "../util";
 
 /** Calls `onIdle` when `start()` was not called again within `ms`; `stop()` ends it. */
 export class IdleTimer {
@@ -41,12 +42,57 @@ export function isTimeout(error: unknown, elapsedMs: number, timeoutMs: number):
 /** Worth another try: timeouts, connection failures, 408/409/429/5xx, or what `x-should-retry` says. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RequestTimedOut) return true;
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== "number") return isSdkError(error, "APIConnectionError");
+  const status = statusOf(error);
+  if (status === undefined) return isSdkError(error, "APIConnectionError");
   const should = headerOf(error, "x-should-retry");
   if (should === "true") return true;
   if (should === "false") return false;
+  return isRetryableStatus(status);
+}
+
+/** 408, 409, 429 and 5xx: the server may answer another try. */
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * What a request's SDK error becomes: `RequestTimedOut` when it is the SDK's timeout (the
+ * request began at `started`, `performance.now()`), unless the caller's `signal` aborted it.
+ */
+export function timedOut(error: unknown, signal: AbortSignal | undefined, started: number, timeoutMs: number): unknown {
+  return !signal?.aborted && isTimeout(error, performance.now() - started, timeoutMs) ? new RequestTimedOut(timeoutMs, error) : error;
+}
+
+/**
+ * Runs a streamed request (`read`) on a signal of its own, aborted by the caller's `signal` or
+ * when `idle` was not started again within `timeoutMs`: the SDK's timeout ends with the
+ * response's headers, so while the events come, `timeoutMs` is the longest silence between two
+ * of them (`read` calls `idle.start()` at each). That silence throws `RequestTimedOut`.
+ */
+export async function withIdleTimeout<T>(timeoutMs: number, signal: AbortSignal | undefined, read: (signal: AbortSignal, idle: IdleTimer) => Promise<T>): Promise<T> {
+  const linked = linkedController(signal ? [signal] : []);
+  const idle = new IdleTimer(timeoutMs, () => linked.controller.abort());
+  try {
+    return await read(linked.controller.signal, idle);
+  } catch (error) {
+    if (idle.fired && !signal?.aborted) throw new RequestTimedOut(timeoutMs, error);
+    throw error;
+  } finally {
+    idle.stop();
+    linked.dispose();
+  }
+}
+
+/**
+ * A test of whether an endpoint refused a feature: an error with one of `statuses` whose message
+ * or error body matches `names` (what the feature's request fields are called).
+ */
+export function refusalTest(statuses: readonly number[], names: RegExp): (error: unknown) => boolean {
+  return (error) => {
+    const status = statusOf(error);
+    if (status === undefined || !statuses.includes(status)) return false;
+    return names.test(`${(error as Error).message} ${JSON.stringify((error as { error?: unknown }).error ?? "")}`);
+  };
 }
 
 /** The server's `retry-after-ms` or `retry-after` (seconds or a date), else exponential backoff with jitter. */
@@ -99,7 +145,7 @@ export function env(name: string): string | undefined {
 
 const MAX_BACKOFF_MS = 8_000;
 
-export const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_TIMEOUT_MS = 600_000;
 
 /** One HTTP request ran out of `timeoutMs`. */
 export class RequestTimedOut extends Error {
@@ -152,10 +198,10 @@ export function toRequestError(error: unknown, request: CompletionRequest, endpo
       stub,
     });
   }
-  const status = (error as { status?: unknown }).status;
-  if (typeof status === "number") {
+  const status = statusOf(error);
+  if (status !== undefined) {
     const message = (error as Error).message;
-    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const retryable = isRetryableStatus(status);
     let advice: string;
     if (status === 401) advice = `The API key was rejected: set ${endpoint.env.key} or pass ${factory}({ apiKey }) with a valid key for this endpoint.`;
     else if (status === 403) advice = `The API key may not use this model or endpoint.`;
@@ -179,6 +225,11 @@ export interface RequestSettings {
   maxRetries?: number;
   retryDelayMs?: number;
   timeoutMs?: number;
+}
+
+/** The timeout of each request in whole milliseconds (all the SDKs take). */
+export function requestTimeoutMs(settings: RequestSettings): number {
+  return Math.ceil(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 }
 
 /** Checks the request settings (a ConfigurationError naming `factory` for a bad one) and makes the model's concurrency limit. */

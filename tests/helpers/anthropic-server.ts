@@ -43,6 +43,8 @@ export interface MessagesReply {
   hang?: boolean;
   /** Streaming: characters per delta. Default 16. */
   chunkChars?: number;
+  /** Streaming: send this many events, then nothing more (the connection stays open). */
+  hangAfterEvents?: number;
 }
 
 export type MessagesHandler = (request: MessagesRequest, index: number) => MessagesReply | Promise<MessagesReply>;
@@ -107,7 +109,8 @@ async function answer(request: MessagesRequest, response: ServerResponse, reply:
   });
   send("message_delta", { delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { output_tokens: message.usage.output_tokens } });
   send("message_stop", {});
-  response.end(events.join(""));
+  if (reply.hangAfterEvents !== undefined) response.write(events.slice(0, reply.hangAfterEvents).join(""));
+  else response.end(events.join(""));
 }
 
 interface Block {

@@ -1,9 +1,9 @@
 /**
  * `anthropic()` through the real `@anthropic-ai/sdk` against a local server speaking the Messages
  * API over real HTTP, answering from what each request carries: the customer flow in each mode,
- * an endpoint that ignores the forced tool, stop reasons, retries honouring retry-after, abort,
- * the concurrency limit, streaming, and the client options (headers, fetch, a client instance,
- * environment variables).
+ * an endpoint that ignores the forced tool, stop reasons, retries honouring retry-after, timeouts
+ * (of a request, and of a stream that stalls), abort, the concurrency limit, streaming, the client
+ * options (headers, fetch, a client instance, environment variables) and what is never shown.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { execFileSync } from "node:child_process";
@@ -14,6 +14,7 @@ import {
   LLMAbortError,
   LLMRefusalError,
   LLMRequestError,
+  LLMTimeoutError,
   LLMTruncatedError,
   withCallOptions,
   type AnthropicOptions,
@@ -149,6 +150,30 @@ describe("requests", () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  test("timeoutMs: a request left unanswered times out, each try, then fails with LLMTimeoutError", async () => {
+    server.setHandler(() => ({ hang: true }));
+    const error = await withCallOptions({ model: model({ timeoutMs: 200, maxRetries: 1 }) }, () => new MockCustomerDatabase().load()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect((error as Error).message).toMatch(/timed out after 200 ms, 2 times\. Raise anthropic\(\{ timeoutMs \}\)/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test("streamed: timeoutMs is the longest silence between events; a stalled stream times out and its connection closes", async () => {
+    server.setHandler((request) => ({ ...claude(request), hangAfterEvents: 3 }));
+    const partials: unknown[] = [];
+    const started = performance.now();
+    const call = withCallOptions({ model: model({ timeoutMs: 300, maxRetries: 0 }), onPartial: (partial) => partials.push(partial) }, () =>
+      MockCustomerDatabase.createMockCustomers(3),
+    );
+    const error = await call.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LLMTimeoutError);
+    expect((error as Error).message).toContain("timed out after 300 ms, 1 time");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    // The events before the silence arrived (message_start, content_block_start, a first piece of the tool input).
+    expect(partials.length).toBeGreaterThan(0);
+    while (!server.requests[0]!.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+
   test("abort: the caller's signal ends the request on the wire", async () => {
     server.setHandler(() => ({ hang: true }));
     const controller = new AbortController();
@@ -226,6 +251,25 @@ describe("options", () => {
     expect((error as Error).message).toContain("invalid x-api-key [redacted]");
     expect((error as Error).message).toMatch(/set ANTHROPIC_API_KEY or pass anthropic\(\{ apiKey \}\)/);
     expect(JSON.stringify([keyed.id, keyed.options])).not.toContain("sk-ant-secret");
+  });
+
+  test("credentials in baseURL are never shown: a reply that echoes the password says [redacted]", async () => {
+    const password = "sk-ant-url-password-0123";
+    server.setHandler(() => ({ status: 400, body: { type: "error", error: { type: "invalid_request_error", message: `wrong password ${password} for bob` } } }));
+    const withCredentials = new URL(server.baseURL);
+    withCredentials.username = "bob";
+    withCredentials.password = password;
+    // fetch refuses URLs with credentials: this one takes them off, as an authenticating proxy's fetch would.
+    const fetching: typeof fetch = (input, init) => {
+      const url = new URL(String(input));
+      url.username = url.password = "";
+      return fetch(url, init);
+    };
+    const keyed = anthropic({ baseURL: withCredentials.toString(), model: "claude-credentials", fetch: fetching, maxRetries: 0 });
+    const error = await withCallOptions({ model: keyed }, () => new MockCustomerDatabase().load()).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "LLMRequestError", status: 400 });
+    expect((error as Error).message).toContain("wrong password [redacted] for bob");
+    expect(keyed.baseURL).toBe(`http://[redacted]@${withCredentials.host}`);
   });
 
   test("without a key for api.anthropic.com: a ConfigurationError that says what to set", async () => {
