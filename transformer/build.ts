@@ -31,12 +31,16 @@ export function build(options: BuildOptions): BuildResult {
   const project = loadBuildProject(options);
   const { ts: tsi } = project.engine;
   const { parsed } = project;
+  const host = tsi.createCompilerHost(parsed.options);
+  // JSDoc parsed as `tsc` does, only where type errors need it, rather than in every file of the
+  // Program (lib and node_modules included): the transformer parses the doc comments it reads.
+  host.jsDocParsingMode = tsi.JSDocParsingMode.ParseForTypeErrors;
   const createProgramOptions: ts.CreateProgramOptions = {
     rootNames: parsed.fileNames,
     options: parsed.options,
     configFileParsingDiagnostics: tsi.getConfigFileParsingDiagnostics(parsed),
     projectReferences: parsed.projectReferences,
-    host: tsi.createCompilerHost(parsed.options),
+    host,
   };
   const builder = parsed.options.incremental || parsed.options.composite ? tsi.createIncrementalProgram(createProgramOptions) : undefined;
   const program = builder?.getProgram() ?? tsi.createProgram(createProgramOptions);
@@ -65,6 +69,7 @@ export function watch(options: BuildOptions): { close(): void; typescript: Build
     () => undefined, // diagnostics are reported once per build, below
     (status) => options.write(`${tsi.flattenDiagnosticMessageText(status.messageText, "\n")}\n`),
   );
+  host.jsDocParsingMode = tsi.JSDocParsingMode.ParseForTypeErrors; // as in `build` above
   if (analysesTypeScript7(project.engine)) {
     // The watch host reads the tsconfig itself (again after each change to it), so the defaults
     // loadProject applied are applied here to every Program it creates.

@@ -28,14 +28,6 @@ export const Diagnostics = {
       "`stub()` must be the whole body of a method, getter, function or arrow: `{ return stub(); }` or `=> stub()`. " +
       "Move the other statements out of the stub.",
   },
-  JsDocParsingOff: {
-    code: 1004,
-    category: "error",
-    message: () =>
-      "JSDoc parsing is off in this build, so doc comments would be missing from every prompt. " +
-      "Build with ts-patch's `tspc` from node_modules/.bin (llm-strategy's package.json turns JSDoc parsing on through " +
-      '`"tsp": { "tscOptions": { "parseAllJsDoc": true } }`), or create the Program with the default `jsDocParsingMode`.',
-  },
   ParameterNeedsName: {
     code: 1005,
     category: "error",

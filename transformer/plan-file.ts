@@ -13,7 +13,6 @@ import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
 import { lineOf, projectRelativePath } from "./find/names";
 import { scanProgram, type ProgramScan } from "./find/scan-program";
-import { jsDocParsingModeOf, lostJsDoc } from "./find/stub-sites";
 import type { ManifestRecord } from "./manifest";
 import { EmittedNames } from "./emitted-names";
 import type { FilePlan, PlannedCallSpec } from "./plan";
@@ -35,12 +34,11 @@ export interface ProgramState {
   readonly reported: Set<ts.SourceFile>;
   /** Problems already reported (an interface's method is checked at every `implement<I>()` call). */
   readonly reportedProblems: Set<string>;
-  jsDocParsingReported: boolean;
   manifestWritten: boolean;
 }
 
 export function createProgramState(context: TransformerContext): ProgramState {
-  return { context, planned: new Map(), reported: new Set(), reportedProblems: new Set(), jsDocParsingReported: false, manifestWritten: false };
+  return { context, planned: new Map(), reported: new Set(), reportedProblems: new Set(), manifestWritten: false };
 }
 
 /** The plan of `file` (find + analyse), made once per Program. */
@@ -82,7 +80,6 @@ class FilePlanner {
     const findings = this.scan.files.get(this.file);
     if (findings) {
       for (const call of findings.strayStubCalls) this.problems.push({ kind: "StubOutsideStubBody", args: undefined, node: call });
-      this.checkJsDocParsing(findings.stubs.map((stub) => stub.site.declaration));
       for (const stub of findings.stubs) {
         if (stub.problems.length > 0) {
           // Still analysed, so every problem of the declaration is reported at once. When find
@@ -129,17 +126,6 @@ class FilePlanner {
   private analyser(): Analyser {
     this.analyserInstance ??= this.context.createAnalyser({ ts: this.context.ts, program: this.context.program, projectDir: this.context.projectDir, warnings: this.context.options.warnings });
     return this.analyserInstance;
-  }
-
-  /** One `JsDocParsingOff` per build, on the first stub whose file was parsed without JSDoc. */
-  private checkJsDocParsing(declarations: ts.SignatureDeclaration[]): void {
-    if (this.state.jsDocParsingReported || declarations.length === 0) return;
-    const mode = jsDocParsingModeOf(this.file);
-    const off = mode !== undefined && mode !== this.context.ts.JSDocParsingMode.ParseAll;
-    const lost = off ? declarations[0] : declarations.find((declaration) => lostJsDoc(this.context.ts, declaration));
-    if (!lost) return;
-    this.state.jsDocParsingReported = true;
-    this.problems.push({ kind: "JsDocParsingOff", args: undefined, node: this.context.ts.getNameOfDeclaration(lost) ?? lost });
   }
 
   /**

@@ -2,7 +2,8 @@
  * The package as users get it: `npm pack`, installed into temporary projects without network
  * (the tarball extracted into node_modules/llm-strategy, every other dependency a symlink into
  * this repository's node_modules), built with the real `node_modules/.bin/tspc`, then run.
- * This is the only test that sees what `tspc` really does with JSDoc (since TypeScript 5.3 tsc skips JSDoc unless ts-patch is told to parse it, through the package.json nearest the transformer).
+ * This is the only test that sees what `tspc` really does with JSDoc: since TypeScript 5.3 it skips
+ * a .ts file's JSDoc, and the transformer parses the doc comments it reads itself.
  * Needs `npm run build` first (`npm test` does it).
  */
 import { spawnSync } from "node:child_process";
@@ -86,9 +87,6 @@ test("the tarball holds the built runtime, transformer, CLI and trace viewer, RE
   expect(packedFiles).toContain("dist/viewer/trace-viewer.html");
   const unexpected = packedFiles.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/(runtime|transformer|cli|viewer)\/.+)$/.test(file));
   expect(unexpected).toEqual([]);
-  // ts-patch reads the "tsp" settings from the package.json nearest the transformer file: a
-  // nested one under dist/ would hide the root's, and JSDoc parsing would silently stay off.
-  expect(packedFiles.filter((file) => file.startsWith("dist/") && file.endsWith("package.json"))).toEqual([]);
 });
 
 describe.each([
@@ -105,7 +103,7 @@ describe.each([
     expect(built.build.status).toBe(0);
   });
 
-  test("JSDoc reached the emitted prompts (JSDoc parsing was on)", () => {
+  test("JSDoc reached the emitted prompts, though tspc parsed none of it", () => {
     const db = read(built.dir, "dist/db.js");
     expect(db).toContain("Create mock customers with believable data (our customers are world citizens).");
     expect(db).toContain("Natural language query");
@@ -163,16 +161,20 @@ test("es2022 + bundler resolution with extensionless imports: builds, imports st
   expect(db).toContain('import * as __llmStrategy_order from "./order";');
 });
 
-test("a transformer whose nearest package.json lacks the tsp settings builds with JSDoc off, and says so", () => {
-  // A nested package.json hides the root one, so ts-patch leaves JSDoc parsing off.
-  const parent = path.join(root, "trap");
+test("a build whose compiler parsed every doc comment emits the same JavaScript as tspc's default", () => {
+  // ts-patch reads "tsp" settings from the package.json nearest the transformer file; this one
+  // asks it to parse all JSDoc, as llm-strategy's own package.json once did.
+  const parent = path.join(root, "parse-all");
   const copy = path.join(parent, "node_modules", "llm-strategy");
   fs.mkdirSync(path.dirname(copy), { recursive: true });
   fs.cpSync(path.join(root, "node_modules", "llm-strategy"), copy, { recursive: true });
-  fs.writeFileSync(path.join(copy, "dist", "transformer", "package.json"), JSON.stringify({ type: "commonjs" }));
-  const built = project("project", { module: "commonjs", moduleResolution: "node10" }, { parent });
-  expect(built.build.status).not.toBe(0);
-  const lines = built.build.output.split("\n").filter((line) => line.includes("TS91004"));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^src\/customer\.ts\(17,7\): error TS91004: LLM1004: JSDoc parsing is off in this build/);
+  fs.writeFileSync(path.join(copy, "dist", "transformer", "package.json"), JSON.stringify({ tsp: { tscOptions: { parseAllJsDoc: true } } }));
+  const compilerOptions = { module: "commonjs", moduleResolution: "node10" };
+  const parsedAll = project("project", compilerOptions, { parent });
+  const tspcDefault = project("project-default", compilerOptions);
+  for (const built of [parsedAll, tspcDefault]) expect(built.build).toEqual({ status: 0, output: "" });
+  for (const file of ["dist/db.js", "dist/customer.js", "dist/order.js"]) {
+    expect({ file, js: read(tspcDefault.dir, file) }).toEqual({ file, js: read(parsedAll.dir, file) });
+  }
+  expect(read(tspcDefault.dir, "dist/db.js")).toContain("Natural language query");
 });

@@ -1,4 +1,3 @@
-import * as ts from "typescript";
 import { compile } from "../helpers/compile";
 import { createFakeAnalyser } from "../helpers/fake-analyser";
 
@@ -180,21 +179,5 @@ export const sameAgain = implement<Sync>(); // the method's problem is reported 
         message: "LLM1007: `implement<I>()` needs an interface type argument whose members are methods returning Promises; got `string`.",
       },
     ]);
-  });
-
-  test("JSDoc parsing off (as tsc does by default): one diagnostic per build", () => {
-    const stubFile = (name: string) => `import { stub } from "llm-strategy";
-/** Adds two numbers. */
-export function ${name}(a: number, b: number): Promise<number> { return stub(); }
-`;
-    const result = build(
-      { "src/one.ts": stubFile("one"), "src/two.ts": stubFile("two") },
-      { jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors },
-    );
-    expect(result.diagnostics.map(({ code, file, line, column, text }) => ({ code, file, line, column, text }))).toEqual([
-      { code: "LLM1004", file: "src/one.ts", line: 3, column: 17, text: "one" },
-    ]);
-    expect(result.diagnostics[0]!.message).toMatch(/^LLM1004: JSDoc parsing is off in this build/);
-    expect(build({ "src/one.ts": stubFile("one") }).diagnostics).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import type * as ts from "typescript";
 import type { JsonSchema } from "../../runtime/spec";
 import type { TypeClassifier, TypeTools } from "./classify";
+import { DocParsing, ensureDocsParsed } from "./doc-parsing";
 
 type KeywordParser = (text: string) => unknown;
 
@@ -153,10 +154,13 @@ export class DocReader {
 
   private readonly checker: ts.TypeChecker;
   private readonly t: typeof ts;
+  /** Every read below goes through TypeScript's doc APIs, so it first makes sure the docs they read were parsed. */
+  private readonly parsing: DocParsing;
 
   constructor(tools: TypeTools, private readonly classify: TypeClassifier) {
     this.checker = tools.checker;
     this.t = tools.ts;
+    this.parsing = new DocParsing(tools.ts, tools.checker);
   }
 
   /** Description and keywords of one symbol (a property, parameter, type, alias). */
@@ -186,6 +190,7 @@ export class DocReader {
     const symbol = this.documentedSymbol(declaration);
     const doc: DeclarationDoc = { text: "", keywordTags: [], hasJsDoc: false };
     if (!symbol) return doc;
+    this.parsing.ensureSymbol(symbol);
     doc.text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim();
     const tags = symbol.getJsDocTags(this.checker);
     doc.hasJsDoc = doc.text !== "" || tags.length > 0;
@@ -215,6 +220,7 @@ export class DocReader {
 
   /** The `@check` tags of a stub's JSDoc, in order (see `transformer/analyse/checks.ts`). */
   checkTags(declaration: ts.SignatureDeclaration): ts.JSDocTag[] {
+    ensureDocsParsed(this.t, declaration);
     return this.t.getJSDocTags(documentedNode(this.t, declaration)).filter((tag) => tag.tagName.text === CHECK_TAG);
   }
 
@@ -229,6 +235,7 @@ export class DocReader {
     const named = t.isInterfaceDeclaration(parent) ? parent : t.isTypeLiteralNode(parent) && t.isTypeAliasDeclaration(parent.parent) ? parent.parent : undefined;
     if (!named) return undefined;
     const symbol = this.checker.getSymbolAtLocation(named.name);
+    if (symbol) this.parsing.ensureSymbol(symbol);
     const doc = symbol ? this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim() : "";
     return { name: named.name.text, doc };
   }
@@ -257,12 +264,13 @@ export class DocReader {
   }
 
   private read(symbol: ts.Symbol): DocAnnotations {
+    // Library docs ("Enables basic storage and retrieval of dates and times.") are not the user's
+    // words, and the standard library has no keyword tags: its files are never parsed for docs.
+    if (this.classify.isDefaultLibSymbol(symbol)) return NONE;
+    this.parsing.ensureSymbol(symbol);
     const result: DocAnnotations = { keywords: {} };
-    // Library docs ("Enables basic storage and retrieval of dates and times.") are not the user's words.
-    if (!this.classify.isDefaultLibSymbol(symbol)) {
-      const text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim();
-      if (text) result.description = text;
-    }
+    const text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim();
+    if (text) result.description = text;
     for (const tag of symbol.getJsDocTags(this.checker)) {
       const parse = KEYWORD_TAGS.get(tag.name);
       if (!parse) continue;

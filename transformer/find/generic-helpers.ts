@@ -9,6 +9,7 @@
  * on its type parameters and calls a generic stub or a helper.
  */
 import type * as ts from "typescript";
+import { ensureDocsParsed } from "../analyse/doc-parsing";
 import type { Problem } from "../analyse/types";
 import type { TransformerContext } from "../context";
 import { identifierPart, UniqueNames } from "../emitted-names";
@@ -372,6 +373,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
 
   function optedIn(declaration: ts.SignatureDeclaration): boolean {
+    ensureDocsParsed(tsi, declaration);
     if (tsi.getJSDocTags(declaration).some((tag) => tag.tagName.text === FALLBACK_TAG)) return true;
     const parameters: ts.TypeParameterDeclaration[] = [...(declaration.typeParameters ?? [])];
     const parent = declaration.parent;

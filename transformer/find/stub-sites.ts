@@ -135,35 +135,3 @@ export function createPromiseTypeTest(context: TransformerContext): (type: ts.Ty
     return type.getSymbol() !== undefined && type.getSymbol() === promiseSymbol;
   };
 }
-
-/**
- * The stub has a `/** ... *\/` comment but the parser kept no JSDoc for it: JSDoc parsing is
- * off (tsc's default since TypeScript 5.3), so every description would be missing.
- */
-export function lostJsDoc(tsi: typeof ts, declaration: ts.SignatureDeclaration): boolean {
-  const host = jsDocHost(tsi, declaration);
-  const text = host.getSourceFile().text;
-  const comments = tsi.getLeadingCommentRanges(text, host.pos) ?? [];
-  const hasDocComment = comments.some((range) => text.startsWith("/**", range.pos) && text.slice(range.pos, range.end) !== "/**/");
-  return hasDocComment && tsi.getJSDocCommentsAndTags(host).length === 0;
-}
-
-/** The node a declaration's JSDoc is attached to: the variable statement of `const f = () => ...`, else itself. */
-function jsDocHost(tsi: typeof ts, declaration: ts.SignatureDeclaration): ts.Node {
-  if (tsi.isArrowFunction(declaration) || tsi.isFunctionExpression(declaration)) {
-    let node: ts.Node = declaration;
-    while (tsi.isParenthesizedExpression(node.parent)) node = node.parent;
-    const parent = node.parent;
-    if (tsi.isVariableDeclaration(parent) && tsi.isVariableDeclarationList(parent.parent) && tsi.isVariableStatement(parent.parent.parent)) {
-      return parent.parent.parent;
-    }
-    if (tsi.isPropertyDeclaration(parent) || tsi.isPropertyAssignment(parent)) return parent;
-  }
-  return declaration;
-}
-
-/** The parse mode the compiler used for a file; `undefined` means the API default, which parses all JSDoc. */
-export function jsDocParsingModeOf(file: ts.SourceFile): ts.JSDocParsingMode | undefined {
-  // Internal field, stable since TypeScript 5.3 (the release that made tsc skip JSDoc).
-  return (file as ts.SourceFile & { jsDocParsingMode?: ts.JSDocParsingMode }).jsDocParsingMode;
-}
