@@ -7,7 +7,7 @@ import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
-import { receiverTypeAt, returnTypeAt, specialisableCall, type CallLike } from "./find/generic-calls";
+import { receiverTypeAt, returnTypeAt, type CallLike, type SpecialisableCall } from "./find/generic-calls";
 import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
@@ -108,8 +108,9 @@ class FilePlanner {
         for (const call of findings.calls) {
           if (helpers.dependent.has(call)) continue;
           const helperCall = helpers.helperCalls.get(call);
+          const stubCall = helpers.stubCalls.get(call);
           if (helperCall) this.planHelperCall(call, helperCall);
-          else if (this.context.ts.isCallExpression(call)) this.planSpecialisation(call);
+          else if (stubCall) this.planSpecialisation(stubCall);
         }
       }
     }
@@ -388,10 +389,10 @@ class FilePlanner {
     return number;
   }
 
-  private planSpecialisation(call: ts.CallExpression): void {
-    const found = specialisableCall(this.context, this.scan, call);
+  private planSpecialisation(found: SpecialisableCall): void {
+    const { call } = found;
     // A generic stub with problems of its own is reported at its declaration, not at every call.
-    if (!found || found.stub.problems.length > 0) return;
+    if (found.stub.problems.length > 0) return;
     const result = this.analyser().analyseCall(found.stub.site, found.signature, call);
     const specConst = this.addSpec(found.stub.site.declaration, result, call, call);
     if (specConst) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst });
