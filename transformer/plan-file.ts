@@ -22,6 +22,7 @@ import { mapRevivalClasses } from "./revival-classes";
 export interface PlannedFile {
   plan: FilePlan;
   problems: Problem[];
+  /** Its entries of the manifest; empty unless the options ask for a manifest. */
   manifest: ManifestRecord[];
 }
 
@@ -62,8 +63,8 @@ class FilePlanner {
   private instantiateInstance: Instantiate | undefined;
   private readonly problems: Problem[] = [];
   private readonly manifest: ManifestRecord[] = [];
-  /** Specs already planned in this file, by content, so equal specialisations share one const. */
-  private readonly specConstByKey = new Map<string, string>();
+  /** Specs already planned in this file, by id, so equal specialisations share one const (`key`: their content, computed when an id repeats). */
+  private readonly specConstsById = new Map<string, { spec: PlannedCallSpec; constName: string; key: string | undefined }[]>();
   private analyserInstance: Analyser | undefined;
   private readonly resolveClass: (declaration: ts.ClassLikeDeclaration) => ClassResolution;
 
@@ -162,13 +163,28 @@ class FilePlanner {
     }
     const { revive: _analysedRevive, ...rest } = analysed;
     const spec: PlannedCallSpec = { ...rest, ...(revive ? { revive } : {}) };
-    const key = specKey(spec);
-    let constName = this.specConstByKey.get(key);
-    if (!constName) {
-      constName = this.filePlan.names.take("Spec", qualifiedNameOfSpecId(spec.id));
-      this.specConstByKey.set(key, constName);
-      this.filePlan.specs.push({ constName, spec });
+    const constName = this.specConst(spec);
+    if (this.context.options.manifest !== undefined) this.addManifestRecord(spec, declaration, callSite);
+    return constName;
+  }
+
+  /** The const of `spec`: equal specs (same content, same classes) share one within the file. */
+  private specConst(spec: PlannedCallSpec): string {
+    // Most ids are planned once per file (a stub at its declaration); content is compared only between specs of one id.
+    let sameId = this.specConstsById.get(spec.id);
+    const key = sameId ? specKey(spec) : undefined;
+    for (const planned of sameId ?? []) {
+      planned.key ??= specKey(planned.spec);
+      if (planned.key === key) return planned.constName;
     }
+    const constName = this.filePlan.names.take("Spec", qualifiedNameOfSpecId(spec.id));
+    if (!sameId) this.specConstsById.set(spec.id, (sameId = []));
+    sameId.push({ spec, constName, key });
+    this.filePlan.specs.push({ constName, spec });
+    return constName;
+  }
+
+  private addManifestRecord(spec: PlannedCallSpec, declaration: ts.SignatureDeclaration, callSite: CallLike | undefined): void {
     const definitions = Object.fromEntries(
       [...spec.definitionNames].sort().map((name) => [name, this.analyser().definitions.get(name) ?? {}]),
     );
@@ -179,7 +195,6 @@ class FilePlanner {
       definitions,
       ...(callSite ? { callSite: `${projectRelativePath(this.context, this.file.fileName)}:${lineOf(callSite)}` } : {}),
     });
-    return constName;
   }
 
   /** `{{hp:name}}` names of a prompt that no `hyperparameter("name", ...)` of the program declares. */
