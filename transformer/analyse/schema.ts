@@ -163,6 +163,7 @@ function defineGenerator(
 
   proto.getTypeDefinition = function (this: Generator, type, _asRef, unionModifier = "anyOf", prop, reffedType, pairedSymbol, forceNotRef = false, ignoreUndefined = false) {
     const { classify, tools } = this.factory;
+    const { TypeFlags } = tools.ts;
     type = classify.unwrapReadonly(type);
     const fallback = classify.fallbackOf(type);
     if (fallback && typeof fallback !== "string") {
@@ -188,7 +189,9 @@ function defineGenerator(
     }
     // Arrays and Dates are the most common inline types: built here without the library's two
     // `getFullyQualifiedName` calls per type (a third of the generator's time in a 800-stub build).
-    if (tools.checker.isArrayType(type) || classify.isDate(type)) {
+    // So are plain `string` and `number`, for which the library's path comes to the same.
+    const plainLeaf = !!(type.flags & (TypeFlags.String | TypeFlags.Number)) && !type.aliasSymbol && !pairedSymbol;
+    if (plainLeaf || tools.checker.isArrayType(type) || classify.isDate(type)) {
       const definition: Definition = {};
       this.parseCommentsIntoDefinition(reffedType, definition, {});
       this.parseCommentsIntoDefinition(prop, definition, {});
