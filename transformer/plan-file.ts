@@ -66,6 +66,8 @@ class FilePlanner {
   /** Specs already planned in this file, by id, so equal specialisations share one const (`key`: their content, computed when an id repeats). */
   private readonly specConstsById = new Map<string, { spec: PlannedCallSpec; constName: string; key: string | undefined }[]>();
   private analyserInstance: Analyser | undefined;
+  /** Revival plans with their classes resolved, by analysed plan: analysis shares a plan between the file's stubs that return one type. */
+  private readonly resolvedRevivals = new Map<RevivalPlan<ClassReference>, RevivalPlan<ClassAccess>>();
   private readonly resolveClass: (declaration: ts.ClassLikeDeclaration) => ClassResolution;
 
   constructor(
@@ -211,8 +213,10 @@ class FilePlanner {
     problemNode: ts.Node,
     unreachable: Problem[],
   ): RevivalPlan<ClassAccess> {
+    const known = this.resolvedRevivals.get(plan);
+    if (known) return known;
     const reported = new Set<ts.Node>();
-    return mapRevivalClasses(plan, (reference): ClassAccess => {
+    const resolved = mapRevivalClasses(plan, (reference): ClassAccess => {
       const resolution = this.resolveClass(reference.declaration);
       if (resolution.ok) return resolution.access;
       if (!reported.has(reference.declaration)) {
@@ -226,6 +230,9 @@ class FilePlanner {
       }
       return { kind: "local", name: "undefined" };
     });
+    // A plan with an unreachable class is reported for every stub that returns it.
+    if (unreachable.length === 0) this.resolvedRevivals.set(plan, resolved);
+    return resolved;
   }
 
   private planImplement(call: ts.CallExpression): void {

@@ -37,6 +37,8 @@ class ProgramAnalysis {
   readonly checks: CheckCompiler;
   /** Data fields sent as `this`, by receiver type: every stub of a class sends the same ones. */
   readonly receiverFieldsByType = new Map<ts.Type, string[]>();
+  /** The alias each declaration's `Promise<T>` names, by declaration: every call site of a generic stub asks again. */
+  readonly returnReferences = new Map<ts.SignatureDeclaration, ts.Symbol | undefined>();
   /** The fields each named type hides, by type: a type shared by many stubs is looked at once. */
   readonly hiddenFieldsByType = new Map<ts.Type, { [property: string]: HiddenReason } | undefined>();
 
@@ -510,6 +512,12 @@ class FileAnalyser implements Analyser {
 
   /** The alias written as `T` in `Promise<T>`, whose JSDoc keywords apply (`Promise<Age>`). */
   private returnReference(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
+    const { returnReferences } = this.program;
+    if (!returnReferences.has(declaration)) returnReferences.set(declaration, this.readReturnReference(declaration));
+    return returnReferences.get(declaration);
+  }
+
+  private readReturnReference(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
     const { ts: t, checker } = this.program.tools;
     const promise = declaration.type;
     const argument = promise && t.isTypeReferenceNode(promise) ? promise.typeArguments?.[0] : undefined;
