@@ -17,6 +17,7 @@ export class ParameterRoles {
   private readonly byType = new Map<ts.Type, ParamSpec["role"]>();
   /** The runtime's `LanguageModel` interface; `null` when the Program does not contain it. */
   private languageModel: ts.Type | null | undefined;
+  /** The names of the members every `LanguageModel` has (`id`, `options`, `complete`), read once. */
   private requiredMembers: string[] | undefined;
 
   constructor(private readonly classify: TypeClassifier) {}

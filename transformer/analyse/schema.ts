@@ -141,7 +141,7 @@ export class SchemaFactory {
 
 /**
  * typescript-json-schema requires `glob` when it loads, for its command line's file search, which
- * the transformer never runs (loading glob was about 9 ms of CPU in every build with stubs): a
+ * the transformer never runs (loading glob took about 8 ms of CPU in every build with stubs): a
  * stand-in takes glob's place in the module cache and loads it only when something reads from it.
  */
 function requireGeneratorLibrary(): typeof import("typescript-json-schema") {
