@@ -439,6 +439,7 @@ function lastName(qualifiedName: string): string {
  * constructor of a generic class.
  */
 export function genericFunctionOf(tsi: typeof ts, node: ts.Node): HelperDeclaration | undefined {
+  if (!tsi.isFunctionLike(node)) return undefined; // one test for the many nodes that are not (the scan asks of every node)
   if (tsi.isConstructorDeclaration(node)) return node.body && node.parent.typeParameters?.length ? node : undefined;
   if (!(tsi.isFunctionDeclaration(node) || tsi.isFunctionExpression(node) || tsi.isArrowFunction(node) || tsi.isMethodDeclaration(node))) return undefined;
   if (!node.body || node.asteriskToken) return undefined;
