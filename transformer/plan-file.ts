@@ -7,7 +7,7 @@ import { qualifiedNameOfSpecId, type RevivalPlan } from "../runtime/spec";
 import type { AnalysedSpec, Analyser, ClassReference, Problem, Result } from "./analyse/types";
 import type { TransformerContext } from "./context";
 import { createClassResolver, type ClassAccess, type ClassResolution } from "./find/class-references";
-import { receiverTypeAt, returnTypeAt, specialisableCall, type CallLike } from "./find/generic-calls";
+import { receiverTypeAt, returnTypeAt, type CallLike, type SpecialisableCall } from "./find/generic-calls";
 import { FALLBACK_TAG, findGenericHelpers, type DependentCall, type GenericHelper, type HelperScan, type ResolvedCall } from "./find/generic-helpers";
 import { createInstantiator, type Instantiate } from "./find/instantiate";
 import { describeImplement } from "./find/implement-sites";
@@ -22,6 +22,7 @@ import { mapRevivalClasses } from "./revival-classes";
 export interface PlannedFile {
   plan: FilePlan;
   problems: Problem[];
+  /** Its entries of the manifest; empty unless the options ask for a manifest. */
   manifest: ManifestRecord[];
 }
 
@@ -62,9 +63,11 @@ class FilePlanner {
   private instantiateInstance: Instantiate | undefined;
   private readonly problems: Problem[] = [];
   private readonly manifest: ManifestRecord[] = [];
-  /** Specs already planned in this file, by content, so equal specialisations share one const. */
-  private readonly specConstByKey = new Map<string, string>();
+  /** Specs already planned in this file, by id, so equal specialisations share one const (`key`: their content, computed when an id repeats). */
+  private readonly specConstsById = new Map<string, { spec: PlannedCallSpec; constName: string; key: string | undefined }[]>();
   private analyserInstance: Analyser | undefined;
+  /** Revival plans with their classes resolved, by analysed plan: analysis shares a plan between the file's stubs that return one type. */
+  private readonly resolvedRevivals = new Map<RevivalPlan<ClassReference>, RevivalPlan<ClassAccess>>();
   private readonly resolveClass: (declaration: ts.ClassLikeDeclaration) => ClassResolution;
 
   constructor(
@@ -108,8 +111,9 @@ class FilePlanner {
         for (const call of findings.calls) {
           if (helpers.dependent.has(call)) continue;
           const helperCall = helpers.helperCalls.get(call);
+          const stubCall = helpers.stubCalls.get(call);
           if (helperCall) this.planHelperCall(call, helperCall);
-          else if (this.context.ts.isCallExpression(call)) this.planSpecialisation(call);
+          else if (stubCall) this.planSpecialisation(stubCall);
         }
       }
     }
@@ -161,13 +165,28 @@ class FilePlanner {
     }
     const { revive: _analysedRevive, ...rest } = analysed;
     const spec: PlannedCallSpec = { ...rest, ...(revive ? { revive } : {}) };
-    const key = specKey(spec);
-    let constName = this.specConstByKey.get(key);
-    if (!constName) {
-      constName = this.filePlan.names.take("Spec", qualifiedNameOfSpecId(spec.id));
-      this.specConstByKey.set(key, constName);
-      this.filePlan.specs.push({ constName, spec });
+    const constName = this.specConst(spec);
+    if (this.context.options.manifest !== undefined) this.addManifestRecord(spec, declaration, callSite);
+    return constName;
+  }
+
+  /** The const of `spec`: equal specs (same content, same classes) share one within the file. */
+  private specConst(spec: PlannedCallSpec): string {
+    // Most ids are planned once per file (a stub at its declaration); content is compared only between specs of one id.
+    let sameId = this.specConstsById.get(spec.id);
+    const key = sameId ? specKey(spec) : undefined;
+    for (const planned of sameId ?? []) {
+      planned.key ??= specKey(planned.spec);
+      if (planned.key === key) return planned.constName;
     }
+    const constName = this.filePlan.names.take("Spec", qualifiedNameOfSpecId(spec.id));
+    if (!sameId) this.specConstsById.set(spec.id, (sameId = []));
+    sameId.push({ spec, constName, key });
+    this.filePlan.specs.push({ constName, spec });
+    return constName;
+  }
+
+  private addManifestRecord(spec: PlannedCallSpec, declaration: ts.SignatureDeclaration, callSite: CallLike | undefined): void {
     const definitions = Object.fromEntries(
       [...spec.definitionNames].sort().map((name) => [name, this.analyser().definitions.get(name) ?? {}]),
     );
@@ -178,7 +197,6 @@ class FilePlanner {
       definitions,
       ...(callSite ? { callSite: `${projectRelativePath(this.context, this.file.fileName)}:${lineOf(callSite)}` } : {}),
     });
-    return constName;
   }
 
   /** `{{hp:name}}` names of a prompt that no `hyperparameter("name", ...)` of the program declares. */
@@ -195,8 +213,10 @@ class FilePlanner {
     problemNode: ts.Node,
     unreachable: Problem[],
   ): RevivalPlan<ClassAccess> {
+    const known = this.resolvedRevivals.get(plan);
+    if (known) return known;
     const reported = new Set<ts.Node>();
-    return mapRevivalClasses(plan, (reference): ClassAccess => {
+    const resolved = mapRevivalClasses(plan, (reference): ClassAccess => {
       const resolution = this.resolveClass(reference.declaration);
       if (resolution.ok) return resolution.access;
       if (!reported.has(reference.declaration)) {
@@ -210,6 +230,9 @@ class FilePlanner {
       }
       return { kind: "local", name: "undefined" };
     });
+    // A plan with an unreachable class is reported for every stub that returns it.
+    if (unreachable.length === 0) this.resolvedRevivals.set(plan, resolved);
+    return resolved;
   }
 
   private planImplement(call: ts.CallExpression): void {
@@ -388,10 +411,10 @@ class FilePlanner {
     return number;
   }
 
-  private planSpecialisation(call: ts.CallExpression): void {
-    const found = specialisableCall(this.context, this.scan, call);
+  private planSpecialisation(found: SpecialisableCall): void {
+    const { call } = found;
     // A generic stub with problems of its own is reported at its declaration, not at every call.
-    if (!found || found.stub.problems.length > 0) return;
+    if (found.stub.problems.length > 0) return;
     const result = this.analyser().analyseCall(found.stub.site, found.signature, call);
     const specConst = this.addSpec(found.stub.site.declaration, result, call, call);
     if (specConst) this.filePlan.rewrites.push({ kind: "specialise", node: call, specConst });

@@ -66,6 +66,7 @@ export class TypeClassifier {
   private readonly propertyLists = new Map<ts.Type, ts.Symbol[]>();
   private readonly roles = new Map<ts.Symbol, PropertyRole>();
   private readonly hiddenReasons = new Map<ts.Symbol, HiddenReason | undefined>();
+  private readonly namedTypes = new Map<ts.Type, boolean>();
 
   constructor(readonly tools: TypeTools) {}
 
@@ -248,6 +249,15 @@ export class TypeClassifier {
    * written inline. Naming is what keeps a deep chain of types small and recursion finite.
    */
   isNamedType(type: ts.Type): boolean {
+    let named = this.namedTypes.get(type);
+    if (named === undefined) {
+      named = this.readNamedType(type);
+      this.namedTypes.set(type, named);
+    }
+    return named;
+  }
+
+  private readNamedType(type: ts.Type): boolean {
     const { TypeFlags, SymbolFlags } = this.tools.ts;
     if (type.aliasSymbol && !this.isDefaultLibSymbol(type.aliasSymbol)) {
       return !!(type.flags & (TypeFlags.Object | TypeFlags.Union | TypeFlags.Intersection));

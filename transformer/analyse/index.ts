@@ -9,7 +9,7 @@
 import type * as ts from "typescript";
 import type { CheckSpec, JsonSchema, ParamSpec } from "../../runtime/spec";
 import { CheckCompiler } from "./checks";
-import { TypeClassifier, type TypeTools } from "./classify";
+import { TypeClassifier, type HiddenReason, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
 import { specHash } from "./hash";
 import { DocReader, keywordApplies, type DeclarationDoc, type KeywordTag } from "./jsdoc";
@@ -35,6 +35,12 @@ class ProgramAnalysis {
   readonly namer: TypeNamer;
   readonly roles: ParameterRoles;
   readonly checks: CheckCompiler;
+  /** Data fields sent as `this`, by receiver type: every stub of a class sends the same ones. */
+  readonly receiverFieldsByType = new Map<ts.Type, string[]>();
+  /** The alias each declaration's `Promise<T>` names, by declaration: every call site of a generic stub asks again. */
+  readonly returnReferences = new Map<ts.SignatureDeclaration, ts.Symbol | undefined>();
+  /** The fields each named type hides, by type: a type shared by many stubs is looked at once. */
+  readonly hiddenFieldsByType = new Map<ts.Type, { [property: string]: HiddenReason } | undefined>();
 
   constructor(options: AnalyserOptions) {
     this.tools = { ts: options.ts, checker: options.program.getTypeChecker(), program: options.program };
@@ -420,30 +426,44 @@ class FileAnalyser implements Analyser {
 
   /** The fields of named types that the schemas leave out for privacy, so the manifest can show them. */
   private hiddenFields(definitionNames: readonly string[]): HiddenFields | undefined {
-    const { classify, tools } = this.program;
     let hidden: HiddenFields | undefined;
     for (const name of definitionNames) {
-      const type = this.files.typeOf(name);
-      if (!(type.flags & tools.ts.TypeFlags.Object)) continue;
-      for (const property of tools.checker.getPropertiesOfType(type)) {
-        const reason = classify.hiddenReason(property);
-        if (reason) ((hidden ??= {})[name] ??= {})[property.name] = reason;
-      }
+      const fields = this.hiddenFieldsOf(this.files.typeOf(name));
+      if (fields) (hidden ??= {})[name] = { ...fields };
     }
     return hidden;
   }
 
+  private hiddenFieldsOf(type: ts.Type): { [property: string]: HiddenReason } | undefined {
+    const { classify, tools, hiddenFieldsByType } = this.program;
+    if (hiddenFieldsByType.has(type)) return hiddenFieldsByType.get(type);
+    let fields: { [property: string]: HiddenReason } | undefined;
+    if (type.flags & tools.ts.TypeFlags.Object) {
+      for (const property of tools.checker.getPropertiesOfType(type)) {
+        const reason = classify.hiddenReason(property);
+        if (reason) (fields ??= {})[property.name] = reason;
+      }
+    }
+    hiddenFieldsByType.set(type, fields);
+    return fields;
+  }
+
   /** Data fields sent as `this`: own and inherited, no methods, accessors or function-valued fields. */
   private receiverFields(receiverType: ts.Type): string[] {
-    const { classify, tools } = this.program;
+    const { classify, tools, receiverFieldsByType } = this.program;
     const { TypeFlags } = tools.ts;
-    return classify
-      .dataProperties(receiverType)
-      .filter((property) => {
-        const type = tools.checker.getTypeOfSymbol(property);
-        return !classify.isCallable(type) && !(type.flags & (TypeFlags.Never | TypeFlags.Undefined));
-      })
-      .map((property) => property.name);
+    let fields = receiverFieldsByType.get(receiverType);
+    if (!fields) {
+      fields = classify
+        .dataProperties(receiverType)
+        .filter((property) => {
+          const type = tools.checker.getTypeOfSymbol(property);
+          return !classify.isCallable(type) && !(type.flags & (TypeFlags.Never | TypeFlags.Undefined));
+        })
+        .map((property) => property.name);
+      receiverFieldsByType.set(receiverType, fields);
+    }
+    return fields;
   }
 
   /** The receiver's type at a call: the instantiated class for a generic one (`box.get()` on `Box<Customer>`). */
@@ -492,6 +512,12 @@ class FileAnalyser implements Analyser {
 
   /** The alias written as `T` in `Promise<T>`, whose JSDoc keywords apply (`Promise<Age>`). */
   private returnReference(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
+    const { returnReferences } = this.program;
+    if (!returnReferences.has(declaration)) returnReferences.set(declaration, this.readReturnReference(declaration));
+    return returnReferences.get(declaration);
+  }
+
+  private readReturnReference(declaration: ts.SignatureDeclaration): ts.Symbol | undefined {
     const { ts: t, checker } = this.program.tools;
     const promise = declaration.type;
     const argument = promise && t.isTypeReferenceNode(promise) ? promise.typeArguments?.[0] : undefined;

@@ -35,6 +35,8 @@ const MAX_DEPTH = 500;
 
 export class JsonTypeChecker {
   private readonly memo = new Map<ts.Type, readonly TypeIssue[]>();
+  /** `checkReceiverFields` by receiver type: every stub of a class sends the same fields. */
+  private readonly receiverMemo = new Map<ts.Type, readonly TypeIssue[]>();
   /** Types being walked, with their depth on the walk (recursion guard). */
   private readonly active = new Map<ts.Type, number>();
   /** Per frame: the shallowest active type a subtree ran into (a cycle back to it). */
@@ -74,12 +76,16 @@ export class JsonTypeChecker {
    * The receiver's fields as `this`: behaviour held in fields (`onClick = () => ...`) is not
    * sent and not an error there; every other field must be data.
    */
-  checkReceiverFields(receiverType: ts.Type): TypeIssue[] {
-    const issues: TypeIssue[] = [];
-    for (const property of this.classify.dataProperties(receiverType)) {
-      const type = this.classify.tools.checker.getTypeOfSymbol(property);
-      if (this.classify.isCallable(type)) continue;
-      issues.push(...this.under(this.propertyStep(property, type), this.check(type)));
+  checkReceiverFields(receiverType: ts.Type): readonly TypeIssue[] {
+    let issues = this.receiverMemo.get(receiverType);
+    if (!issues) {
+      const found: TypeIssue[] = [];
+      for (const property of this.classify.dataProperties(receiverType)) {
+        const type = this.classify.tools.checker.getTypeOfSymbol(property);
+        if (this.classify.isCallable(type)) continue;
+        found.push(...this.under(this.propertyStep(property, type), this.check(type)));
+      }
+      this.receiverMemo.set(receiverType, (issues = found));
     }
     return issues;
   }

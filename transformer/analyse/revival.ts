@@ -66,6 +66,8 @@ export class RevivalPlanner {
   private readonly recursive = new Set<ts.Type>();
   /** Named revivals of recursive types, for every plan of the file. */
   private readonly named = new Map<string, Plan>();
+  /** Plans by output type: the stubs of a file that return one type share its plan (planning resolves its classes once). */
+  private readonly plans = new Map<ts.Type, RevivalPlan<ClassReference> | undefined>();
 
   constructor(
     private readonly classify: TypeClassifier,
@@ -76,6 +78,13 @@ export class RevivalPlanner {
 
   /** The plan for a stub's output type; undefined when nothing in it needs reviving. */
   plan(type: ts.Type): RevivalPlan<ClassReference> | undefined {
+    if (this.plans.has(type)) return this.plans.get(type);
+    const plan = this.planOf(type);
+    this.plans.set(type, plan);
+    return plan;
+  }
+
+  private planOf(type: ts.Type): RevivalPlan<ClassReference> | undefined {
     if (!this.needs.needs(type)) return undefined;
     const value = this.revive(type);
     const definitions: { [name: string]: Plan } = {};

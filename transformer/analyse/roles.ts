@@ -17,6 +17,8 @@ export class ParameterRoles {
   private readonly byType = new Map<ts.Type, ParamSpec["role"]>();
   /** The runtime's `LanguageModel` interface; `null` when the Program does not contain it. */
   private languageModel: ts.Type | null | undefined;
+  /** The names of the members every `LanguageModel` has (`id`, `options`, `complete`), read once. */
+  private requiredMembers: string[] | undefined;
 
   constructor(private readonly classify: TypeClassifier) {}
 
@@ -41,7 +43,23 @@ export class ParameterRoles {
     const symbol = type.getSymbol();
     if (symbol?.name === "AbortSignal" && this.classify.isPlatformSymbol(symbol)) return "signal";
     const languageModel = this.runtimeLanguageModel();
-    return languageModel && this.classify.tools.checker.isTypeAssignableTo(type, languageModel) ? "model" : "input";
+    return languageModel && this.mayBeModel(type, languageModel) && this.classify.tools.checker.isTypeAssignableTo(type, languageModel) ? "model" : "input";
+  }
+
+  /**
+   * Whether `type` has every member a `LanguageModel` requires, by name: a cheap test before the
+   * checker's assignability. A generic class or interface has the same member names in every
+   * instantiation, so its declared type answers without instantiating the members of each
+   * (`T[]` of every generic stub, `Page<Customer>`, ...).
+   */
+  private mayBeModel(type: ts.Type, languageModel: ts.Type): boolean {
+    const { checker, ts: t } = this.classify.tools;
+    this.requiredMembers ??= checker
+      .getPropertiesOfType(languageModel)
+      .filter((property) => !(property.flags & t.SymbolFlags.Optional))
+      .map((property) => property.name);
+    const declared = (type as ts.ObjectType).objectFlags & t.ObjectFlags.Reference ? (type as ts.TypeReference).target : type;
+    return this.requiredMembers.every((name) => checker.getPropertyOfType(declared, name) !== undefined);
   }
 
   private runtimeLanguageModel(): ts.Type | null {

@@ -24,7 +24,7 @@ export function specialisableCall(context: TransformerContext, scan: ProgramScan
   const callee = call.expression;
   let nameMatches: boolean;
   if (tsi.isIdentifier(callee)) {
-    nameMatches = scan.genericStubNames.has(callee.text) || isAliasReference(tsi, checker, callee);
+    nameMatches = scan.genericStubNames.has(callee.text) || isAliasReference(tsi, scan, callee);
   } else if (tsi.isPropertyAccessExpression(callee)) {
     // `obj.#method()` is left alone: a temporary receiver cannot name a private member outside its class body reliably.
     nameMatches = tsi.isIdentifier(callee.name) && scan.genericStubNames.has(callee.name.text);
@@ -44,8 +44,8 @@ export function specialisableCall(context: TransformerContext, scan: ProgramScan
 }
 
 /** `import { reflect as think }`: the callee's name differs from the declaration's. */
-function isAliasReference(tsi: typeof ts, checker: ts.TypeChecker, identifier: ts.Identifier): boolean {
-  const symbol = checker.getSymbolAtLocation(identifier);
+export function isAliasReference(tsi: typeof ts, scan: ProgramScan, identifier: ts.Identifier): boolean {
+  const symbol = scan.calleeSymbol(identifier);
   return symbol !== undefined && (symbol.flags & tsi.SymbolFlags.Alias) !== 0;
 }
 

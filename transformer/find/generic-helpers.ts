@@ -13,9 +13,9 @@ import { ensureDocsParsed } from "../analyse/doc-parsing";
 import type { Problem } from "../analyse/types";
 import type { TransformerContext } from "../context";
 import { identifierPart, UniqueNames } from "../emitted-names";
-import { specialisableCall, type CallLike } from "./generic-calls";
+import { isAliasReference, specialisableCall, type CallLike, type SpecialisableCall } from "./generic-calls";
 import { qualifiedNameOf, stubId } from "./names";
-import { isCompiledSource, type ProgramScan } from "./scan-program";
+import type { ProgramScan } from "./scan-program";
 import type { FoundStub } from "./stub-sites";
 
 /** Declarations that can take a table on entry: their body runs synchronously up to its first `await`. */
@@ -65,6 +65,8 @@ export interface HelperScan {
   dependent: Map<CallLike, { owner: GenericHelper; entry: DependentCall }>;
   /** Calls of a helper whose types are known where they stand (specialised there). */
   helperCalls: Map<CallLike, ResolvedCall & { target: { kind: "helper" } }>;
+  /** Every call of a generic stub (dependent ones too), with its resolved signature. */
+  stubCalls: Map<CallLike, SpecialisableCall>;
   /** `LLM1010` problems, by the file they are in. */
   problems: Map<ts.SourceFile, Problem[]>;
   /** Whether a stub or helper declaration opted in to its constraints for unresolved calls. */
@@ -84,25 +86,24 @@ interface Candidate {
 type Dependency = { kind: "none" } | { kind: "owner"; owner: Candidate } | { kind: "unresolvable"; reason: string };
 
 export function findGenericHelpers(context: TransformerContext, scan: ProgramScan): HelperScan {
-  const { ts: tsi, checker, program } = context;
+  const { ts: tsi, checker } = context;
   const candidates = new Map<ts.Node, Candidate>();
   const candidateNames = new Set<string>();
-  const result: HelperScan = { helpers: new Map(), dependent: new Map(), helperCalls: new Map(), problems: new Map(), optedIn };
+  const result: HelperScan = { helpers: new Map(), dependent: new Map(), helperCalls: new Map(), stubCalls: new Map(), problems: new Map(), optedIn };
 
-  // 1. Every declaration that could be a helper.
-  for (const file of program.getSourceFiles()) {
-    if (!isCompiledSource(program, file) || !scan.files.has(file)) continue;
-    const visit = (node: ts.Node): void => {
-      const candidate = candidateOf(node);
-      if (candidate) {
-        candidates.set(node, candidate);
-        candidateNames.add(lastName(qualifiedNameOf(tsi, candidate.declaration)));
-        // `new Box(...)` names the class, not `constructor`.
-        if (candidate.constructorOf?.name) candidateNames.add(candidate.constructorOf.name.text);
-      }
-      tsi.forEachChild(node, visit);
-    };
-    visit(file);
+  // 1. Every declaration that could be a helper, and every call of a generic stub.
+  for (const [, findings] of scan.files) {
+    for (const declaration of findings.genericFunctions) {
+      const candidate = candidateOf(declaration);
+      candidates.set(declaration, candidate);
+      candidateNames.add(lastName(qualifiedNameOf(tsi, declaration)));
+      // `new Box(...)` names the class, not `constructor`.
+      if (candidate.constructorOf?.name) candidateNames.add(candidate.constructorOf.name.text);
+    }
+    for (const call of findings.calls) {
+      const stubCall = tsi.isCallExpression(call) ? specialisableCall(context, scan, call) : undefined;
+      if (stubCall) result.stubCalls.set(call, stubCall);
+    }
   }
   if (candidates.size === 0) return result;
 
@@ -197,16 +198,10 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
   return result;
 
-  function candidateOf(node: ts.Node): Candidate | undefined {
+  function candidateOf(node: HelperDeclaration): Candidate {
     if (tsi.isConstructorDeclaration(node)) return constructorCandidate(node);
-    if (!(tsi.isFunctionDeclaration(node) || tsi.isFunctionExpression(node) || tsi.isArrowFunction(node) || tsi.isMethodDeclaration(node))) return undefined;
-    if (!node.body || (node as ts.FunctionLikeDeclarationBase).asteriskToken) return undefined;
     const own = (node.typeParameters ?? []).map((parameter) => checker.getTypeAtLocation(parameter) as ts.TypeParameter);
-    const classDeclaration =
-      tsi.isMethodDeclaration(node) && tsi.isClassLike(node.parent) && !(tsi.getCombinedModifierFlags(node) & tsi.ModifierFlags.Static) && node.parent.typeParameters?.length
-        ? node.parent
-        : undefined;
-    if (own.length === 0 && !classDeclaration) return undefined;
+    const classDeclaration = genericClassOfMethod(tsi, node);
     const typeParameters = [...own];
     if (classDeclaration) {
       const declared = checker.getTypeAtLocation(classDeclaration) as ts.InterfaceType;
@@ -217,9 +212,8 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
   }
 
   /** A generic class's constructor: its class's type parameters come from the `new` expression, and `this` is the new instance. */
-  function constructorCandidate(node: ts.ConstructorDeclaration): Candidate | undefined {
+  function constructorCandidate(node: ts.ConstructorDeclaration): Candidate {
     const classDeclaration = node.parent;
-    if (!node.body || !classDeclaration.typeParameters?.length) return undefined;
     const declared = checker.getTypeAtLocation(classDeclaration) as ts.InterfaceType;
     const typeParameters = [...(declared.typeParameters ?? [])];
     const ownCount = typeParameters.length;
@@ -243,11 +237,11 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
 
   /** The generic stub or candidate a call invokes, with its resolved signature. */
   function resolveCall(call: CallLike): { target: ts.Node; signature: ts.Signature } | undefined {
-    const stubCall = tsi.isCallExpression(call) ? specialisableCall(context, scan, call) : undefined;
+    const stubCall = result.stubCalls.get(call);
     if (stubCall) return { target: stubCall.stub.site.declaration, signature: stubCall.signature };
     const callee = call.expression;
     const name = tsi.isIdentifier(callee) ? callee.text : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name.text : undefined;
-    const aliased = tsi.isIdentifier(callee) && ((checker.getSymbolAtLocation(callee)?.flags ?? 0) & tsi.SymbolFlags.Alias) !== 0;
+    const aliased = tsi.isIdentifier(callee) && isAliasReference(tsi, scan, callee);
     if (name === undefined || (!candidateNames.has(name) && !aliased)) return undefined;
     const signature = checker.getResolvedSignature(call);
     const declaration = signature?.getDeclaration();
@@ -437,4 +431,24 @@ function nameOf(target: CallTarget): string {
 
 function lastName(qualifiedName: string): string {
   return qualifiedName.slice(qualifiedName.lastIndexOf(".") + 1);
+}
+
+/**
+ * `node` when it could be a generic helper: a function, method or arrow with a body (not a
+ * generator) and type parameters of its own or, for an instance method, of its class; or the
+ * constructor of a generic class.
+ */
+export function genericFunctionOf(tsi: typeof ts, node: ts.Node): HelperDeclaration | undefined {
+  if (!tsi.isFunctionLike(node)) return undefined; // one test for the many nodes that are not (the scan asks of every node)
+  if (tsi.isConstructorDeclaration(node)) return node.body && node.parent.typeParameters?.length ? node : undefined;
+  if (!(tsi.isFunctionDeclaration(node) || tsi.isFunctionExpression(node) || tsi.isArrowFunction(node) || tsi.isMethodDeclaration(node))) return undefined;
+  if (!node.body || node.asteriskToken) return undefined;
+  return node.typeParameters?.length || genericClassOfMethod(tsi, node) ? node : undefined;
+}
+
+/** The class of an instance method whose class has type parameters. */
+function genericClassOfMethod(tsi: typeof ts, node: HelperDeclaration): ts.ClassLikeDeclaration | undefined {
+  return tsi.isMethodDeclaration(node) && tsi.isClassLike(node.parent) && !(tsi.getCombinedModifierFlags(node) & tsi.ModifierFlags.Static) && node.parent.typeParameters?.length
+    ? node.parent
+    : undefined;
 }

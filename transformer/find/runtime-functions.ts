@@ -1,6 +1,7 @@
 import type * as ts from "typescript";
 import { isPackageRuntimeFile } from "../package-files";
 import type { TransformerContext } from "../context";
+import type { CalleeSymbols } from "./scan-program";
 
 /** The runtime functions whose calls the transformer rewrites. */
 export type RuntimeFunction = "stub" | "implement" | "hyperparameter";
@@ -13,7 +14,7 @@ const NAMES = new Set<string>(["stub", "implement", "hyperparameter"]);
  * that the declaration lives in the `llm-strategy` package: `runtime/stub.ts` in this repository,
  * `dist/runtime/stub.d.ts` once installed. A user's own function named `stub` is not ours.
  */
-export function createRuntimeFunctionFinder(context: TransformerContext): (call: ts.CallExpression) => RuntimeFunction | undefined {
+export function createRuntimeFunctionFinder(context: TransformerContext, calleeSymbol: CalleeSymbols): (call: ts.CallExpression) => RuntimeFunction | undefined {
   const { ts, checker } = context;
   const bySymbol = new Map<ts.Symbol, RuntimeFunction | undefined>();
 
@@ -36,7 +37,7 @@ export function createRuntimeFunctionFinder(context: TransformerContext): (call:
         ? callee.name
         : undefined;
     if (!nameNode) return undefined;
-    const symbol = checker.getSymbolAtLocation(nameNode);
+    const symbol = calleeSymbol(nameNode);
     if (!symbol) return undefined;
     // Without an alias the declared name must already be ours; skips the map for ordinary calls.
     if (!(symbol.flags & ts.SymbolFlags.Alias) && !NAMES.has(symbol.getName())) return undefined;

@@ -3,6 +3,7 @@ import type { JsonValue } from "../../runtime/hyperparameters";
 import type { TransformerContext } from "../context";
 import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
 import type { CallLike } from "./generic-calls";
+import { genericFunctionOf, type HelperDeclaration } from "./generic-helpers";
 import { isPackageRuntimeFile } from "../package-files";
 import { createRuntimeFunctionFinder } from "./runtime-functions";
 import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
@@ -14,11 +15,16 @@ export interface FileFindings {
   implementCalls: ts.CallExpression[];
   /** `stub()` calls that are not the whole body of a function (each is a `StubOutsideStubBody` error). */
   strayStubCalls: ts.CallExpression[];
-  /** Every call with a plain callee, optional calls too, and every `new` of a named class: candidates for generic specialisation. */
+  /** Every call with a plain callee, optional calls too, and every `new` of a named class: candidates for generic specialisation (calls of the runtime's `stub()`, `implement()` and `hyperparameter()` never are). */
   calls: CallLike[];
   /** `extends Base<...>` of classes: a base whose constructor is a generic helper gets no table from `super(...)`. */
   bases: ts.ExpressionWithTypeArguments[];
+  /** Functions, methods, arrows and constructors with type parameters of their own or their class's: candidates for generic helpers. */
+  genericFunctions: HelperDeclaration[];
 }
+
+/** The symbol a callee's name resolves to (an import stays an alias), looked up once per name node. */
+export type CalleeSymbols = (name: ts.Identifier) => ts.Symbol | undefined;
 
 /** The stubs of the whole Program, found once: call sites in one file need the generic stubs of every other. */
 export interface ProgramScan {
@@ -28,6 +34,8 @@ export interface ProgramScan {
   /** Their declared names: a cheap filter before resolving a call's signature. */
   genericStubNames: Set<string>;
   isPromiseType: (type: ts.Type) => boolean;
+  /** Shared, since finding runtime functions, generic stub calls and helper calls all ask about the same callees. */
+  calleeSymbol: CalleeSymbols;
   /**
    * Names given to `hyperparameter(name, ...)` anywhere in the compiled sources, so a prompt's
    * `{{hp:name}}` can be checked at build time; undefined when the set is not known (then the
@@ -70,8 +78,13 @@ function mayDeclareHyperparameters(program: ts.Program, runtimeModules: readonly
 }
 
 export function scanProgram(context: TransformerContext): ProgramScan {
-  const { ts: tsi, program } = context;
-  const runtimeFunctionOf = createRuntimeFunctionFinder(context);
+  const { ts: tsi, program, checker } = context;
+  const calleeSymbols = new Map<ts.Identifier, ts.Symbol | undefined>();
+  const calleeSymbol: CalleeSymbols = (name) => {
+    if (!calleeSymbols.has(name)) calleeSymbols.set(name, checker.getSymbolAtLocation(name));
+    return calleeSymbols.get(name);
+  };
+  const runtimeFunctionOf = createRuntimeFunctionFinder(context, calleeSymbol);
   const chainQueryOf = createChainQueryFinder(context);
   const isPromiseType = createPromiseTypeTest(context);
   const scan: ProgramScan = {
@@ -79,6 +92,7 @@ export function scanProgram(context: TransformerContext): ProgramScan {
     genericStubs: new Map(),
     genericStubNames: new Set(),
     isPromiseType,
+    calleeSymbol,
     hyperparameterNames: mayDeclareHyperparameters(program, [...new Set(["llm-strategy", context.options.runtimeModule])]) ? undefined : new Set(),
     hyperparameterDefaults: new Map(),
   };
@@ -86,16 +100,21 @@ export function scanProgram(context: TransformerContext): ProgramScan {
 
   for (const file of program.getSourceFiles()) {
     if (!isCompiledSource(program, file)) continue;
-    const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [], bases: [] };
+    const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [], bases: [], genericFunctions: [] };
+    // A file that calls only runtime functions still counts as one with findings.
+    let callsRuntime = false;
     const visit = (node: ts.Node): void => {
+      const genericFunction = genericFunctionOf(tsi, node);
+      if (genericFunction) findings.genericFunctions.push(genericFunction);
       if (tsi.isHeritageClause(node) && node.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(node.parent)) findings.bases.push(...node.types);
       // `new Box<Card>(...)`: its constructor may be a generic helper.
       if (tsi.isNewExpression(node) && (tsi.isIdentifier(node.expression) || tsi.isPropertyAccessExpression(node.expression))) findings.calls.push(node);
       if (tsi.isCallExpression(node)) {
         const callee = node.expression;
         const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
-        if (plainCallee) findings.calls.push(node);
         const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
+        if (runtimeFunction) callsRuntime = true;
+        else if (plainCallee) findings.calls.push(node);
         // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
         const chainQuery = plainCallee && !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
         if (chainQuery && !scan.genericStubs.has(chainQuery.site.declaration)) {
@@ -135,7 +154,7 @@ export function scanProgram(context: TransformerContext): ProgramScan {
       tsi.forEachChild(node, visit);
     };
     tsi.forEachChild(file, visit);
-    if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length || findings.bases.length) {
+    if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length || findings.bases.length || callsRuntime) {
       scan.files.set(file, findings);
     }
   }
