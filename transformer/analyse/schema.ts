@@ -15,8 +15,6 @@
  *
  * Types JSON cannot carry never get here: `json-type-check.ts` rejects them first.
  */
-import Module from "node:module";
-import * as path from "node:path";
 import type * as ts from "typescript";
 import type { Args, Definition, JsonSchemaGenerator } from "typescript-json-schema";
 import type { JsonSchema } from "../../runtime/spec";
@@ -128,7 +126,7 @@ export class SchemaFactory {
   private getGenerator(): Generator {
     if (!this.generator) {
       // Loaded on first use only: a build whose files have no stubs never pays for it.
-      const tjs = requireGeneratorLibrary();
+      const tjs = require("typescript-json-schema") as typeof import("typescript-json-schema");
       const Subclass = defineGenerator(tjs.JsonSchemaGenerator);
       const args = { ...tjs.getDefaultArgs(), ...GENERATOR_ARGS };
       const generator = new Subclass([], {}, {}, {}, this.tools.checker, args) as unknown as Generator;
@@ -137,40 +135,6 @@ export class SchemaFactory {
     }
     return this.generator;
   }
-}
-
-/**
- * typescript-json-schema requires `glob` when it loads, for its command line's file search, which
- * the transformer never runs (loading glob took about 8 ms of CPU in every build with stubs): a
- * stand-in takes glob's place in the module cache and loads it only when something reads from it.
- */
-function requireGeneratorLibrary(): typeof import("typescript-json-schema") {
-  const library = require.resolve("typescript-json-schema");
-  if (!require.cache[library]) deferModuleLoad("glob", path.dirname(library));
-  return require(library) as typeof import("typescript-json-schema");
-}
-
-function deferModuleLoad(name: string, from: string): void {
-  let resolved: string;
-  try {
-    resolved = require.resolve(name, { paths: [from] });
-  } catch {
-    return; // not installed where the library looks: its own require reports that
-  }
-  if (require.cache[resolved]) return;
-  let loaded: object | undefined;
-  const load = (): object => {
-    if (!loaded) {
-      delete require.cache[resolved]; // the real module takes the stand-in's place for later requires
-      loaded = require(resolved) as object;
-    }
-    return loaded;
-  };
-  const standIn = new Module(resolved);
-  standIn.filename = resolved;
-  standIn.loaded = true;
-  standIn.exports = new Proxy({}, { get: (_target, key) => Reflect.get(load(), key), has: (_target, key) => Reflect.has(load(), key) });
-  require.cache[resolved] = standIn;
 }
 
 /** The subclass is defined once per process, on first use (the library is loaded lazily). */
