@@ -132,9 +132,11 @@ function projectStructure(value: object, alternatives: readonly JsonSchema[], co
 function projectObject(value: Record<string, unknown>, alternatives: readonly JsonSchema[], context: Context): unknown {
   const shapes = shapesOf(alternatives, "object");
   if (shapes.length === 0) return value; // not what the type says; sent as it is, as before
-  const result: Record<string, unknown> = {};
-  let changed = false;
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  // Made at the first property that is cut or changed: an object sent whole is not copied.
+  let result: Record<string, unknown> | undefined;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
     let alternatives: readonly JsonSchema[] | undefined;
     if (shapes.length === 1) alternatives = propertyAlternatives(shapes[0]!, key, context);
     else {
@@ -142,17 +144,28 @@ function projectObject(value: Record<string, unknown>, alternatives: readonly Js
       if (lists.length > 0) alternatives = merged(lists);
     }
     if (!alternatives) {
-      changed = true; // a property no type names: not sent
+      result ??= copyOfKeys(value, keys, index); // a property no type names: not sent
       continue;
     }
     const inner = value[key];
     const projected = project(inner, alternatives, key, context);
-    if (projected !== inner) changed = true;
-    // `__proto__` as an own key stays an own key of the copy (assignment would set the prototype).
-    if (key === "__proto__") Object.defineProperty(result, key, { value: projected, writable: true, enumerable: true, configurable: true });
-    else result[key] = projected;
+    if (projected !== inner) result ??= copyOfKeys(value, keys, index);
+    if (result) setOwn(result, key, projected);
   }
-  return changed ? result : value;
+  return result ?? value;
+}
+
+/** A copy of `value` with its first `count` keys (those kept unchanged so far). */
+function copyOfKeys(value: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (let index = 0; index < count; index++) setOwn(copy, keys[index]!, value[keys[index]!]);
+  return copy;
+}
+
+/** `__proto__` as an own key stays an own key of the copy (assignment would set the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 function projectArray(value: unknown[], alternatives: readonly JsonSchema[], context: Context): unknown {
