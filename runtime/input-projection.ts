@@ -15,7 +15,7 @@ import type { CallSpec, JsonSchema } from "./spec";
  */
 export function projectInput(spec: CallSpec, input: Record<string, unknown>): Record<string, unknown> {
   const definitions = spec.definitions ?? NO_DEFINITIONS;
-  const context: Context = { definitions, resolved: resolvedFor(definitions), path: new Set() };
+  const context: Context = { definitions, resolved: resolvedFor(definitions) };
   // The entries themselves (`this`, each input parameter) are the spec's own choice (`thisFields`,
   // `params`); the schema decides only what each of them carries.
   const properties = (spec.input.properties ?? {}) as { [name: string]: unknown };
@@ -30,8 +30,8 @@ interface Context {
   definitions: { [name: string]: JsonSchema };
   /** `alternativesOf` per schema object, for this spec's definitions. */
   resolved: WeakMap<object, readonly JsonSchema[]>;
-  /** Objects on the way down: a cycle is left as it is, for `JSON.stringify` to report as it always has. */
-  path: Set<object>;
+  /** Objects on the way down: a cycle is left as it is, for `JSON.stringify` to report as it always has. Made at the first object (most inputs are primitives). */
+  path?: Set<object>;
 }
 
 /** Stands for "anything goes here": nothing below it is cut. */
@@ -120,12 +120,13 @@ function project(value: unknown, alternatives: readonly JsonSchema[], key: strin
 }
 
 function projectStructure(value: object, alternatives: readonly JsonSchema[], context: Context): unknown {
-  if (context.path.has(value)) return value;
-  context.path.add(value);
+  const path = (context.path ??= new Set());
+  if (path.has(value)) return value;
+  path.add(value);
   try {
     return Array.isArray(value) ? projectArray(value, alternatives, context) : projectObject(value as Record<string, unknown>, alternatives, context);
   } finally {
-    context.path.delete(value);
+    path.delete(value);
   }
 }
 
