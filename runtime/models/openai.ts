@@ -28,6 +28,9 @@ export type OpenAIMode = "structured" | "tools" | "json" | "prompt";
 export interface OpenAIClient {
   baseURL: string;
   apiKey?: string | null;
+  /** The client's own retries and request timeout (ms): when they are 0 and ours, requests go without per-request options. */
+  maxRetries?: number;
+  timeout?: number;
   /** Every stub call's request; a streamed one reads the response's headers too. */
   chat: { completions: { create(body: never, options?: never): PromiseLike<unknown> & { withResponse(): PromiseLike<unknown> } } };
   /** Input and output files of `batch()`. */
@@ -409,7 +412,9 @@ export class OpenAIModel implements LanguageModel {
    * retries, so without a signal the request goes exactly as a plain SDK call (no options).
    */
   private requestOptions(signal: AbortSignal | undefined): { signal?: AbortSignal; maxRetries?: number; timeout?: number } | undefined {
-    if (this.settings.client) return signal ? { signal, maxRetries: 0, timeout: this.timeoutMs } : this.givenClientOptions;
+    const given = this.settings.client;
+    // A given client made with `maxRetries: 0` and the same timeout needs no more than ours does.
+    if (given && (given.maxRetries !== 0 || given.timeout !== this.timeoutMs)) return signal ? { signal, maxRetries: 0, timeout: this.timeoutMs } : this.givenClientOptions;
     return signal ? { signal } : undefined;
   }
 
