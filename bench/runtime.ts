@@ -84,7 +84,7 @@ async function perCall(server: OpenAIServer): Promise<void> {
 
   console.log(
     `\n1. Per-call time on a warm process: a stub call vs the raw SDK sending the same body and JSON.parse-ing the reply ` +
-      `(${ROUNDS} rounds; each runs every variant ${CALLS_PER_ROUND} times, who goes first rotating per round; per-call means; ` +
+      `(${ROUNDS} rounds after ${WARM_UP_ROUNDS} not counted; each runs every variant ${CALLS_PER_ROUND} times, who goes first rotating per round; per-call means; ` +
       `"over raw": the median over rounds of the difference to the raw call in the same round, [25th..75th percentile]); ` +
       `cpu: this process's user + system time (the local server's share included, alike for all); ` +
       `for createMockCustomers also the SDK's own zod helper (chat.completions.parse + zodResponseFormat)`,
@@ -145,20 +145,26 @@ async function perCall(server: OpenAIServer): Promise<void> {
 const ROUNDS_ARG = process.argv.indexOf("--rounds");
 const ROUNDS = ROUNDS_ARG >= 0 ? Number(process.argv[ROUNDS_ARG + 1]) : QUICK ? 8 : 40;
 const CALLS_PER_ROUND = 300;
+/**
+ * Rounds run and not counted first (2,100 calls of each variant): until the runtime's functions
+ * are optimised, which takes longer when the machine is busy, the first rounds' differences
+ * swing by hundreds of microseconds.
+ */
+const WARM_UP_ROUNDS = QUICK ? 4 : 7;
 /** As long as a real key (shorter values are not redacted as text), so the per-call redaction runs as for users. */
 const API_KEY = "sk-bench-0123456789abcdefghijklmnopqrstuv";
 
 /**
  * Per-call mean of each variant in each of `ROUNDS` rounds, in microseconds (index = round): a
  * round runs every variant `CALLS_PER_ROUND` times in a row, in an order that rotates per round
- * (so load on the machine falls on all of them alike). Two warm-up rounds first. `wall` is
+ * (so load on the machine falls on all of them alike). `WARM_UP_ROUNDS` first. `wall` is
  * elapsed time; `cpu` the process's user + system time (the local server's share included,
  * alike for all), which the other work on a shared machine disturbs less.
  */
 async function interleavedRounds(variants: { name: string; call: () => Promise<unknown> }[]): Promise<{ wall: Map<string, number[]>; cpu: Map<string, number[]> }> {
   const wall = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
   const cpu = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
-  for (let round = -2; round < ROUNDS; round++) {
+  for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
     for (let index = 0; index < variants.length; index++) {
       const variant = variants[(index + Math.max(round, 0)) % variants.length]!;
       const started = performance.now();
