@@ -1,6 +1,6 @@
 import type { Attempt, LLMStrategyError } from "./errors";
 import type { BatchOrigin, ChatMessage, ModeFallback, Usage } from "./model";
-import { hasKnownSecrets, redactKnown, redactText, redactValue } from "./redact";
+import { hasKnownSecrets, mayHoldKnownSecret, redactKnown, redactText, redactValue } from "./redact";
 
 /**
  * What happened in one stub call, success or failure. Read it through an `onCall` hook
@@ -74,18 +74,19 @@ export function redactCallInfo(info: CallInfo): void {
   for (const fallback of info.fallbacks) fallback.reason = redactText(fallback.reason);
   if (!hasKnownSecrets()) return;
   info.model = redactKnown(info.model);
-  info.input = redactValue(info.input, { names: false });
-  // One scan: the copy is kept only when a message changed.
-  let changed = false;
-  const messages = info.messages.map((message) => {
+  // Checked without allocating first: the copying walk runs only for an input that holds a secret.
+  if (mayHoldKnownSecret(info.input)) info.input = redactValue(info.input, { names: false });
+  // One scan; the messages are copied only from the first one that changes.
+  let messages: ChatMessage[] | undefined;
+  info.messages.forEach((message, index) => {
     const content = redactKnown(message.content);
-    changed ||= content !== message.content;
-    return { role: message.role, content };
+    if (content !== message.content) messages ??= info.messages.map(({ role, content }) => ({ role, content }));
+    if (messages) messages[index] = { role: message.role, content };
   });
-  if (changed) info.messages = messages;
+  if (messages) info.messages = messages;
   for (const attempt of info.attempts) {
     attempt.reply = redactKnown(attempt.reply);
-    attempt.errors = attempt.errors.map(redactKnown);
+    if (attempt.errors.length) attempt.errors = attempt.errors.map(redactKnown);
     if (attempt.failedChecks) attempt.failedChecks = attempt.failedChecks.map(redactKnown);
   }
 }

@@ -13,16 +13,36 @@ export class ConcurrencyLimit {
     readonly limit: number,
   ) {}
 
-  /** Runs `task` when a slot is free; a caller aborted while queued leaves the queue at once. */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.active >= this.limit) await this.waitForSlot(signal);
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      this.release();
-    }
+  /**
+   * Runs `task` when a slot is free; a caller aborted while queued leaves the queue at once.
+   * With a slot free, the caller gets `task`'s own promise (no async layer of ours around it).
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.active >= this.limit) return this.runQueued(task, signal);
+    this.active++;
+    return this.runHolding(task);
   }
+
+  private async runQueued<T>(task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    await this.waitForSlot(signal);
+    return this.runHolding(task);
+  }
+
+  /** Runs `task` in the slot this call holds; the slot is released when it settles. */
+  private runHolding<T>(task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    // Released before the caller resumes: this reaction is registered first.
+    running.then(this.released, this.released);
+    return running;
+  }
+
+  private readonly released = (): void => this.release();
 
   private waitForSlot(signal?: AbortSignal): Promise<void> {
     let grant!: () => void;

@@ -15,7 +15,7 @@ import type { CallSpec, JsonSchema } from "./spec";
  */
 export function projectInput(spec: CallSpec, input: Record<string, unknown>): Record<string, unknown> {
   const definitions = spec.definitions ?? NO_DEFINITIONS;
-  const context: Context = { definitions, resolved: resolvedFor(definitions), path: new Set() };
+  const context: Context = { definitions, resolved: resolvedFor(definitions) };
   // The entries themselves (`this`, each input parameter) are the spec's own choice (`thisFields`,
   // `params`); the schema decides only what each of them carries.
   const properties = (spec.input.properties ?? {}) as { [name: string]: unknown };
@@ -30,8 +30,8 @@ interface Context {
   definitions: { [name: string]: JsonSchema };
   /** `alternativesOf` per schema object, for this spec's definitions. */
   resolved: WeakMap<object, readonly JsonSchema[]>;
-  /** Objects on the way down: a cycle is left as it is, for `JSON.stringify` to report as it always has. */
-  path: Set<object>;
+  /** Objects on the way down: a cycle is left as it is, for `JSON.stringify` to report as it always has. Made at the first object (most inputs are primitives). */
+  path?: Set<object>;
 }
 
 /** Stands for "anything goes here": nothing below it is cut. */
@@ -120,21 +120,24 @@ function project(value: unknown, alternatives: readonly JsonSchema[], key: strin
 }
 
 function projectStructure(value: object, alternatives: readonly JsonSchema[], context: Context): unknown {
-  if (context.path.has(value)) return value;
-  context.path.add(value);
+  const path = (context.path ??= new Set());
+  if (path.has(value)) return value;
+  path.add(value);
   try {
     return Array.isArray(value) ? projectArray(value, alternatives, context) : projectObject(value as Record<string, unknown>, alternatives, context);
   } finally {
-    context.path.delete(value);
+    path.delete(value);
   }
 }
 
 function projectObject(value: Record<string, unknown>, alternatives: readonly JsonSchema[], context: Context): unknown {
   const shapes = shapesOf(alternatives, "object");
   if (shapes.length === 0) return value; // not what the type says; sent as it is, as before
-  const result: Record<string, unknown> = {};
-  let changed = false;
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  // Made at the first property that is cut or changed: an object sent whole is not copied.
+  let result: Record<string, unknown> | undefined;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
     let alternatives: readonly JsonSchema[] | undefined;
     if (shapes.length === 1) alternatives = propertyAlternatives(shapes[0]!, key, context);
     else {
@@ -142,17 +145,28 @@ function projectObject(value: Record<string, unknown>, alternatives: readonly Js
       if (lists.length > 0) alternatives = merged(lists);
     }
     if (!alternatives) {
-      changed = true; // a property no type names: not sent
+      result ??= copyOfKeys(value, keys, index); // a property no type names: not sent
       continue;
     }
     const inner = value[key];
     const projected = project(inner, alternatives, key, context);
-    if (projected !== inner) changed = true;
-    // `__proto__` as an own key stays an own key of the copy (assignment would set the prototype).
-    if (key === "__proto__") Object.defineProperty(result, key, { value: projected, writable: true, enumerable: true, configurable: true });
-    else result[key] = projected;
+    if (projected !== inner) result ??= copyOfKeys(value, keys, index);
+    if (result) setOwn(result, key, projected);
   }
-  return changed ? result : value;
+  return result ?? value;
+}
+
+/** A copy of `value` with its first `count` keys (those kept unchanged so far). */
+function copyOfKeys(value: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (let index = 0; index < count; index++) setOwn(copy, keys[index]!, value[keys[index]!]);
+  return copy;
+}
+
+/** `__proto__` as an own key stays an own key of the copy (assignment would set the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 function projectArray(value: unknown[], alternatives: readonly JsonSchema[], context: Context): unknown {

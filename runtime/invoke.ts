@@ -18,7 +18,7 @@ import {
 } from "./errors";
 import type { Completion, CompletionRequest, LanguageModel } from "./model";
 import { MAX_REPAIRS, scopedValue, specWithHyperparameters } from "./hyperparameters";
-import { parseReply } from "./parse";
+import { parseReply, type ParseResult } from "./parse";
 import { redactText } from "./redact";
 import { collectInput, renderPrompt, repairMessages, type RenderedPrompt } from "./prompt";
 import { revive } from "./revive";
@@ -138,7 +138,7 @@ async function completeValid(call: StubCall, signal: AbortSignal | undefined): P
       request.onText = stream.onText;
     }
     span?.asking(model, request);
-    const completion = stream ? await askStreaming(spec, model, request, stream, info, maxReplyBytes) : await askModel(model, request);
+    const completion = replyOf(model, request, stream ? await askStreaming(spec, model, request, stream, info, maxReplyBytes, scope) : await askModel(model, request, scope));
     span?.answered();
     const replyBytes = byteLengthOver(completion.text, maxReplyBytes);
     const record = recordAttempt(info, completion, replyBytes === undefined ? completion.text : excerptOfReply(completion.text));
@@ -217,18 +217,23 @@ type Checked =
 function checkReply(spec: CallSpec, completion: Completion, signal: AbortSignal | undefined): Checked | Promise<Checked> {
   const parsed = parseReply(completion.text);
   if (!parsed.ok) return { ok: false, errors: [parsed.failure], parseRepairs: [] };
-  const verdict = (validation: Validation): Checked =>
-    validation.ok
-      ? { ok: true, value: parsed.value, parseRepairs: parsed.repairs }
-      : { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
-  const judge = (): Checked | Promise<Checked> => {
-    // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
-    if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
-    const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
-    return validation instanceof Promise ? validation.then(verdict) : verdict(validation);
-  };
   // After parsing a large reply (one synchronous step), the event loop gets a turn first.
-  return isLarge(completion.text) ? nextTurn(signal).then(judge) : judge();
+  return isLarge(completion.text) ? nextTurn(signal).then(() => judgeParsed(spec, completion, parsed, signal)) : judgeParsed(spec, completion, parsed, signal);
+}
+
+type Parsed = Extract<ParseResult, { ok: true }>;
+
+function judgeParsed(spec: CallSpec, completion: Completion, parsed: Parsed, signal: AbortSignal | undefined): Checked | Promise<Checked> {
+  // A reply without a single null has nothing to map (a string scan is cheaper than the walk).
+  if (completion.nullMeansAbsent && completion.text.includes("null")) dropNullsForAbsent(parsed.value, replySchemaOf(spec));
+  const validation = judgeReply(spec, parsed.value, signal, completion.text.length);
+  return validation instanceof Promise ? validation.then((settled) => verdict(parsed, settled)) : verdict(parsed, validation);
+}
+
+function verdict(parsed: Parsed, validation: Validation): Checked {
+  return validation.ok
+    ? { ok: true, value: parsed.value, parseRepairs: parsed.repairs }
+    : { ok: false, errors: validation.errors, parseRepairs: parsed.repairs, parsed: parsed.value, tooDeep: validation.tooDeep === true };
 }
 
 /** Replies longer than this (256 Ki characters) are judged and revived with turns of the event loop between the steps. */
@@ -256,9 +261,10 @@ async function askStreaming(
   stream: AttemptStream,
   info: CallInfo,
   maxReplyBytes: number,
+  scope: CallScope | undefined,
 ): Promise<Completion> {
   try {
-    return await raceAbort(askModel(model, request), stream.signal);
+    return await raceAbort(askModel(model, request, scope), stream.signal);
   } catch (error) {
     stream.close();
     if (!stream.overLimit) throw error;
@@ -282,10 +288,15 @@ function noteStream(record: Attempt, stream: AttemptStream, completion: Completi
   }
 }
 
-async function askModel(model: LanguageModel, request: CompletionRequest): Promise<Completion> {
-  const batch = currentScope()?.batch;
+/** The model's promise itself (no async layer around it); `replyOf` checks what it settles with. */
+function askModel(model: LanguageModel, request: CompletionRequest, scope: CallScope | undefined): Promise<Completion> {
+  const batch = scope?.batch;
   // A model that offers batching (or wraps one) hands the request to the batch itself, below its wrappers (a cache hit is not sent).
-  const completion = await (batch && !offersBatching(model) ? batch.direct(model, request) : model.complete(request));
+  return batch && !offersBatching(model) ? batch.direct(model, request) : model.complete(request);
+}
+
+/** A model's answer, when it holds a reply text (a custom model may settle with anything). */
+function replyOf(model: LanguageModel, request: CompletionRequest, completion: Completion): Completion {
   if (!completion || typeof completion.text !== "string") {
     throw new LLMRequestError(`The model ${model.id} returned no reply text for ${request.spec.id}.`, { retryable: false, stub: request.spec.id });
   }
@@ -330,16 +341,16 @@ function notifyAccepted(onAccepted: () => void, spec: CallSpec): void {
 
 /** A cut-off or refused reply is not repaired: asking again the same way would fail the same way. */
 function stopUnlessUsable(spec: CallSpec, completion: Completion, info: CallInfo): void {
-  const details = { attempts: info.attempts, usage: info.usage, stub: spec.id };
   if (completion.finishReason === "length") {
     throw new LLMTruncatedError(
       `${spec.id}: the model's reply was cut off by its token limit (finish_reason "length") after ` +
         `${completion.usage?.completionTokens ?? "?"} tokens. Raise the model's maxTokens, or ask for less (fewer items, shorter texts).`,
-      details,
+      stopDetails(spec, info),
     );
   }
   if (completion.refusal || completion.finishReason === "content_filter") {
     const reason = completion.refusal ? "refusal" : "content_filter";
+    const details = stopDetails(spec, info);
     throw new LLMRefusalError(
       reason === "refusal"
         ? `${spec.id}: the model refused to answer: "${completion.refusal}".`
@@ -347,6 +358,11 @@ function stopUnlessUsable(spec: CallSpec, completion: Completion, info: CallInfo
       completion.refusal ? { ...details, reason, refusal: completion.refusal } : { ...details, reason },
     );
   }
+}
+
+/** Made only when a call stops (not on every reply). */
+function stopDetails(spec: CallSpec, info: CallInfo) {
+  return { attempts: info.attempts, usage: info.usage, stub: spec.id };
 }
 
 /**
@@ -387,20 +403,25 @@ function outputError(spec: CallSpec, info: CallInfo, maxRepairs: number): LLMOut
  * Runs the call under its cancellation sources: the scope's signal, `AbortSignal` arguments
  * (parameters of role `signal`) and the timeout. Rejects as soon as one fires.
  */
-async function withCancellation<T>(
+function withCancellation<T>(
   spec: CallSpec,
   scope: CallScope | undefined,
   args: readonly unknown[],
   run: (signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {
-  const sources = scope?.signal ? [scope.signal] : [];
-  spec.params.forEach((param, index) => {
+  let sources: AbortSignal[] | undefined = scope?.signal ? [scope.signal] : undefined;
+  const params = spec.params;
+  for (let index = 0; index < params.length; index++) {
     const arg = args[index];
-    if (param.role === "signal" && arg instanceof AbortSignal) sources.push(arg);
-  });
+    if (params[index]!.role === "signal" && arg instanceof AbortSignal) (sources ??= []).push(arg);
+  }
   const timeoutMs = scope?.timeoutMs ?? (scope?.batch ? undefined : currentSettings().timeoutMs);
-  if (!sources.length && timeoutMs === undefined) return run(undefined);
+  // Nothing can cancel the call: the run's own promise, without a layer of ours around it.
+  if (!sources && timeoutMs === undefined) return run(undefined);
+  return runCancellable(spec, sources ?? [], timeoutMs, run);
+}
 
+async function runCancellable<T>(spec: CallSpec, sources: AbortSignal[], timeoutMs: number | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const timedOut = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => timedOut.abort(), timeoutMs);
   const linked = linkedController(timeoutMs === undefined ? sources : [...sources, timedOut.signal]);

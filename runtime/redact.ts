@@ -183,6 +183,32 @@ export function redactValue<T>(value: T, options: { names?: boolean } = {}): T {
   return redactAt(value, options.names ?? true, new Map(), 0) as T;
 }
 
+/**
+ * Whether `redactValue(value, { names: false })` could change anything: false only when no string
+ * it would look at holds a known secret. Walks as it does, without allocating (a stub call's
+ * inputs are checked on every call); true, to be safe, for a value too large or deep to tell
+ * within a small budget (cycles included).
+ */
+export function mayHoldKnownSecret(value: unknown): boolean {
+  if (!ordered.length) return false;
+  const budget = { nodes: 10_000 };
+  return holdsKnown(value, 0, budget);
+}
+
+function holdsKnown(value: unknown, depth: number, budget: { nodes: number }): boolean {
+  if (typeof value === "string") return redactKnown(value) !== value;
+  if (typeof value !== "object" || value === null) return false;
+  if (--budget.nodes < 0 || depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) if (holdsKnown(value[index], depth + 1, budget)) return true;
+    return false;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const name in value) if (holdsKnown((value as Record<string, unknown>)[name], depth + 1, budget)) return true;
+  return false;
+}
+
 function redactAt(value: unknown, names: boolean, copies: Map<object, unknown>, depth: number): unknown {
   if (typeof value === "string") return redactKnown(value);
   if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return value;

@@ -29,7 +29,10 @@ export class ModeLadder<M extends string> {
 
   /** The mode a request to `endpoint` starts in: the user's, else what was learnt for its schema or the endpoint, else the best. */
   modeFor(endpoint: string, schemaHash: string, fixed: M | undefined): M {
-    return fixed ?? this.schemaModes.get(`${endpoint}|${schemaHash}`) ?? this.endpointModes.get(endpoint) ?? this.order[0]!;
+    if (fixed !== undefined) return fixed;
+    // No key is built per call until some endpoint has refused a schema.
+    const forSchema = this.schemaModes.size ? this.schemaModes.get(`${endpoint}|${schemaHash}`) : undefined;
+    return forSchema ?? this.endpointModes.get(endpoint) ?? this.order[0]!;
   }
 
   /**

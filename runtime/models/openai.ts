@@ -28,6 +28,9 @@ export type OpenAIMode = "structured" | "tools" | "json" | "prompt";
 export interface OpenAIClient {
   baseURL: string;
   apiKey?: string | null;
+  /** The client's own retries and request timeout (ms): when they are 0 and ours, requests go without per-request options. */
+  maxRetries?: number;
+  timeout?: number;
   /** Every stub call's request; a streamed one reads the response's headers too. */
   chat: { completions: { create(body: never, options?: never): PromiseLike<unknown> & { withResponse(): PromiseLike<unknown> } } };
   /** Input and output files of `batch()`. */
@@ -142,6 +145,10 @@ export class OpenAIModel implements LanguageModel {
   private readonly defaultQuery: Record<string, string> | undefined;
   private readonly defaultHeaders: Record<string, string> | undefined;
   private readonly limit: ConcurrencyLimit;
+  /** Timeout of each HTTP request, in whole milliseconds (the SDK takes no fractions). */
+  private readonly timeoutMs: number;
+  /** What requests through a given client carry without a signal: our timeout, no SDK retries (we retry). */
+  private readonly givenClientOptions: { maxRetries: number; timeout: number };
   private client: OpenAI | undefined;
 
   constructor(options: OpenAIOptions = {}) {
@@ -174,6 +181,8 @@ export class OpenAIModel implements LanguageModel {
     if (options.extraBody !== undefined) keyed.extraBody = redactValue(options.extraBody);
     this.options = Object.freeze(keyed);
     this.limit = concurrencyLimitOf("openAI", options);
+    this.timeoutMs = requestTimeoutMs(options);
+    this.givenClientOptions = { maxRetries: 0, timeout: this.timeoutMs };
   }
 
   /** Inside `batch()`, the request waits for the batch's next round instead of being sent now. */
@@ -275,12 +284,14 @@ export class OpenAIModel implements LanguageModel {
     /** Whether text already went to the caller: a stream broken after that is not retried (its pieces would repeat). */
     const sent = { any: false };
     for (let retry = 0; ; retry++) {
+      const started = performance.now();
       try {
         if (streams) return await this.sendStreaming(mode, request, body, strict, sent);
-        const completion = toCompletion(await this.post(body, request.signal), mode, strict);
+        const completion = toCompletion(await this.sdk().chat.completions.create(body, this.requestOptions(request.signal)), mode, strict);
         if (request.onText) whole(request.onText, completion, mode, streamRejected ?? `${this.baseURL} rejected stream: true before`);
         return completion;
-      } catch (error) {
+      } catch (caught) {
+        const error = streams ? caught : timedOut(caught, request.signal, started, this.timeoutMs);
         if (streams && !sent.any && rejectsStreamOptions(error) && !noStreamOptionsEndpoints.has(endpoint)) {
           noStreamOptionsEndpoints.add(endpoint);
           retry--;
@@ -313,7 +324,7 @@ export class OpenAIModel implements LanguageModel {
     sent: { any: boolean },
   ): Promise<Completion> {
     const onText = request.onText!;
-    const timeoutMs = requestTimeoutMs(this.settings);
+    const timeoutMs = this.timeoutMs;
     const started = performance.now();
     return withIdleTimeout(timeoutMs, request.signal, (signal, idle) =>
       this.readStream(mode, request, body, strict, sent, onText, { signal, maxRetries: 0, timeout: timeoutMs }, started, idle),
@@ -395,17 +406,16 @@ export class OpenAIModel implements LanguageModel {
     return completionOf({ text, mode, strict, finishReason, refusal, usage });
   }
 
-  /** One HTTP request, under the per-request timeout and the call's signal (the SDK applies both). */
-  private async post(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> {
-    const timeoutMs = requestTimeoutMs(this.settings);
-    const started = performance.now();
-    try {
-      // No signal object when the caller has none: the common path adds nothing to the SDK's own work.
-      const options = signal ? { signal, maxRetries: 0, timeout: timeoutMs } : { maxRetries: 0, timeout: timeoutMs };
-      return await this.sdk().chat.completions.create(body, options);
-    } catch (error) {
-      throw timedOut(error, signal, started, timeoutMs);
-    }
+  /**
+   * The SDK's options for one whole-reply request: the per-request timeout and the call's signal
+   * (the SDK applies both), no SDK retries. A client made here already has the timeout and no
+   * retries, so without a signal the request goes exactly as a plain SDK call (no options).
+   */
+  private requestOptions(signal: AbortSignal | undefined): { signal?: AbortSignal; maxRetries?: number; timeout?: number } | undefined {
+    const given = this.settings.client;
+    // A given client made with `maxRetries: 0` and the same timeout needs no more than ours does.
+    if (given && (given.maxRetries !== 0 || given.timeout !== this.timeoutMs)) return signal ? { signal, maxRetries: 0, timeout: this.timeoutMs } : this.givenClientOptions;
+    return signal ? { signal } : undefined;
   }
 
   /** The request body for `mode`; `strict` when a strict schema went with it. */
@@ -457,6 +467,7 @@ export class OpenAIModel implements LanguageModel {
       apiKey,
       baseURL: this.endpointURL,
       maxRetries: 0,
+      timeout: this.timeoutMs,
       ...(this.defaultQuery ? { defaultQuery: this.defaultQuery } : {}),
       ...(this.defaultHeaders ? { defaultHeaders: this.defaultHeaders } : {}),
       ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),

@@ -270,6 +270,23 @@ describe("provider errors and retries", () => {
     expect(server.requests).toHaveLength(4);
   });
 
+  test("a given client: our retries and timeout apply, not the client's; one made with maxRetries 0 and our timeout is used as it is", async () => {
+    const OpenAI = (await import("openai")).default;
+    server.setHandler(() => ({ status: 503, headers: { "retry-after-ms": "1" }, body: { error: { message: "overloaded" } } }));
+    for (const [client, sentTimeout] of [
+      [new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 5, timeout: 100_000 }), "600"],
+      [new OpenAI({ baseURL: server.baseURL, apiKey: "k", maxRetries: 0 }), undefined],
+    ] as const) {
+      server.requests.length = 0;
+      configure({ model: openAI({ client, mode: "json", maxRetries: 1 }) });
+      await expect(Object.assign(new Customer(), customerJson(0)).age).rejects.toBeInstanceOf(LLMRequestError);
+      // One request and our one retry (the SDK's own retries would make more).
+      expect(server.requests).toHaveLength(2);
+      // The SDK names a per-request timeout in this header (in seconds): ours, 600000 ms by default, or none when the client's is the same.
+      expect(server.requests.map((request) => request.headers["x-stainless-timeout"])).toEqual([sentTimeout, sentTimeout]);
+    }
+  });
+
   test("401: not retried, and the message says how to fix the key", async () => {
     server.setHandler(() => ({ status: 401, body: { error: { message: "Incorrect API key provided: test-key.", type: "invalid_request_error", code: "invalid_api_key" } } }));
     configure({ model: model({ mode: "json" }) });

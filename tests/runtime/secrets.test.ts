@@ -21,7 +21,7 @@ import {
   type LanguageModel,
   type OpenAIOptions,
 } from "../../runtime";
-import { isSecretName, redactText } from "../../runtime/redact";
+import { isSecretName, mayHoldKnownSecret, redactText } from "../../runtime/redact";
 import { startOpenAIServer, type OpenAIServer, type ReceivedRequest, type Reply } from "../helpers/openai-server";
 import { inMemoryOpenTelemetry } from "../helpers/otel";
 import { temporaryFolder } from "../offline/helpers";
@@ -252,6 +252,31 @@ test("registerSecret: a custom model's secret is redacted from its errors, repli
   expect(info.attempts[0]!.reply).toBe('{"value": 42} [redacted]');
   expect(text).not.toContain(secret);
   expect(fs.readFileSync(file, "utf8")).not.toContain(secret);
+});
+
+test("a known secret in a stub's input is redacted in CallInfo.input; an input without one is kept as it is", async () => {
+  const secret = "INPUT-SECRET-5f5f5f5f";
+  registerSecret(secret);
+  const scripted: LanguageModel = { id: "custom:input", options: {}, complete: async () => ({ text: '{"value": 42}' }) };
+  const infos: CallInfo[] = [];
+  const withSecret = Object.assign(customer(), { address: `c/o ${secret}, Main Street 1` });
+  await withCallOptions({ model: scripted, onCall: (info) => infos.push(info) }, async () => [await withSecret.age, await customer(1).age]);
+  expect((infos[0]!.input.this as { address: string }).address).toBe("c/o [redacted], Main Street 1");
+  expect(JSON.stringify(infos[0])).not.toContain(secret);
+  expect(infos[1]!.input).toEqual({ this: customerJson(1) });
+});
+
+test("mayHoldKnownSecret: false only when no string redactValue looks at holds one; true when too deep or cyclic to tell", () => {
+  const secret = "MAYHOLD-SECRET-0a0b0c0d";
+  registerSecret(secret);
+  expect(mayHoldKnownSecret({ a: [1, "x", { b: null }], c: true })).toBe(false);
+  expect(mayHoldKnownSecret({ a: [1, { b: `is ${secret}` }] })).toBe(true);
+  expect(mayHoldKnownSecret(Object.assign(Object.create(null) as object, { b: secret }))).toBe(true);
+  // redactValue keeps class instances as they are: nothing in them to change.
+  expect(mayHoldKnownSecret({ date: new Date(), instance: Object.assign(new Customer(), { address: secret }) })).toBe(false);
+  const cyclic: Record<string, unknown> = { a: "x" };
+  cyclic.self = cyclic;
+  expect(mayHoldKnownSecret(cyclic)).toBe(true);
 });
 
 test("traces: values under secret-looking names are redacted at any depth, whatever the value", async () => {
