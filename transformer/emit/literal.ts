@@ -60,8 +60,9 @@ export function moduleScopeWriter(tsi: typeof ts, options: ts.CompilerOptions): 
 }
 
 /**
- * Text the printer writes as it is, as an identifier. Its kind is given, so the factory does not
- * look a keyword up by the whole text (hashing the text of every literal).
+ * Text the printer writes as it is, as an identifier. Its kind goes in the factory's internal
+ * second parameter (`originalKeywordKind`), so the factory does not look a keyword up by the
+ * whole text (hashing every literal's text); a TypeScript that ignores it only does that lookup.
  */
 function textNode(tsi: typeof ts, text: string): ts.Identifier {
   const createIdentifier = tsi.factory.createIdentifier as (text: string, originalKeywordKind?: ts.SyntaxKind) => ts.Identifier;
