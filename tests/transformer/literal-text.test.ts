@@ -1,5 +1,5 @@
 import * as ts from "typescript";
-import { literal, literalText, literalWriter, RawExpression, type LiteralValue } from "../../transformer/emit/literal";
+import { literal, literalText, moduleScopeWriter, RawExpression, type LiteralValue, type ModuleStatement } from "../../transformer/emit/literal";
 
 /** What TypeScript's printer writes for the AST of `value` as a module-scope const. */
 function printed(value: LiteralValue, newLine: ts.NewLineKind): string {
@@ -39,15 +39,26 @@ test("numbers JSON cannot hold are refused", () => {
   expect(() => literalText({ a: Number.NaN })).toThrow("NaN is not a JSON number");
 });
 
-test("the text goes in as one node where the printer would print the AST unchanged, and as the AST where the compiler still lowers or wraps it", () => {
-  const value = { template: "a\nb", class: thunk };
-  const written = (options: ts.CompilerOptions) => literalWriter(ts, options)(value);
+test("module-scope statements go in as one node of text where the printer would print their AST unchanged, and as the AST where the compiler still lowers or wraps them", () => {
+  const statements: ModuleStatement[] = [
+    { name: "a", value: { template: "a\nb", class: thunk } },
+    { name: "b", value: { wide: [long, long], list: [1, "x"] } },
+    new RawExpression("a.calls.b = b", () => ts.factory.createAssignment(ts.factory.createPropertyAccessExpression(ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("a"), "calls"), "b"), ts.factory.createIdentifier("b"))),
+  ];
+  const written = (options: ts.CompilerOptions) => moduleScopeWriter(ts, options)(statements);
+  const printedFile = (nodes: ts.Statement[], newLine: ts.NewLineKind) =>
+    ts.createPrinter({ newLine }).printFile(ts.factory.updateSourceFile(ts.createSourceFile("x.ts", "", ts.ScriptTarget.ES2022), nodes));
+  const asAst = written({ target: ts.ScriptTarget.ES5 });
+  expect(asAst.map((node) => node.kind)).toEqual([ts.SyntaxKind.VariableStatement, ts.SyntaxKind.VariableStatement, ts.SyntaxKind.ExpressionStatement]);
   for (const options of [{ target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS }, { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.ESNext }]) {
-    const node = written(options);
-    expect(ts.isIdentifier(node) && ts.idText(node)).toBe(literalText(value));
+    const nodes = written(options);
+    expect(nodes).toHaveLength(1);
+    expect(printedFile(nodes, ts.NewLineKind.LineFeed)).toBe(printedFile(asAst, ts.NewLineKind.LineFeed));
   }
   for (const options of [{}, { target: ts.ScriptTarget.ES5 }, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.AMD }, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.System }]) {
-    expect(ts.isObjectLiteralExpression(written(options))).toBe(true);
+    expect(written(options)).toHaveLength(statements.length);
   }
-  expect(ts.idText(written({ target: ts.ScriptTarget.ES2022, newLine: ts.NewLineKind.CarriageReturnLineFeed }) as ts.Identifier)).toBe(literalText(value, "\r\n"));
+  const crlf = written({ target: ts.ScriptTarget.ES2022, newLine: ts.NewLineKind.CarriageReturnLineFeed });
+  expect(printedFile(crlf, ts.NewLineKind.CarriageReturnLineFeed)).toBe(printedFile(asAst, ts.NewLineKind.CarriageReturnLineFeed));
+  expect(moduleScopeWriter(ts, { target: ts.ScriptTarget.ES2022 })([])).toEqual([]);
 });

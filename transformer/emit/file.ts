@@ -3,10 +3,10 @@ import type { ClassAccess } from "../find/class-references";
 import { RUNTIME_NAMESPACE } from "../emitted-names";
 import { isEmptyPlan, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
-import { literalWriter, type LiteralValue, type LiteralWriter } from "./literal";
+import { moduleScopeWriter, RawExpression, type LiteralValue, type ModuleStatement } from "./literal";
 import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallRewriting } from "./optional-chain";
 import type { CallLike } from "../find/generic-calls";
-import { constReference, interfaceLiteral, specLiteral } from "./spec";
+import { constReference, interfaceValue, specValue } from "./spec";
 
 /**
  * Writes a file's plan into its AST: one namespace import of the runtime, namespace imports of
@@ -47,26 +47,19 @@ export function emitFile(
     },
     classReference,
   };
-  const write = literalWriter(tsi, transformation.getCompilerOptions());
 
-  const constStatement = (name: string, initializer: ts.Expression): ts.Statement =>
-    f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, initializer)], tsi.NodeFlags.Const));
-
-  const definitionStatements = [...definitionConsts].map(([name, constName]) =>
-    constStatement(constName, write(plan.definitions.get(name) as LiteralValue)),
-  );
-  const specStatements = plan.specs.map((planned) => constStatement(planned.constName, specLiteral(tsi, write, planned.spec, references)));
-  const interfaceStatements = plan.interfaces.map((planned) => constStatement(planned.constName, interfaceLiteral(tsi, write, planned)));
-  const helperStatements = helperTableStatements(tsi, plan, write, constStatement);
+  const moduleScope: ModuleStatement[] = [
+    ...[...definitionConsts].map(([name, constName]) => ({ name: constName, value: plan.definitions.get(name) as LiteralValue })),
+    ...plan.specs.map((planned) => ({ name: planned.constName, value: specValue(tsi, planned.spec, references) })),
+    ...plan.interfaces.map((planned) => ({ name: planned.constName, value: interfaceValue(tsi, planned) })),
+    ...helperTableStatements(tsi, plan),
+  ];
   const importStatement = (alias: string, specifier: string): ts.Statement =>
     f.createImportDeclaration(undefined, f.createImportClause(undefined, undefined, f.createNamespaceImport(f.createIdentifier(alias))), f.createStringLiteral(specifier));
   const added = [
     importStatement(RUNTIME_NAMESPACE, runtimeModule),
     ...[...moduleImports].map(([specifier, alias]) => importStatement(alias, specifier)),
-    ...definitionStatements,
-    ...specStatements,
-    ...interfaceStatements,
-    ...helperStatements,
+    ...moduleScopeWriter(tsi, transformation.getCompilerOptions())(moduleScope),
   ];
 
   const statements = rewriteStatements(tsi, transformation, file, plan.rewrites, runtime);
@@ -153,23 +146,25 @@ function rewriteStatements(
  * Helper tables as consts, callees first. A cycle (recursion) reaches a table before its const
  * is declared: that entry is assigned once every table exists.
  */
-function helperTableStatements(tsi: typeof ts, plan: FilePlan, write: LiteralWriter, constStatement: (name: string, initializer: ts.Expression) => ts.Statement): ts.Statement[] {
+function helperTableStatements(tsi: typeof ts, plan: FilePlan): ModuleStatement[] {
   const f = tsi.factory;
   const declared = new Set(plan.specs.map((spec) => spec.constName));
-  const statements: ts.Statement[] = [];
-  const later: ts.Statement[] = [];
+  const statements: ModuleStatement[] = [];
+  const later: ModuleStatement[] = [];
   for (const table of plan.helperTables) {
     const entries: { [key: string]: LiteralValue } = {};
     for (const call of table.calls) {
       if (declared.has(call.constName)) {
         entries[call.key] = constReference(tsi, call.constName);
       } else {
-        const target = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(table.constName), "calls"), call.key);
-        later.push(f.createExpressionStatement(f.createAssignment(target, f.createIdentifier(call.constName))));
+        later.push(
+          new RawExpression(`${table.constName}.calls.${call.key} = ${call.constName}`, () =>
+            f.createAssignment(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(table.constName), "calls"), call.key), f.createIdentifier(call.constName)),
+          ),
+        );
       }
     }
-    const value = { version: SPEC_VERSION, kind: "helper", id: table.id, typeArguments: table.typeArguments, calls: entries };
-    statements.push(constStatement(table.constName, write(value)));
+    statements.push({ name: table.constName, value: { version: SPEC_VERSION, kind: "helper", id: table.id, typeArguments: table.typeArguments, calls: entries } });
     declared.add(table.constName);
   }
   return [...statements, ...later];

@@ -14,8 +14,11 @@ export class RawExpression {
 /** A JSON value, possibly holding expressions. `undefined` properties are left out. */
 export type LiteralValue = null | boolean | number | string | RawExpression | LiteralValue[] | { [key: string]: LiteralValue | undefined };
 
-/** Writes a value as an expression for module scope (see `literalWriter`). */
-export type LiteralWriter = (value: LiteralValue) => ts.Expression;
+/** A statement a file adds at module scope: `const name = value;`, or a `RawExpression` as an expression statement. */
+export type ModuleStatement = { name: string; value: LiteralValue } | RawExpression;
+
+/** Writes a file's module-scope statements, in order (see `moduleScopeWriter`). */
+export type ModuleScopeWriter = (statements: readonly ModuleStatement[]) => ts.Statement[];
 
 /** Objects and arrays wider than this (in characters of compact JSON) are written one entry per line. */
 const WRAP_WIDTH = 100;
@@ -27,19 +30,43 @@ const INDENT = "    ";
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
- * How literals are written for one output. Where the printer would write the AST of a literal
- * out unchanged (ES2015 or later, a module format without a wrapping function), the literal is
- * written as its text straight away, the text the printer would print, in one node: printing
- * and transforming a spec's thousand nodes was most of what a stub cost the build. Otherwise
- * (template literals and arrows to lower for ES5, indentation inside an AMD/UMD/System wrapper)
- * the AST goes through the compiler's transforms as usual.
+ * How module-scope statements are written for one output. Where the printer would write their
+ * AST out unchanged (ES2015 or later, a module format without a wrapping function), all of a
+ * file's statements go in as their text straight away, the text the printer would print, in one
+ * node: transforming and printing a spec's thousand nodes was most of what a stub cost the
+ * build, and then the statements around them. Otherwise (template literals and arrows to lower
+ * for ES5, indentation inside an AMD/UMD/System wrapper) the AST goes through the compiler's
+ * transforms as usual.
  */
-export function literalWriter(tsi: typeof ts, options: ts.CompilerOptions): LiteralWriter {
+export function moduleScopeWriter(tsi: typeof ts, options: ts.CompilerOptions): ModuleScopeWriter {
+  const f = tsi.factory;
   const target = options.target ?? tsi.ScriptTarget.ES5;
   const wrapped = options.module === tsi.ModuleKind.AMD || options.module === tsi.ModuleKind.UMD || options.module === tsi.ModuleKind.System;
-  if (target < tsi.ScriptTarget.ES2015 || wrapped) return (value) => literal(tsi, value);
+  if (target < tsi.ScriptTarget.ES2015 || wrapped) {
+    return (statements) =>
+      statements.map((statement) =>
+        statement instanceof RawExpression
+          ? f.createExpressionStatement(statement.node())
+          : f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(statement.name, undefined, undefined, literal(tsi, statement.value))], tsi.NodeFlags.Const)),
+      );
+  }
   const newLine = options.newLine === tsi.NewLineKind.CarriageReturnLineFeed ? "\r\n" : "\n";
-  return (value) => tsi.factory.createIdentifier(literalText(value, newLine));
+  return (statements) => {
+    if (statements.length === 0) return [];
+    const texts = statements.map((statement) => (statement instanceof RawExpression ? statement.text : `const ${statement.name} = ${literalText(statement.value, newLine)}`));
+    // One expression statement holding every statement's text: the printer writes the last `;`.
+    return [f.createExpressionStatement(textNode(tsi, texts.join(";" + newLine)))];
+  };
+}
+
+/**
+ * Text the printer writes as it is, as an identifier. Its kind goes in the factory's internal
+ * second parameter (`originalKeywordKind`), so the factory does not look a keyword up by the
+ * whole text (hashing every literal's text); a TypeScript that ignores it only does that lookup.
+ */
+function textNode(tsi: typeof ts, text: string): ts.Identifier {
+  const createIdentifier = tsi.factory.createIdentifier as (text: string, originalKeywordKind?: ts.SyntaxKind) => ts.Identifier;
+  return createIdentifier(text, tsi.SyntaxKind.Identifier);
 }
 
 /**

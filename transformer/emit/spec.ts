@@ -3,7 +3,7 @@ import { SPEC_VERSION, type RevivalPlan } from "../../runtime/spec";
 import { mapRevivalClasses } from "../revival-classes";
 import type { ClassAccess } from "../find/class-references";
 import type { PlannedCallSpec, PlannedInterfaceConst } from "../plan";
-import { RawExpression, type LiteralValue, type LiteralWriter } from "./literal";
+import { RawExpression, type LiteralValue } from "./literal";
 
 /** How emit refers to things outside the spec literal. */
 export interface SpecReferences {
@@ -19,13 +19,13 @@ export function constReference(tsi: typeof ts, name: string): RawExpression {
 }
 
 /**
- * A `CallSpec` object literal. Keys in the contract's order with the prompt first, so the
+ * A `CallSpec` as a literal's value. Keys in the contract's order with the prompt first, so the
  * compiled file reads top-down: what is asked, then the schemas.
  */
-export function specLiteral(tsi: typeof ts, write: LiteralWriter, spec: PlannedCallSpec, references: SpecReferences): ts.Expression {
+export function specValue(tsi: typeof ts, spec: PlannedCallSpec, references: SpecReferences): LiteralValue {
   const definitions: { [name: string]: LiteralValue } = {};
   for (const name of spec.definitionNames) definitions[name] = constReference(tsi, references.definitionConst(name));
-  const value: { [key: string]: LiteralValue | undefined } = {
+  return {
     version: SPEC_VERSION,
     id: spec.id,
     kind: spec.kind,
@@ -48,14 +48,13 @@ export function specLiteral(tsi: typeof ts, write: LiteralWriter, spec: PlannedC
     })),
     hash: spec.hash,
   };
-  return write(value);
 }
 
-/** An `InterfaceSpec` literal whose methods refer to their spec consts. */
-export function interfaceLiteral(tsi: typeof ts, write: LiteralWriter, planned: PlannedInterfaceConst): ts.Expression {
+/** An `InterfaceSpec` as a literal's value, its methods referring to their spec consts. */
+export function interfaceValue(tsi: typeof ts, planned: PlannedInterfaceConst): LiteralValue {
   const methods: { [name: string]: LiteralValue } = {};
   for (const method of planned.methods) methods[method.name] = constReference(tsi, method.specConst);
-  return write({ version: SPEC_VERSION, id: planned.id, name: planned.name, methods });
+  return { version: SPEC_VERSION, id: planned.id, name: planned.name, methods };
 }
 
 function revivalPlanValue(tsi: typeof ts, plan: RevivalPlan<ClassAccess>, references: SpecReferences): LiteralValue {
