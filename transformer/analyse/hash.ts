@@ -3,6 +3,7 @@
  * definitions they use). Caches and recordings key on it, so it changes exactly when the
  * request a stub makes changes. Canonical JSON: key order does not matter.
  */
+import { stringify } from "safe-stable-stringify";
 import type { JsonSchema } from "../../runtime/spec";
 import { shortHash } from "../../runtime/util";
 
@@ -20,32 +21,9 @@ export interface HashedContent {
   definitions: ReadonlyMap<string, string>;
 }
 
-/**
- * Key-sorted JSON, the same for equal values whatever their key order: the text
- * safe-stable-stringify writes for JSON data (what schemas and templates are), in a few lines
- * that run fast in a cold build rather than a general stringifier's.
- */
+/** Key-sorted JSON, the same for equal values whatever their key order. */
 export function canonicalJson(value: unknown): string {
-  return jsonOf(value) ?? "null";
-}
-
-/** As `JSON.stringify` with sorted keys (a BigInt as its digits): undefined for what JSON leaves out (`undefined`, functions). */
-function jsonOf(value: unknown): string | undefined {
-  if (typeof value === "bigint") return String(value);
-  if (typeof value !== "object" || value === null) return JSON.stringify(value);
-  const json = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof json === "function") return jsonOf(json.call(value));
-  if (Array.isArray(value)) {
-    let text = "";
-    for (let index = 0; index < value.length; index++) text += (index === 0 ? "" : ",") + (jsonOf(value[index]) ?? "null");
-    return "[" + text + "]";
-  }
-  let text = "";
-  for (const key of Object.keys(value).sort()) {
-    const item = jsonOf((value as Record<string, unknown>)[key]);
-    if (item !== undefined) text += (text === "" ? "" : ",") + JSON.stringify(key) + ":" + item;
-  }
-  return "{" + text + "}";
+  return stringify(value)!;
 }
 
 /** 16 hex digits (64 bits) of SHA-256 over the canonical JSON of `content`. */
