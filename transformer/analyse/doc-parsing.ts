@@ -25,15 +25,19 @@ interface ParserInternals {
  */
 type DocumentedNode = ts.Node & { jsDoc?: ts.JSDoc[] };
 
-/** Files whose docs are complete: parsed by the compiler, or by `attach` below. A SourceFile is reused across Programs in watch mode, so this is not per Program. */
+/**
+ * Files whose docs are complete: parsed by the compiler, or by `attach` below. Not per Program:
+ * watch builds reuse a SourceFile across Programs.
+ */
 const complete = new WeakSet<ts.SourceFile>();
 
 /** The parse mode the compiler used for a file; `undefined` means the API default, which parses all JSDoc. */
-export function jsDocParsingModeOf(file: ts.SourceFile): ts.JSDocParsingMode | undefined {
+function jsDocParsingModeOf(file: ts.SourceFile): ts.JSDocParsingMode | undefined {
   // Internal field, stable since TypeScript 5.3 (the release that made tsc skip JSDoc).
   return (file as ts.SourceFile & { jsDocParsingMode?: ts.JSDocParsingMode }).jsDocParsingMode;
 }
 
+/** Makes the docs of symbols readable, per Program (inherited docs are found through its checker). */
 export class DocParsing {
   /** Declarations whose inherited docs are already made readable (guards cycles in heritage). */
   private readonly basesDone = new Set<ts.Declaration>();
@@ -72,7 +76,6 @@ export class DocParsing {
       }
     }
   }
-
 }
 
 /** Makes the docs of the file holding `node` readable through TypeScript's JSDoc APIs (a node's doc may sit on an ancestor: `const f = () => ...`). */
