@@ -15,7 +15,9 @@
  * which other load on the machine disturbs less. Ratios are printed for both.
  * Then the other routes (`llm-strategy build`, vite) on the 200-stub project: see build-routes.ts.
  * `npm run bench:build -- routes` runs only that part; `npm run bench:build -- installed` measures a
- * packed and installed package instead (see `benchInstalled`).
+ * packed and installed package instead (see `benchInstalled`); `installed instructions` adds, where
+ * valgrind is installed, the instructions of one build per cell (deterministic: load does not
+ * disturb them).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -168,6 +170,15 @@ function benchInstalled(): void {
     }
     console.log("Median ms, tspc+plugin / tspc:");
     printTable(rows);
+    if (process.argv.includes("instructions")) {
+      const counted = [["stubs", "tspc instructions", "+plugin instructions", "ratio", "target"]];
+      for (const generated of projects) {
+        const [plain, plugin] = variants.map((variant) => instructionsOf(generated.dir, variant));
+        counted.push([String(generated.stubs), plain!.toLocaleString("en"), plugin!.toLocaleString("en"), ratio(plugin!, plain!), `<= ${targets[generated.stubs]}`]);
+      }
+      console.log("\nInstructions of one build (valgrind cachegrind, node --predictable: garbage collection and compilation on the main thread):");
+      printTable(counted);
+    }
     const profiles = process.env["BENCH_CPU_PROF"];
     if (profiles) {
       for (const generated of projects) {
@@ -249,6 +260,23 @@ function build(dir: string, variant: Variant, extraRequire?: string): Timing {
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${variant.name} failed in ${dir}:\n${result.stdout}${result.stderr}`);
   return { wall, cpu: Number(fs.readFileSync(cpuFile, "utf8")) };
+}
+
+/**
+ * Instructions executed by one build under valgrind's cachegrind. `--predictable` keeps V8's
+ * collector and compiler on the main thread, so the count is the same from run to run, whatever
+ * else the machine is doing.
+ */
+function instructionsOf(dir: string, variant: Variant): number {
+  const result = spawnSync(
+    "valgrind",
+    ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", process.execPath, "--predictable", ...variant.command, "-p", path.join(dir, variant.config)],
+    { cwd: dir, encoding: "utf8" },
+  );
+  if (result.error) throw new Error(`valgrind could not run (${result.error.message}): install it (Debian: apt-get install valgrind) or leave out \`instructions\`.`);
+  const count = /I\s+refs:\s+([\d,]+)/.exec(result.stderr)?.[1];
+  if (result.status !== 0 || !count) throw new Error(`${variant.name} under valgrind failed in ${dir}:\n${result.stdout}${result.stderr}`);
+  return Number(count.replace(/,/g, ""));
 }
 
 /** Reports how `require("typescript")` from typescript-json-schema resolves during a plugin build. */
