@@ -7,7 +7,7 @@ import { createContext, type DiagnosticSink } from "./context";
 import type { PluginOptions } from "./options";
 import { emitFile } from "./emit/file";
 import { isCompiledSource } from "./find/scan-program";
-import { writeManifest, type ManifestRecord } from "./manifest";
+import type * as Manifest from "./manifest";
 import { programHasWork } from "./package-files";
 import { isEmptyPlan } from "./plan";
 import { createProgramState, planFile, type ProgramState } from "./plan-file";
@@ -52,7 +52,10 @@ function transformFile(state: ProgramState, transformation: ts.TransformationCon
   if (context.options.manifest !== undefined && !state.manifestWritten) {
     state.manifestWritten = true;
     // The manifest covers the whole Program, also when only some files are emitted.
-    const records: ManifestRecord[] = [];
+    // Required here, not imported: the manifest code loads much of the runtime (prompt rendering,
+    // schema validation), which a build without a manifest never needs.
+    const { writeManifest } = require("./manifest") as typeof Manifest;
+    const records: Manifest.ManifestRecord[] = [];
     for (const source of context.program.getSourceFiles()) {
       if (isCompiledSource(context.program, source)) records.push(...planFile(state, source).manifest);
     }

@@ -55,6 +55,33 @@ export const holder = { /** o */ method(a: number): Promise<number> { return tod
     expect(spec("__llmStrategySpec_holder_method")).toBe("function src/forms.ts:13 holder.method");
   });
 
+  test("through re-exports under other names, default exports, namespace imports and import-equals", () => {
+    const result = build({
+      "src/ai.ts": `export { stub as todo } from "llm-strategy";\n`,
+      "src/fallback.ts": `import { stub } from "llm-strategy";\nexport default stub;\n`,
+      "src/forms.ts": `import { todo } from "./ai";
+import * as ai from "./ai";
+import later from "./fallback";
+import * as fallback from "./fallback";
+namespace Tools { export import think = ai.todo; }
+/** a */ export function a(x: number): Promise<number> { return todo(); }
+/** b */ export function b(x: number): Promise<number> { return ai.todo(); }
+/** c */ export function c(x: number): Promise<number> { return later(); }
+/** d */ export function d(x: number): Promise<number> { return fallback.default(); }
+/** e */ export function e(x: number): Promise<number> { return Tools.think(); }
+`,
+      "src/own.ts": `function todo(): never { throw new Error("mine"); }
+export class A { get x(): Promise<number> { return todo(); } }
+`,
+    });
+    expect(result.diagnostics).toEqual([]);
+    const js = result.js("src/forms.ts");
+    for (const name of ["a", "b", "c", "d", "e"]) {
+      expect(js).toContain(`function ${name}(x) { return __llmStrategy.invoke(__llmStrategySpec_${name}, void 0, [x]); }`);
+    }
+    expect(result.js("src/own.ts")).not.toContain("__llmStrategy");
+  });
+
   test("a user's own function named stub is left alone", () => {
     const result = build({
       "src/own.ts": `function stub(): never { throw new Error("mine"); }

@@ -441,6 +441,29 @@ export const fromContext = (): Promise<number> => make();
     expect(messages[4]).toContain("its type argument `T` cannot be inferred at this call (it became `unknown`)");
   });
 
+  test("a value use is found where the name is written as code (not in comments, strings or longer names), also when spelled with \\u escapes", () => {
+    const result = compile({
+      files: {
+        "src/stubs.ts": stubs,
+        "src/use.ts": `import { echo } from "./stubs";
+// echo in a comment, "echo" in a string, echoes in a longer name
+export const echoes = "echo";
+export const held = [echo];
+export const called = () => echo<string>("a");
+`,
+        "src/escaped.ts": `import { echo } from "./stubs";
+export const alsoHeld = [\\u0065cho];
+export const called = () => echo<string>("a");
+`,
+      },
+    });
+    expect(result.compilerErrors).toEqual([]);
+    expect(result.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.text])).toEqual([
+      ["LLM1010", "src/use.ts", 4, "echo"],
+      ["LLM1010", "src/escaped.ts", 2, "\\u0065cho"],
+    ]);
+  });
+
   test("opting in: `extends unknown` or @llmConstraintFallback; at run time the constraints are used, with one warning", async () => {
     const result = compile({
       files: {

@@ -45,6 +45,7 @@ export function specialisableCall(context: TransformerContext, scan: ProgramScan
 
 /** `import { reflect as think }`: the callee's name differs from the declaration's. */
 export function isAliasReference(tsi: typeof ts, scan: ProgramScan, identifier: ts.Identifier): boolean {
+  if (scan.aliasNames && !scan.aliasNames.has(identifier.text)) return false;
   const symbol = scan.calleeSymbol(identifier);
   return symbol !== undefined && (symbol.flags & tsi.SymbolFlags.Alias) !== 0;
 }

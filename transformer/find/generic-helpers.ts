@@ -184,17 +184,15 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
       }
     }
   }
-  for (const [file] of scan.files) {
-    const visit = (node: ts.Node): void => {
-      if (tsi.isIdentifier(node) && valueNames.has(node.text) && isValueUse(node)) {
-        const target = referencedTarget(node, declarations);
-        if (target && !optedIn(declarationOf(target))) {
-          addProblem(node, nameOf(target), "it is used as a value here (passed, stored or bound), so the calls made through that value carry no type arguments");
-        }
+  const identifiersNamed = createNameSearch(tsi, valueNames);
+  for (const [file] of valueNames.size ? scan.files : []) {
+    for (const identifier of identifiersNamed(file)) {
+      if (!isValueUse(identifier)) continue;
+      const target = referencedTarget(identifier, declarations);
+      if (target && !optedIn(declarationOf(target))) {
+        addProblem(identifier, nameOf(target), "it is used as a value here (passed, stored or bound), so the calls made through that value carry no type arguments");
       }
-      tsi.forEachChild(node, visit);
-    };
-    visit(file);
+    }
   }
   return result;
 
@@ -419,6 +417,52 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     }
     return undefined;
   }
+}
+
+/**
+ * Finds the identifiers of a file spelled as one of `names`, in source order. The file's text is
+ * searched for the names, and each place is looked up in the tree: far cheaper than visiting
+ * every node. A name written with `\u` escapes would not be found in the text, so a file that
+ * has any is walked whole.
+ */
+function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts.SourceFile) => ts.Identifier[] {
+  // Longest first, so a name never stops a longer one at the same place.
+  const alternatives = [...names].filter((name) => isIdentifierText(tsi, name)).sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(alternatives.map((name) => name.replace(/[$]/g, "\\$&")).join("|"), "g");
+  return (file) => {
+    const found: ts.Identifier[] = [];
+    if (file.text.includes("\\u")) {
+      const visit = (node: ts.Node): void => {
+        if (tsi.isIdentifier(node) && names.has(node.text)) found.push(node);
+        tsi.forEachChild(node, visit);
+      };
+      visit(file);
+      return found;
+    }
+    if (alternatives.length === 0) return found;
+    for (const match of file.text.matchAll(pattern)) {
+      const identifier = identifierAt(tsi, file, match.index);
+      if (identifier && identifier.text === match[0]) found.push(identifier);
+    }
+    return found;
+  };
+}
+
+/** Names that are not identifiers (`(anonymous)`, a quoted member's) are never an identifier's text. */
+function isIdentifierText(tsi: typeof ts, name: string): boolean {
+  const codes = [...name].map((character) => character.codePointAt(0)!);
+  return codes.length > 0 && tsi.isIdentifierStart(codes[0]!, tsi.ScriptTarget.Latest) && codes.every((code) => tsi.isIdentifierPart(code, tsi.ScriptTarget.Latest));
+}
+
+/** The identifier that starts at `position` (not in a comment, a string or a longer name), found by descending to the innermost node there. */
+function identifierAt(tsi: typeof ts, file: ts.SourceFile, position: number): ts.Identifier | undefined {
+  let node: ts.Node = file;
+  for (;;) {
+    const inner = tsi.forEachChild(node, (child) => (child.pos <= position && position < child.end ? child : undefined));
+    if (!inner) break;
+    node = inner;
+  }
+  return tsi.isIdentifier(node) && node.getStart(file) === position ? node : undefined;
 }
 
 function declarationOf(target: CallTarget): ts.SignatureDeclaration {

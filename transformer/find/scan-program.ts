@@ -5,7 +5,7 @@ import { CHAIN_QUERY_METHOD, createChainQueryFinder } from "./chain-queries";
 import type { CallLike } from "./generic-calls";
 import { genericFunctionOf, type HelperDeclaration } from "./generic-helpers";
 import { isPackageRuntimeFile } from "../package-files";
-import { createRuntimeFunctionFinder } from "./runtime-functions";
+import { AliasNames, createRuntimeFunctionFinder } from "./runtime-functions";
 import { createPromiseTypeTest, describeStub, stubDeclarationOf, type FoundStub } from "./stub-sites";
 
 /** What one source file holds for the transformer. */
@@ -36,6 +36,8 @@ export interface ProgramScan {
   isPromiseType: (type: ts.Type) => boolean;
   /** Shared, since finding runtime functions, generic stub calls and helper calls all ask about the same callees. */
   calleeSymbol: CalleeSymbols;
+  /** Every name an import-like declaration of the Program binds: an identifier with another name is no alias. Undefined when not known (a Program with JavaScript files). */
+  aliasNames: ReadonlySet<string> | undefined;
   /**
    * Names given to `hyperparameter(name, ...)` anywhere in the compiled sources, so a prompt's
    * `{{hp:name}}` can be checked at build time; undefined when the set is not known (then the
@@ -84,76 +86,105 @@ export function scanProgram(context: TransformerContext): ProgramScan {
     if (!calleeSymbols.has(name)) calleeSymbols.set(name, checker.getSymbolAtLocation(name));
     return calleeSymbols.get(name);
   };
-  const runtimeFunctionOf = createRuntimeFunctionFinder(context, calleeSymbol);
   const chainQueryOf = createChainQueryFinder(context);
   const isPromiseType = createPromiseTypeTest(context);
+  const aliases = new AliasNames();
   const scan: ProgramScan = {
     files: new Map(),
     genericStubs: new Map(),
     genericStubNames: new Set(),
     isPromiseType,
     calleeSymbol,
+    aliasNames: undefined,
     hyperparameterNames: mayDeclareHyperparameters(program, [...new Set(["llm-strategy", context.options.runtimeModule])]) ? undefined : new Set(),
     hyperparameterDefaults: new Map(),
   };
   const conflicting = new Set<string>();
 
+  // The `ts` namespace object is in dictionary mode: each `tsi.isX` lookup costs about 200 machine
+  // instructions, which the walk would pay several times per node of every compiled file.
+  const { forEachChild, isFunctionLike, isCallExpression, isNewExpression, isHeritageClause, isImportDeclaration, isImportEqualsDeclaration, isSourceFile, isModuleBlock } = tsi;
+  const { isIdentifier, isPropertyAccessExpression, isElementAccessExpression } = tsi;
+
+  // 1. Walk each compiled file once, keeping its calls in source order; note every file's
+  // import-like declarations, which say which callee names can be runtime functions at all.
+  const walked: { file: ts.SourceFile; findings: FileFindings; calls: CallLike[] }[] = [];
   for (const file of program.getSourceFiles()) {
+    aliases.addDeclarations(tsi, file);
     if (!isCompiledSource(program, file)) continue;
     const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [], bases: [], genericFunctions: [] };
+    const calls: CallLike[] = [];
+    const visit = (node: ts.Node): void => {
+      if (isFunctionLike(node)) {
+        const genericFunction = genericFunctionOf(tsi, node);
+        if (genericFunction) findings.genericFunctions.push(genericFunction);
+      } else if (isCallExpression(node)) {
+        if (isIdentifier(node.expression) || isPropertyAccessExpression(node.expression) || isElementAccessExpression(node.expression)) calls.push(node);
+      } else if (isNewExpression(node)) {
+        // `new Box<Card>(...)`: its constructor may be a generic helper.
+        if (isIdentifier(node.expression) || isPropertyAccessExpression(node.expression)) calls.push(node);
+      } else if (isHeritageClause(node)) {
+        if (node.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(node.parent)) findings.bases.push(...node.types);
+      } else if ((isImportDeclaration(node) || isImportEqualsDeclaration(node)) && !isSourceFile(node.parent) && !isModuleBlock(node.parent)) {
+        aliases.addDeclarations(tsi, node);
+      }
+      forEachChild(node, visit);
+    };
+    forEachChild(file, visit);
+    walked.push({ file, findings, calls });
+  }
+  const runtimeNames = aliases.runtimeNames();
+  if (aliases.filters) scan.aliasNames = aliases.bound;
+  const runtimeFunctionOf = createRuntimeFunctionFinder(context, calleeSymbol, runtimeNames);
+
+  // 2. Each call: a runtime function's (a stub, `implement`, `hyperparameter`), the runtime's chain query, or a candidate for generic specialisation.
+  for (const { file, findings, calls } of walked) {
     // A file that calls only runtime functions still counts as one with findings.
     let callsRuntime = false;
-    const visit = (node: ts.Node): void => {
-      const genericFunction = genericFunctionOf(tsi, node);
-      if (genericFunction) findings.genericFunctions.push(genericFunction);
-      if (tsi.isHeritageClause(node) && node.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(node.parent)) findings.bases.push(...node.types);
-      // `new Box<Card>(...)`: its constructor may be a generic helper.
-      if (tsi.isNewExpression(node) && (tsi.isIdentifier(node.expression) || tsi.isPropertyAccessExpression(node.expression))) findings.calls.push(node);
-      if (tsi.isCallExpression(node)) {
-        const callee = node.expression;
-        const plainCallee = tsi.isIdentifier(callee) || tsi.isPropertyAccessExpression(callee) || tsi.isElementAccessExpression(callee);
-        const runtimeFunction = plainCallee ? runtimeFunctionOf(node) : undefined;
-        if (runtimeFunction) callsRuntime = true;
-        else if (plainCallee) findings.calls.push(node);
-        // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
-        const chainQuery = plainCallee && !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
-        if (chainQuery && !scan.genericStubs.has(chainQuery.site.declaration)) {
-          scan.genericStubs.set(chainQuery.site.declaration, chainQuery);
-          scan.genericStubNames.add(CHAIN_QUERY_METHOD);
-        }
-        if (runtimeFunction === "implement") findings.implementCalls.push(node);
-        if (runtimeFunction === "hyperparameter") {
-          const name = node.arguments[0];
-          if (name && tsi.isStringLiteralLike(name)) scan.hyperparameterNames?.add(name.text);
-          else scan.hyperparameterNames = undefined;
-          const value = node.arguments[1] && literalJson(tsi, node.arguments[1]);
-          if (name && tsi.isStringLiteralLike(name) && value !== undefined && !conflicting.has(name.text)) {
-            const known = scan.hyperparameterDefaults.get(name.text);
-            if (known !== undefined && JSON.stringify(known) !== JSON.stringify(value)) {
-              conflicting.add(name.text);
-              scan.hyperparameterDefaults.delete(name.text);
-            } else scan.hyperparameterDefaults.set(name.text, value);
-          }
-        }
-        if (runtimeFunction === "stub") {
-          const declaration = stubDeclarationOf(tsi, node);
-          if (declaration) {
-            const stub = describeStub(context, declaration, node, isPromiseType);
-            findings.stubs.push(stub);
-            if (stub.generic) {
-              scan.genericStubs.set(declaration, stub);
-              const name = tsi.getNameOfDeclaration(declaration);
-              if (name && (tsi.isIdentifier(name) || tsi.isPrivateIdentifier(name))) scan.genericStubNames.add(name.text);
-              else scan.genericStubNames.add(stub.site.qualifiedName.split(".").pop() ?? "");
-            }
-          } else {
-            findings.strayStubCalls.push(node);
-          }
+    for (const node of calls) {
+      if (tsi.isNewExpression(node)) {
+        findings.calls.push(node);
+        continue;
+      }
+      const runtimeFunction = runtimeFunctionOf(node);
+      if (runtimeFunction) callsRuntime = true;
+      else findings.calls.push(node);
+      // `chain.structuredQuery<T>()` of the runtime: its declaration joins the generic stubs, so its call sites are specialised.
+      const chainQuery = !tsi.isOptionalChain(node) ? chainQueryOf(node) : undefined;
+      if (chainQuery && !scan.genericStubs.has(chainQuery.site.declaration)) {
+        scan.genericStubs.set(chainQuery.site.declaration, chainQuery);
+        scan.genericStubNames.add(CHAIN_QUERY_METHOD);
+      }
+      if (runtimeFunction === "implement") findings.implementCalls.push(node);
+      if (runtimeFunction === "hyperparameter") {
+        const name = node.arguments[0];
+        if (name && tsi.isStringLiteralLike(name)) scan.hyperparameterNames?.add(name.text);
+        else scan.hyperparameterNames = undefined;
+        const value = node.arguments[1] && literalJson(tsi, node.arguments[1]);
+        if (name && tsi.isStringLiteralLike(name) && value !== undefined && !conflicting.has(name.text)) {
+          const known = scan.hyperparameterDefaults.get(name.text);
+          if (known !== undefined && JSON.stringify(known) !== JSON.stringify(value)) {
+            conflicting.add(name.text);
+            scan.hyperparameterDefaults.delete(name.text);
+          } else scan.hyperparameterDefaults.set(name.text, value);
         }
       }
-      tsi.forEachChild(node, visit);
-    };
-    tsi.forEachChild(file, visit);
+      if (runtimeFunction === "stub") {
+        const declaration = stubDeclarationOf(tsi, node);
+        if (declaration) {
+          const stub = describeStub(context, declaration, node, isPromiseType);
+          findings.stubs.push(stub);
+          if (stub.generic) {
+            scan.genericStubs.set(declaration, stub);
+            const name = tsi.getNameOfDeclaration(declaration);
+            if (name && (tsi.isIdentifier(name) || tsi.isPrivateIdentifier(name))) scan.genericStubNames.add(name.text);
+            else scan.genericStubNames.add(stub.site.qualifiedName.split(".").pop() ?? "");
+          }
+        } else {
+          findings.strayStubCalls.push(node);
+        }
+      }
+    }
     if (findings.stubs.length || findings.implementCalls.length || findings.strayStubCalls.length || findings.calls.length || findings.bases.length || callsRuntime) {
       scan.files.set(file, findings);
     }
