@@ -63,7 +63,7 @@ class FilePlanner {
   private instantiateInstance: Instantiate | undefined;
   private readonly problems: Problem[] = [];
   private readonly manifest: ManifestRecord[] = [];
-  /** Specs already planned in this file, by id, so equal specialisations share one const (`key`: their content, computed when an id repeats). */
+  /** Specs already planned in this file, by id, so equal specialisations share one const (`key`: their content, computed when an id and hash repeat). */
   private readonly specConstsById = new Map<string, { spec: PlannedCallSpec; constName: string; key: string | undefined }[]>();
   private analyserInstance: Analyser | undefined;
   /** Revival plans with their classes resolved, by analysed plan: analysis shares a plan between the file's stubs that return one type. */
@@ -148,7 +148,7 @@ class FilePlanner {
     }
     this.problems.push(...result.warnings);
     const analysed = result.value;
-    const undeclared = this.undeclaredHyperparameters(analysed.template + analysed.outputTypes);
+    const undeclared = this.undeclaredHyperparameters(analysed.template, analysed.outputTypes);
     if (undeclared.length > 0) {
       this.problems.push({
         kind: "UndeclaredHyperparameter",
@@ -172,10 +172,13 @@ class FilePlanner {
 
   /** The const of `spec`: equal specs (same content, same classes) share one within the file. */
   private specConst(spec: PlannedCallSpec): string {
-    // Most ids are planned once per file (a stub at its declaration); content is compared only between specs of one id.
+    // Most ids are planned once per file (a stub at its declaration); content is compared only
+    // between specs of one id, and only when their hashes (part of the key) are equal.
     let sameId = this.specConstsById.get(spec.id);
-    const key = sameId ? specKey(spec) : undefined;
+    let key: string | undefined;
     for (const planned of sameId ?? []) {
+      if (planned.spec.hash !== spec.hash) continue;
+      key ??= specKey(spec);
       planned.key ??= specKey(planned.spec);
       if (planned.key === key) return planned.constName;
     }
@@ -199,11 +202,12 @@ class FilePlanner {
     });
   }
 
-  /** `{{hp:name}}` names of a prompt that no `hyperparameter("name", ...)` of the program declares. */
-  private undeclaredHyperparameters(text: string): string[] {
+  /** `{{hp:name}}` names of a prompt (its template and output types) that no `hyperparameter("name", ...)` of the program declares. */
+  private undeclaredHyperparameters(template: string, outputTypes: string): string[] {
     const declared = this.scan.hyperparameterNames;
-    if (!declared || !text.includes("{{hp:")) return [];
-    const names = [...text.matchAll(/\{\{hp:([^{}\s]+)\}\}/g)].map((match) => match[1]!);
+    // Each looked at on its own first: joining them copies a prompt's few kilobytes, for every spec.
+    if (!declared || !(template.includes("{{hp:") || outputTypes.includes("{{hp:"))) return [];
+    const names = [...(template + outputTypes).matchAll(/\{\{hp:([^{}\s]+)\}\}/g)].map((match) => match[1]!);
     return [...new Set(names)].filter((name) => !declared.has(name));
   }
 

@@ -14,11 +14,8 @@ export interface HashedContent {
   input: JsonSchema;
   output: JsonSchema;
   wrapper?: string;
-  /**
-   * The definitions the schemas use (exactly their closure): name -> canonical JSON of the
-   * schema (`canonicalJson`), computed once per definition per file rather than once per spec.
-   */
-  definitions: ReadonlyMap<string, string>;
+  /** The definitions the schemas use (exactly their closure), as `definitionsText` writes them. */
+  definitions: string;
 }
 
 /** Key-sorted JSON, the same for equal values whatever their key order. */
@@ -36,6 +33,17 @@ export function specHash(content: HashedContent): string {
     output: content.output,
     wrapper: content.wrapper ?? null,
   });
-  const definitions = [...content.definitions.keys()].sort().map((name) => `\n${JSON.stringify(name)}:${content.definitions.get(name)}`);
-  return shortHash(spec + definitions.join(""));
+  return shortHash(spec + content.definitions);
+}
+
+/**
+ * The definitions' part of the hashed text: each name with the canonical JSON of its schema
+ * (`canonicalJson`, computed once per definition per file), by name. The specs of a file use a
+ * few sets of definitions, so the analyser writes each set once rather than once per spec.
+ */
+export function definitionsText(definitions: ReadonlyMap<string, string>): string {
+  return [...definitions.keys()]
+    .sort()
+    .map((name) => `\n${JSON.stringify(name)}:${definitions.get(name)}`)
+    .join("");
 }

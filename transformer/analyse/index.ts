@@ -11,7 +11,7 @@ import type { CheckSpec, JsonSchema, ParamSpec } from "../../runtime/spec";
 import { CheckCompiler } from "./checks";
 import { TypeClassifier, type HiddenReason, type TypeTools } from "./classify";
 import { FileDefinitions } from "./definitions";
-import { specHash } from "./hash";
+import { definitionsText, specHash } from "./hash";
 import { DocReader, keywordApplies, type DeclarationDoc, type KeywordTag } from "./jsdoc";
 import { JsonTypeChecker, offendingProperty, renderPath, type TypeIssue } from "./json-type-check";
 import { FileNames, TypeNamer } from "./names";
@@ -122,10 +122,21 @@ interface SpecParts {
   thisFields?: string[];
 }
 
+/** What the specs that use one set of named types share (see `namedTypes`). */
+interface NamedTypes {
+  /** Input types first, then those only the output uses; shared by these specs, never changed. */
+  definitionNames: string[];
+  /** As `definitionsText` writes them for the hash. */
+  definitions: string;
+  hiddenFields?: HiddenFields;
+}
+
 class FileAnalyser implements Analyser {
   private readonly files: FileDefinitions;
   private readonly names: FileNames;
   private readonly revival: RevivalPlanner;
+  /** By the names the input uses and those only the output uses. */
+  private readonly namedTypesByKey = new Map<string, NamedTypes>();
 
   constructor(
     private readonly program: ProgramAnalysis,
@@ -345,10 +356,8 @@ class FileAnalyser implements Analyser {
       outputDeclarations: outputOnly.map((name) => this.files.declaration(name)),
     });
 
-    const definitionNames = [...inputNames, ...outputOnly];
-    const hiddenFields = this.hiddenFields(definitionNames);
-    const closure = new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]));
-    const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions: closure });
+    const { definitionNames, definitions, hiddenFields } = this.namedTypes(inputNames, outputOnly);
+    const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions });
 
     return {
       id: site.id,
@@ -422,6 +431,27 @@ class FileAnalyser implements Analyser {
             : `follows \`@param ${tag.parameter}\`, which names no parameter sent to the model`;
       report.to.push({ kind: "MisplacedKeywordTag", args: { stub, tag: `@${tag.name}${tag.text ? ` ${tag.text}` : ""}`, problem }, node: tag.node ?? report.nameNode });
     }
+  }
+
+  /**
+   * What a spec takes from the named types it uses, given those of its input and those only its
+   * output uses: the definitions (input types first), their text for the hash, and their hidden
+   * fields. A file's specs use a few sets of types, so each set is worked out once per file.
+   */
+  private namedTypes(inputNames: readonly string[], outputOnly: readonly string[]): NamedTypes {
+    const key = `${inputNames.join(" ")} | ${outputOnly.join(" ")}`; // names have no spaces
+    let named = this.namedTypesByKey.get(key);
+    if (!named) {
+      const definitionNames = [...inputNames, ...outputOnly];
+      const hiddenFields = this.hiddenFields(definitionNames);
+      named = {
+        definitionNames,
+        definitions: definitionsText(new Map(definitionNames.map((name) => [name, this.files.canonicalJson(name)]))),
+        ...(hiddenFields ? { hiddenFields } : {}),
+      };
+      this.namedTypesByKey.set(key, named);
+    }
+    return named;
   }
 
   /** The fields of named types that the schemas leave out for privacy, so the manifest can show them. */

@@ -2,10 +2,10 @@
  * The spec hash keys caches and recordings: it must stay what it was when the hashes recorded so
  * far were made, for the same content.
  */
-import { canonicalJson, specHash } from "../../../transformer/analyse/hash";
+import { canonicalJson, definitionsText, specHash } from "../../../transformer/analyse/hash";
 
 test("the spec hash of a fixed content stays what it was", () => {
-  const definitions = new Map([["Customer", canonicalJson({ type: "object", properties: { name: { type: "string" } }, required: ["name"] })]]);
+  const definitions = definitionsText(new Map([["Customer", canonicalJson({ type: "object", properties: { name: { type: "string" } }, required: ["name"] })]]));
   const hash = specHash({
     template: "Create a customer.\n\nInput: {{input}}",
     templateIfSchemaSent: { shared: 18, rest: "\n\nInput: {{input}}" },
