@@ -284,6 +284,7 @@ export class DocReader {
     // words, and the standard library has no keyword tags: its files are never parsed for docs.
     if (this.classify.isDefaultLibSymbol(symbol)) return NONE;
     this.parsing.ensureSymbol(symbol);
+    if (isUndocumentedParameter(this.t, symbol)) return NONE;
     const result: DocAnnotations = { keywords: {} };
     const text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim();
     if (text) result.description = text;
@@ -308,6 +309,17 @@ function documentedNode(t: typeof ts, declaration: ts.SignatureDeclaration): ts.
     if (parent && (t.isVariableDeclaration(parent) || t.isPropertyDeclaration(parent) || t.isPropertyAssignment(parent))) return parent;
   }
   return declaration;
+}
+
+/**
+ * A parameter no JSDoc speaks of: no `@param` line names it, no comment stands in it or its
+ * default. TypeScript's doc services look at exactly these and, but for a constructor's parameter
+ * (a parameter property inherits its base class's doc), nowhere else: they would find nothing,
+ * so the many undocumented parameters skip them.
+ */
+function isUndocumentedParameter(t: typeof ts, symbol: ts.Symbol): boolean {
+  const declaration = symbol.declarations?.length === 1 ? symbol.declarations[0]! : undefined;
+  return !!declaration && t.isParameter(declaration) && !t.isConstructorDeclaration(declaration.parent) && t.getJSDocCommentsAndTags(declaration).length === 0;
 }
 
 function tagText(tag: ts.JSDocTagInfo): string {
