@@ -26,9 +26,14 @@ export class Animal {
   /** Where it sleeps. @see https://example.org/beds */
   bed = "";
 }
+
+export class Toy {
+  /** Its colour, as the box names it. */
+  colour = "";
+}
 `,
   "src/pets.ts": `import { stub } from "llm-strategy";
-import { Animal, type Named } from "./base";
+import { Animal, Toy, type Named } from "./base";
 
 /** A pet at home. */
 export interface Pet extends Named {
@@ -53,6 +58,13 @@ export const invent = (count: number): Promise<Pet[]> => stub();
 
 /** A dog that suits the family. */
 export function adopt(family: string): Promise<Dog> { return stub(); }
+
+export class Ball extends Toy {
+  constructor(public colour: string) { super(); }
+}
+
+/** A ball the dog will fetch. */
+export function ball(dog: string): Promise<Ball> { return stub(); }
 
 /**
  * The item of a list that fits best.
@@ -91,6 +103,8 @@ test("with every comment parsed by the compiler, the specs carry every doc the s
     "minimum: 1",
     "as many pets as asked for",
     "A dog that suits the family.",
+    // inherited by the parameter property Ball.colour from Toy
+    "Its colour, as the box names it.",
     "The item of a list that fits best.",
   ]) {
     expect({ doc, found: parsedByCompiler.includes(doc) }).toEqual({ doc, found: true });

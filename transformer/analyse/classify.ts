@@ -152,10 +152,17 @@ export class TypeClassifier {
     return symbol.declarations?.find((d): d is ts.ClassLikeDeclaration => t.isClassLike(d));
   }
 
-  /** Called like a function: call or construct signatures. */
+  /**
+   * Called like a function: call or construct signatures. An instantiation of a generic class or
+   * interface (`Customer[]`, `Page<Order>`) has them exactly when its declared type does, which
+   * answers without resolving every member of each instantiation (all of `Array`'s methods for
+   * each element type).
+   */
   isCallable(type: ts.Type): boolean {
-    if (!(type.flags & this.tools.ts.TypeFlags.Object)) return false;
-    return type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0;
+    const { TypeFlags, ObjectFlags } = this.tools.ts;
+    if (!(type.flags & TypeFlags.Object)) return false;
+    const declared = (type as ts.ObjectType).objectFlags & ObjectFlags.Reference ? (type as ts.TypeReference).target : type;
+    return declared.getCallSignatures().length > 0 || declared.getConstructSignatures().length > 0;
   }
 
   /**

@@ -316,7 +316,7 @@ class FileAnalyser implements Analyser {
       addRefs(converted.refs);
     }
     for (const input of inputs) {
-      const converted = this.files.convert(schemas.schemaOf(input.type, input.symbol, schemas.referencedTypeSymbol(input.symbol)));
+      const converted = this.files.convert(schemas.schemaOfAnnotated(input.type, input.symbol, () => schemas.referencedTypeSymbol(input.symbol)));
       inputProperties[input.label] = converted.schema;
       if (!input.optional) required.push(input.label);
       addRefs(converted.refs);
@@ -329,7 +329,7 @@ class FileAnalyser implements Analyser {
 
   /** The returned value's schema, the named types it uses and how to revive it. */
   private outputSchema(site: StubSite, returned: ts.Type): { output: JsonSchema; outputNames: string[]; revive: AnalysedSpec["revive"] } {
-    const convertedOutput = this.files.convert(this.program.schemas.schemaOf(returned, undefined, this.returnReference(site.declaration)));
+    const convertedOutput = this.files.convert(this.program.schemas.schemaOfAnnotated(returned, undefined, () => this.returnReference(site.declaration)));
     const output = convertedOutput.schema;
     const revive = this.revival.plan(returned);
     return { output, outputNames: this.files.closure(convertedOutput.refs), revive };

@@ -1,6 +1,6 @@
 /**
  * JSDoc -> schema annotations: a symbol's comment text becomes `description`, and the tags of
- * the README lists become the JSON Schema keywords of the same name. Read once per symbol.
+ * the README lists become the JSON Schema keywords of the same name. Read once per declaration.
  */
 import type * as ts from "typescript";
 import type { JsonSchema } from "../../runtime/spec";
@@ -150,7 +150,10 @@ function jsonTypesOf(schema: unknown, resolve: (ref: string) => JsonSchema | und
 const NONE: DocAnnotations = Object.freeze({ keywords: Object.freeze({}) }) as DocAnnotations;
 
 export class DocReader {
-  private readonly annotations = new Map<ts.Symbol, DocAnnotations>();
+  /** By the symbol's declarations (see `of`). */
+  private readonly annotations = new Map<object, DocAnnotations>();
+  /** By declaration: each call site of a generic stub reads its declaration's doc again. */
+  private readonly declarationDocs = new Map<ts.SignatureDeclaration, DeclarationDoc>();
 
   private readonly checker: ts.TypeChecker;
   private readonly t: typeof ts;
@@ -166,10 +169,14 @@ export class DocReader {
   /** Description and keywords of one symbol (a property, parameter, type, alias). */
   of(symbol: ts.Symbol | undefined): DocAnnotations {
     if (!symbol) return NONE;
-    let found = this.annotations.get(symbol);
+    // What TypeScript reads for a symbol depends only on its declarations, and an instantiated
+    // symbol (a property of `Page<Order>`, a parameter of `pick<Customer>` at a call) shares them
+    // with the original: one read serves them all. A symbol without declarations keys itself.
+    const key = symbol.declarations ?? symbol;
+    let found = this.annotations.get(key);
     if (!found) {
       found = this.read(symbol);
-      this.annotations.set(symbol, found);
+      this.annotations.set(key, found);
     }
     return found;
   }
@@ -187,6 +194,15 @@ export class DocReader {
    * before any `@param`, or after `@returns`, constrains the returned value.
    */
   declarationDoc(declaration: ts.SignatureDeclaration): DeclarationDoc {
+    let doc = this.declarationDocs.get(declaration);
+    if (!doc) {
+      doc = this.readDeclarationDoc(declaration);
+      this.declarationDocs.set(declaration, doc);
+    }
+    return doc;
+  }
+
+  private readDeclarationDoc(declaration: ts.SignatureDeclaration): DeclarationDoc {
     const symbol = this.documentedSymbol(declaration);
     const doc: DeclarationDoc = { text: "", keywordTags: [], hasJsDoc: false };
     if (!symbol) return doc;
@@ -268,6 +284,7 @@ export class DocReader {
     // words, and the standard library has no keyword tags: its files are never parsed for docs.
     if (this.classify.isDefaultLibSymbol(symbol)) return NONE;
     this.parsing.ensureSymbol(symbol);
+    if (isUndocumentedParameter(this.t, symbol)) return NONE;
     const result: DocAnnotations = { keywords: {} };
     const text = this.t.displayPartsToString(symbol.getDocumentationComment(this.checker)).replace(/\r\n/g, "\n").trim();
     if (text) result.description = text;
@@ -292,6 +309,17 @@ function documentedNode(t: typeof ts, declaration: ts.SignatureDeclaration): ts.
     if (parent && (t.isVariableDeclaration(parent) || t.isPropertyDeclaration(parent) || t.isPropertyAssignment(parent))) return parent;
   }
   return declaration;
+}
+
+/**
+ * A parameter no JSDoc speaks of: no `@param` line names it, no comment stands in it or its
+ * default. TypeScript's doc services look at exactly these and, but for a constructor's parameter
+ * (a parameter property inherits its base class's doc), nowhere else: they would find nothing,
+ * so the many undocumented parameters skip them.
+ */
+function isUndocumentedParameter(t: typeof ts, symbol: ts.Symbol): boolean {
+  const declaration = symbol.declarations?.length === 1 ? symbol.declarations[0]! : undefined;
+  return !!declaration && t.isParameter(declaration) && !t.isConstructorDeclaration(declaration.parent) && t.getJSDocCommentsAndTags(declaration).length === 0;
 }
 
 function tagText(tag: ts.JSDocTagInfo): string {

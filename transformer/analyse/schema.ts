@@ -113,9 +113,28 @@ export class SchemaFactory {
     return this.getGenerator().getTypeDefinition(type, true, "anyOf", documented, reference) as JsonSchema;
   }
 
+  /**
+   * `schemaOf` for a type as a parameter or the return type annotates it: `reference` finds the
+   * alias symbol the annotation names, a name lookup in the checker, made only when the schema
+   * reads that alias's JSDoc (see `readsReference`).
+   */
+  schemaOfAnnotated(type: ts.Type, documented: ts.Symbol | undefined, reference: () => ts.Symbol | undefined): JsonSchema {
+    return this.schemaOf(type, documented, this.readsReference(type) ? reference() : undefined);
+  }
+
   /** The alias or interface symbol a parameter or property's type annotation names, if any. */
   referencedTypeSymbol(symbol: ts.Symbol): ts.Symbol | undefined {
     return this.getGenerator().getReferencedTypeSymbol(symbol);
+  }
+
+  /**
+   * Whether the schema of `type` reads the JSDoc of the alias it was written with: an inline
+   * schema does (`type Age = number` with `@minimum 0`); a named type's `$ref` and a type
+   * parameter's fallback do not (see `getTypeDefinition` below).
+   */
+  readsReference(type: ts.Type): boolean {
+    const unwrapped = this.classify.unwrapReadonly(type);
+    return !this.classify.fallbackOf(unwrapped) && !this.classify.isNamedType(unwrapped);
   }
 
   /** The body of a definition by internal key (named by us, or by the generator's own recursion guard). */
@@ -165,6 +184,7 @@ function defineGenerator(
     const { classify, tools } = this.factory;
     const { TypeFlags } = tools.ts;
     type = classify.unwrapReadonly(type);
+    // Neither a fallback nor a named type reads `reffedType` (`readsReference` relies on it).
     const fallback = classify.fallbackOf(type);
     if (fallback && typeof fallback !== "string") {
       return this.getTypeDefinition(fallback, true, unionModifier, prop, undefined, pairedSymbol, forceNotRef, ignoreUndefined);
@@ -241,7 +261,7 @@ function defineGenerator(
   proto.getDefinitionForProperty = function (this: Generator, property) {
     if (this.factory.classify.propertyRole(property) !== "data") return null;
     const type = this.factory.tools.checker.getTypeOfSymbol(property);
-    return this.getTypeDefinition(type, true, "anyOf", property, this.getReferencedTypeSymbol(property));
+    return this.getTypeDefinition(type, true, "anyOf", property, this.factory.readsReference(type) ? this.getReferencedTypeSymbol(property) : undefined);
   };
 
   proto.getDefinitionForRootType = function (this: Generator, type, reffedType, definition, defaultNumberType, ignoreUndefined) {
