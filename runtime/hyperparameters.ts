@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { ConfigurationError } from "./errors";
 import { neutralisePlaceholders, qualifiedNameOfSpecId, specIdWithoutLine, templateIfSchemaSent, type CallSpec } from "./spec";
 import { noteHyperparameterRead } from "./tracing/context";
-import { errorMessage, isThenable, shortHash } from "./util";
+import { errorMessage, isPlainRecord, isThenable, shortHash } from "./util";
 
 /**
  * Hyperparameters (the seed's `@track_hyperparameters`): named, typed values with defaults,
@@ -468,11 +468,7 @@ function isJson(value: unknown, depth = 0): boolean {
   if (value === null || typeof value === "string" || typeof value === "boolean") return true;
   if (typeof value === "number") return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((item) => isJson(item, depth + 1));
-  const prototype = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
-  if (prototype === Object.prototype || prototype === null) {
-    return Object.values(value as object).every((item) => isJson(item, depth + 1));
-  }
-  return false;
+  return isPlainRecord(value) && Object.values(value).every((item) => isJson(item, depth + 1));
 }
 
 function copyJson<T extends JsonValue>(value: T): T {

@@ -11,6 +11,7 @@
  *
  * Both replace with `[redacted]`.
  */
+import { isPlainRecord } from "./util";
 
 export const REDACTED = "[redacted]";
 
@@ -203,8 +204,7 @@ function holdsKnown(value: unknown, depth: number, budget: { nodes: number }): b
     for (let index = 0; index < value.length; index++) if (holdsKnown(value[index], depth + 1, budget)) return true;
     return false;
   }
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) return false;
+  if (!isPlainRecord(value)) return false;
   for (const name in value) if (holdsKnown((value as Record<string, unknown>)[name], depth + 1, budget)) return true;
   return false;
 }
@@ -223,8 +223,7 @@ function redactAt(value: unknown, names: boolean, copies: Map<object, unknown>, 
     if (copy) copies.set(value, copy);
     return copy ?? value;
   }
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) return value;
+  if (!isPlainRecord(value)) return value;
   copies.set(value, value);
   let copy: Record<string, unknown> | undefined;
   for (const [name, item] of Object.entries(value)) {
