@@ -46,7 +46,7 @@ export class SqliteReplyStore implements ReplyStore {
       return new SqliteDatabase(path, { timeout: busyTimeoutMs });
     });
     try {
-      this.guard(() => this.setUp());
+      this.guard(() => this.setUp(busyTimeoutMs));
     } catch (error) {
       // Nothing was written to a file that failed here; closing leaves it exactly as it was.
       this.db.close();
@@ -138,10 +138,10 @@ export class SqliteReplyStore implements ReplyStore {
     return (this.statements.count.get() as { entries: number }).entries;
   }
 
-  private setUp(): void {
+  private setUp(busyTimeoutMs: number): void {
     // Reading the header first: a file that is not a database fails here, before anything is written.
     this.db.pragma("schema_version");
-    if (this.db.pragma("journal_mode", { simple: true }) !== "wal") this.db.pragma("journal_mode = WAL");
+    this.switchToWal(busyTimeoutMs);
     // WAL + NORMAL: a power cut may lose the last entries, never the database's consistency.
     this.db.pragma("synchronous = NORMAL");
     const create = this.db.transaction(() => {
@@ -177,6 +177,25 @@ export class SqliteReplyStore implements ReplyStore {
     create.immediate();
   }
 
+  /**
+   * SQLite answers a journal-mode change that meets another connection's lock with SQLITE_BUSY
+   * at once, without waiting on the busy timeout (the change upgrades a read lock, where waiting
+   * could deadlock). Two processes opening a new file together meet exactly there, so the switch
+   * is retried here for as long as the busy timeout allows.
+   */
+  private switchToWal(busyTimeoutMs: number): void {
+    const deadline = Date.now() + busyTimeoutMs;
+    for (;;) {
+      try {
+        if (this.db.pragma("journal_mode", { simple: true }) !== "wal") this.db.pragma("journal_mode = WAL");
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        sleepSync(WAL_RETRY_MS);
+      }
+    }
+  }
+
   /** Runs an SQLite operation; a failure becomes an `OfflineFileError` naming the file. */
   private guard<T>(operation: () => T): T {
     try {
@@ -201,6 +220,14 @@ export class SqliteReplyStore implements ReplyStore {
     }
     return new OfflineFileError(`The reply cache ${this.path} failed: ${code ? `${code}: ` : ""}${message}`, { path: this.path, cause: error });
   }
+}
+
+/** Pause between attempts to switch a new file to WAL while another process sets it up. */
+const WAL_RETRY_MS = 5;
+
+/** Blocks the thread, as SQLite's own busy timeout does: the store's API is synchronous. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 const FIX = "The file was left unchanged. It only holds cached replies: move or delete it (and its -wal and -shm files), or give cached() another path.";

@@ -69,6 +69,49 @@ test("two processes writing one cache at once: every entry there, the database i
   }
 });
 
+test("a new cache file another process holds locked while setting it up: opening waits for the lock (within busyTimeoutMs) instead of failing at once", async () => {
+  // SQLite does not wait on its busy timeout when switching a file to WAL; two processes opening
+  // a new cache together used to lose one of them to SQLITE_BUSY.
+  const file = path.join(folder.dir, "held.sqlite");
+  const holder = path.join(folder.dir, "holder.js");
+  require("node:fs").writeFileSync(
+    holder,
+    `
+const Database = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+const db = new Database(${JSON.stringify(file)});
+db.exec("CREATE TABLE other (x); BEGIN IMMEDIATE; INSERT INTO other VALUES (1);");
+process.stdout.write("locked\\n");
+setTimeout(() => {
+  db.exec("COMMIT");
+  db.close();
+  process.stdout.write("released " + Date.now() + "\\n");
+}, 1500);
+`,
+  );
+  const child = execFile(process.execPath, [holder], { encoding: "utf8" });
+  let output = "";
+  child.stdout!.on("data", (chunk: string) => (output += chunk));
+  await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+  const replies = cached({ id: "scripted", options: {}, complete: () => Promise.reject(new Error("not called")) }, { path: file, busyTimeoutMs: 20_000 });
+  try {
+    const openedAt = Date.now();
+    expect(replies.size()).toBe(0);
+    await new Promise((resolve) => child.on("close", resolve));
+    const releasedAt = Number(/released (\d+)/.exec(output)?.[1]);
+    // The open really met the lock: it started before the other process let go.
+    expect(openedAt).toBeLessThan(releasedAt);
+  } finally {
+    replies.close();
+  }
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.prepare("SELECT count(*) AS n FROM other").get()).toEqual({ n: 1 });
+  } finally {
+    db.close();
+  }
+});
+
 test("without better-sqlite3 installed, a disk cache is a ConfigurationError that says what to install; memory caches still work", async () => {
   const script = path.join(folder.dir, "no-sqlite.ts");
   const runtime = path.join(REPO_ROOT, "runtime");
