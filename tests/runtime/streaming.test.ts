@@ -273,13 +273,15 @@ describe("endpoints and models that cannot stream", () => {
   });
 
   test("the whole-reply request after a rejected stream times out like any other: retried, tries counted", async () => {
-    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-hanging", mode: "json", timeoutMs: 100, maxRetries: 1, retryDelayMs: 1 });
+    // 1 s, not less: the stream request's 400 must come back within it, which a stall of this
+    // process (it serves the request too) of 150 ms prevented.
+    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-hanging", mode: "json", timeoutMs: 1_000, maxRetries: 1, retryDelayMs: 1 });
     server.setHandler((request) =>
       request.body.stream ? { status: 400, body: { error: { message: "stream is not supported by this model", type: "invalid_request_error" } } } : { hang: true },
     );
     const error = await streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: rejecting }).result.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LLMTimeoutError);
-    expect((error as Error).message).toContain("timed out after 100 ms, 2 times");
+    expect((error as Error).message).toContain("timed out after 1000 ms, 2 times");
     expect(server.requests.map((request) => request.body.stream === true)).toEqual([true, false, false]);
   });
 
