@@ -61,7 +61,11 @@ export interface Reply {
   chunks?: string[];
   /** Streaming: characters per piece when `chunks` is not given. Default 16. */
   chunkChars?: number;
-  /** Streaming: piece i goes out (i + 1) times this many milliseconds after the first event (a steady pace, no drift). Default 0. */
+  /**
+   * Streaming: piece i goes out (i + 1) times this many milliseconds after the first event (a
+   * steady pace, no drift); pieces behind that schedule go out one per turn of the event loop.
+   * Default 0.
+   */
   chunkDelayMs?: number;
   /** Streaming: send only this many pieces, then keep the connection open without a word (abort tests). */
   hangAfterChunks?: number;
