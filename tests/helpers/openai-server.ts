@@ -61,7 +61,11 @@ export interface Reply {
   chunks?: string[];
   /** Streaming: characters per piece when `chunks` is not given. Default 16. */
   chunkChars?: number;
-  /** Streaming: piece i goes out (i + 1) times this many milliseconds after the first event (a steady pace, no drift). Default 0. */
+  /**
+   * Streaming: piece i goes out (i + 1) times this many milliseconds after the first event (a
+   * steady pace, no drift); pieces behind that schedule go out one per turn of the event loop.
+   * Default 0.
+   */
   chunkDelayMs?: number;
   /** Streaming: send only this many pieces, then keep the connection open without a word (abort tests). */
   hangAfterChunks?: number;
@@ -191,9 +195,14 @@ function piecesOf(text: string, size: number): string[] {
   return pieces;
 }
 
-/** Waits `ms`, or less when the client goes away (no timer outlives the test). */
+/**
+ * Waits `ms`, or less when the client goes away (no timer outlives the test). A piece already
+ * due still waits one turn of the event loop: after a stall (a loaded machine) the pieces behind
+ * schedule would otherwise go out all at once, before a client in this process could read one
+ * and close the connection.
+ */
 function pause(response: ServerResponse, ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
+  if (ms <= 0) return new Promise<void>((resolve) => setImmediate(resolve));
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

@@ -81,11 +81,15 @@ const Database = require(${JSON.stringify(require.resolve("better-sqlite3"))});
 const db = new Database(${JSON.stringify(file)});
 db.exec("CREATE TABLE other (x); BEGIN IMMEDIATE; INSERT INTO other VALUES (1);");
 process.stdout.write("locked\\n");
-setTimeout(() => {
-  db.exec("COMMIT");
-  db.close();
-  process.stdout.write("released " + Date.now() + "\\n");
-}, 1500);
+// Held for 1.5 s from when the test is about to open (told on stdin), however late that is.
+process.stdin.once("data", () =>
+  setTimeout(() => {
+    db.exec("COMMIT");
+    db.close();
+    process.stdout.write("released " + Date.now() + "\\n");
+    process.stdin.destroy();
+  }, 1500),
+);
 `,
   );
   const child = execFile(process.execPath, [holder], { encoding: "utf8" });
@@ -95,11 +99,16 @@ setTimeout(() => {
   const replies = cached({ id: "scripted", options: {}, complete: () => Promise.reject(new Error("not called")) }, { path: file, busyTimeoutMs: 20_000 });
   try {
     const openedAt = Date.now();
+    // Written at once (a pipe), before the open below blocks this process.
+    child.stdin!.write("opening\n");
     expect(replies.size()).toBe(0);
+    const answeredAt = Date.now();
     await new Promise((resolve) => child.on("close", resolve));
     const releasedAt = Number(/released (\d+)/.exec(output)?.[1]);
-    // The open really met the lock: it started before the other process let go.
+    // The open really met the lock and waited for it: it started before the other process let go
+    // and was answered after.
     expect(openedAt).toBeLessThan(releasedAt);
+    expect(answeredAt).toBeGreaterThanOrEqual(releasedAt);
   } finally {
     replies.close();
   }

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { OfflineFileError, recording, RecordingWriteError, withCallOptions, type CompletionRequest, type LanguageModel } from "../../runtime";
 import { REPO_ROOT } from "../helpers/compile";
 import { Customer, customerJson, inputOf } from "../runtime/customer-specs";
-import { delay, functionModel, temporaryFolder } from "./helpers";
+import { delay, functionModel, temporaryFolder, waitUntil } from "./helpers";
 
 // Four child processes start ts-node each: seconds on a loaded machine.
 jest.setTimeout(180_000);
@@ -108,7 +108,9 @@ describe("the lock", () => {
     const model = functionModel(ageOf, { id: "scripted" });
     let settled = false;
     const call = withCallOptions({ model: recording(model, { path: file, mode: "record" }) }, () => customer(3).age).finally(() => (settled = true));
-    // However long this takes, the call cannot finish while the lock is held.
+    // Once the model answered, the recording waits for the lock: however long we wait, the call
+    // cannot finish while it is held. (Reaching the model can itself take long on a loaded machine.)
+    await waitUntil(() => model.requests.length === 1, "the model to be asked");
     await delay(300);
     expect(model.requests).toHaveLength(1);
     expect(settled).toBe(false);

@@ -150,6 +150,11 @@ test("finish reasons and refusals stop a streamed call as without streaming", as
   await expect(refused).rejects.toMatchObject({ refusal: "I cannot help with that." });
 });
 
+/** 200 customers (about 30 kB) in pieces of 100 characters, one a millisecond. */
+function twoHundredCustomersPaced(request: ReceivedRequest): Reply {
+  return { ...replyJson(request, { value: Array.from({ length: 200 }, (_, index) => customerJson(index)) }), chunkChars: 100, chunkDelayMs: 1 };
+}
+
 describe("cancellation", () => {
   test("an abort mid-stream closes the connection at once; result rejects, partials end", async () => {
     server.setHandler(inPieces({ hangAfterChunks: 4 }));
@@ -197,7 +202,7 @@ describe("cancellation", () => {
   });
 
   test("the size limit applies as the text arrives: over it, the connection closes", async () => {
-    server.setHandler((request) => ({ ...replyJson(request, { value: Array.from({ length: 200 }, (_, index) => customerJson(index)) }), chunkChars: 100, chunkDelayMs: 1 }));
+    server.setHandler(twoHundredCustomersPaced);
     const { result } = streamed(() => MockCustomerDatabase.createMockCustomers(200), { model: model("json"), maxReplyBytes: 2_000 });
     const error = (await result.catch((caught: unknown) => caught)) as LLMReplyTooLargeError;
     expect(error).toBeInstanceOf(LLMReplyTooLargeError);
@@ -205,6 +210,26 @@ describe("cancellation", () => {
     expect(error.attempts[0]!.reply).toContain("[cut: the stream was closed after");
     await eventually(() => server.requests[0]!.aborted, "the server to see the connection close");
     // Far fewer than the reply's ~300 pieces were sent.
+    expect(server.requests[0]!.events).toBeLessThan(100);
+  });
+
+  test("after the process stalls (as under load), the size limit still closes the connection early", async () => {
+    server.setHandler(twoHundredCustomersPaced);
+    let stalled = false;
+    const { result } = streamed(() => MockCustomerDatabase.createMockCustomers(200), {
+      model: model("json"),
+      maxReplyBytes: 2_000,
+      // The first partial blocks the process for 400 ms: the server's pieces fall 400 behind their schedule.
+      onPartial: () => {
+        if (stalled) return;
+        stalled = true;
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+      },
+    });
+    await expect(result).rejects.toBeInstanceOf(LLMReplyTooLargeError);
+    await eventually(() => server.requests[0]!.aborted, "the server to see the connection close");
+    expect(stalled).toBe(true);
     expect(server.requests[0]!.events).toBeLessThan(100);
   });
 });
@@ -248,13 +273,15 @@ describe("endpoints and models that cannot stream", () => {
   });
 
   test("the whole-reply request after a rejected stream times out like any other: retried, tries counted", async () => {
-    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-hanging", mode: "json", timeoutMs: 100, maxRetries: 1, retryDelayMs: 1 });
+    // 1 s, not less: the stream request's 400 must come back within it, which a stall of this
+    // process (it serves the request too) of 150 ms prevented.
+    const rejecting = openAI({ baseURL: server.baseURL, apiKey: "test-key", model: "no-stream-hanging", mode: "json", timeoutMs: 1_000, maxRetries: 1, retryDelayMs: 1 });
     server.setHandler((request) =>
       request.body.stream ? { status: 400, body: { error: { message: "stream is not supported by this model", type: "invalid_request_error" } } } : { hang: true },
     );
     const error = await streamed(() => MockCustomerDatabase.createMockCustomers(1), { model: rejecting }).result.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LLMTimeoutError);
-    expect((error as Error).message).toContain("timed out after 100 ms, 2 times");
+    expect((error as Error).message).toContain("timed out after 1000 ms, 2 times");
     expect(server.requests.map((request) => request.body.stream === true)).toEqual([true, false, false]);
   });
 
