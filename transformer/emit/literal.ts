@@ -145,7 +145,8 @@ function write(value: LiteralValue, depth: number, indent: string, newLine: stri
   const inner = indent + INDENT;
   const texts: string[] = [];
   let width = 2;
-  if (Array.isArray(value)) {
+  const isArray = Array.isArray(value);
+  if (isArray) {
     for (const item of value) {
       const written = write(item, depth + 1, inner, newLine);
       width += written.width + 1;
@@ -160,10 +161,9 @@ function write(value: LiteralValue, depth: number, indent: string, newLine: stri
       texts.push(propertyNameText(key) + ": " + written.text);
     }
   }
-  const [open, close, space] = Array.isArray(value) ? ["[", "]", ""] : ["{", "}", " "];
-  if (texts.length === 0) return { text: open + close, width };
-  if (depth < WRAP_DEPTH && width > WRAP_WIDTH) return { text: open + newLine + inner + texts.join("," + newLine + inner) + newLine + indent + close, width };
-  return { text: open + space + texts.join(", ") + space + close, width };
+  if (texts.length === 0) return { text: isArray ? "[]" : "{}", width };
+  if (depth < WRAP_DEPTH && width > WRAP_WIDTH) return { text: (isArray ? "[" : "{") + newLine + inner + texts.join("," + newLine + inner) + newLine + indent + (isArray ? "]" : "}"), width };
+  return { text: isArray ? "[" + texts.join(", ") + "]" : "{ " + texts.join(", ") + " }", width };
 }
 
 function checkNumber(value: number): void {
