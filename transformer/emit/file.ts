@@ -3,7 +3,7 @@ import type { ClassAccess } from "../find/class-references";
 import { RUNTIME_NAMESPACE } from "../emitted-names";
 import { isEmptyPlan, type FilePlan, type Rewrite } from "../plan";
 import { SPEC_VERSION } from "../../runtime/spec";
-import { moduleScopeWriter, RawExpression, type LiteralValue, type ModuleStatement } from "./literal";
+import { moduleScopeWriter, RawExpression, textNode, writesText, type LiteralValue, type ModuleStatement } from "./literal";
 import { chainLinks, isOutermostOptionalChain, lowerOptionalChain, type SpecialisedCallRewriting } from "./optional-chain";
 import type { CallLike } from "../find/generic-calls";
 import { constReference, interfaceValue, specValue } from "./spec";
@@ -85,6 +85,7 @@ function rewriteStatements(
 ): readonly ts.Statement[] {
   if (rewrites.length === 0) return file.statements;
   const f = tsi.factory;
+  const asText = writesText(tsi, transformation.getCompilerOptions());
   const byNode = new Map<ts.Node, Rewrite>(rewrites.map((rewrite) => [rewrite.node, rewrite]));
   // The rewritten nodes and their ancestors: one lookup per visited node, not one range test per rewrite.
   const onPath = new Set<ts.Node>();
@@ -118,11 +119,15 @@ function rewriteStatements(
     let replacement: ts.Expression;
     switch (rewrite.kind) {
       case "invoke":
-        replacement = f.createCallExpression(runtime("invoke"), undefined, [
-          f.createIdentifier(rewrite.specConst),
-          rewrite.passesThis ? f.createThis() : f.createVoidZero(),
-          f.createArrayLiteralExpression(rewrite.parameterNames.map((name) => f.createIdentifier(name))),
-        ]);
+        // Its parts are the spec const, `this` of a method and the stub's own parameters, which
+        // no transform renames where the printer writes what emit adds unchanged: then it is text.
+        replacement = asText
+          ? textNode(tsi, `${RUNTIME_NAMESPACE}.invoke(${rewrite.specConst}, ${rewrite.passesThis ? "this" : "void 0"}, [${rewrite.parameterNames.join(", ")}])`)
+          : f.createCallExpression(runtime("invoke"), undefined, [
+              f.createIdentifier(rewrite.specConst),
+              rewrite.passesThis ? f.createThis() : f.createVoidZero(),
+              f.createArrayLiteralExpression(rewrite.parameterNames.map((name) => f.createIdentifier(name))),
+            ]);
         break;
       case "implement":
         replacement = f.createCallExpression(runtime("implementInterface"), undefined, [f.createIdentifier(rewrite.specConst), ...args]);
