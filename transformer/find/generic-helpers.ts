@@ -454,14 +454,27 @@ function isIdentifierText(tsi: typeof ts, name: string): boolean {
   return codes.length > 0 && tsi.isIdentifierStart(codes[0]!, tsi.ScriptTarget.Latest) && codes.every((code) => tsi.isIdentifierPart(code, tsi.ScriptTarget.Latest));
 }
 
-/** The identifier that starts at `position` (not in a comment, a string or a longer name), found by descending to the innermost node there. */
+/**
+ * The identifier that starts at `position` (not in a comment, a string or a longer name), found
+ * by descending to the innermost node there. Siblings are in source order and do not overlap, so
+ * a list of them (a file's statements, a class's members) is searched by halves.
+ */
 function identifierAt(tsi: typeof ts, file: ts.SourceFile, position: number): ts.Identifier | undefined {
+  const inNode = (child: ts.Node) => (child.pos <= position && position < child.end ? child : undefined);
+  const inNodes = (children: ts.NodeArray<ts.Node>) => {
+    let low = 0;
+    let high = children.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const child = children[middle]!;
+      if (position < child.pos) high = middle - 1;
+      else if (position >= child.end) low = middle + 1;
+      else return child;
+    }
+    return undefined;
+  };
   let node: ts.Node = file;
-  for (;;) {
-    const inner = tsi.forEachChild(node, (child) => (child.pos <= position && position < child.end ? child : undefined));
-    if (!inner) break;
-    node = inner;
-  }
+  for (let inner = tsi.forEachChild(node, inNode, inNodes); inner; inner = tsi.forEachChild(node, inNode, inNodes)) node = inner;
   return tsi.isIdentifier(node) && node.getStart(file) === position ? node : undefined;
 }
 
