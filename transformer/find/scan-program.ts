@@ -82,8 +82,10 @@ function mayDeclareHyperparameters(program: ts.Program, runtimeModules: readonly
 export function scanProgram(context: TransformerContext): ProgramScan {
   const { ts: tsi, program, checker } = context;
   const calleeSymbols = new Map<ts.Identifier, ts.Symbol | undefined>();
+  // Files with a `with` statement, where names are not resolved by scope (TypeScript rejects the statement).
+  const withFiles = new Set<ts.SourceFile>();
   const calleeSymbol: CalleeSymbols = (name) => {
-    if (!calleeSymbols.has(name)) calleeSymbols.set(name, checker.getSymbolAtLocation(name));
+    if (!calleeSymbols.has(name)) calleeSymbols.set(name, isScopedCallee(tsi, name, withFiles) ? checker.resolveName(name.text, name, tsi.SymbolFlags.Value, false) : checker.getSymbolAtLocation(name));
     return calleeSymbols.get(name);
   };
   const chainQueryOf = createChainQueryFinder(context);
@@ -129,6 +131,9 @@ export function scanProgram(context: TransformerContext): ProgramScan {
         case tsi.SyntaxKind.ImportDeclaration:
         case tsi.SyntaxKind.ImportEqualsDeclaration:
           if (!tsi.isSourceFile(node.parent) && !tsi.isModuleBlock(node.parent)) aliases.addDeclarations(tsi, node as ts.ImportDeclaration | ts.ImportEqualsDeclaration);
+          break;
+        case tsi.SyntaxKind.WithStatement:
+          withFiles.add(file);
           break;
         default: {
           const genericFunction = genericFunctionOf(tsi, node);
@@ -224,6 +229,7 @@ function createNodeCollector(tsi: typeof ts): (file: ts.SourceFile) => ts.Node[]
     SyntaxKind.ArrowFunction,
     SyntaxKind.MethodDeclaration,
     SyntaxKind.Constructor,
+    SyntaxKind.WithStatement,
   ]) {
     roles[kind] = KEEP;
   }
@@ -241,6 +247,24 @@ function createNodeCollector(tsi: typeof ts): (file: ts.SourceFile) => ts.Node[]
     forEachChild(file, visit);
     return found;
   };
+}
+
+/**
+ * Whether a callee's name is resolved by scope alone: the name of a call or `new` (`stub()`,
+ * not the `stub` of `llm.stub()`) in a TypeScript file. For such a name `getSymbolAtLocation`
+ * comes down to the checker's `resolveName` from the name, after searching its ancestors for a
+ * JSDoc comment it could stand in (twice, for every callee the scan asks about). A JavaScript
+ * file also binds names by assignment, and `with` makes names unresolvable: both still ask
+ * `getSymbolAtLocation`.
+ */
+function isScopedCallee(tsi: typeof ts, name: ts.Identifier, withFiles: ReadonlySet<ts.SourceFile>): boolean {
+  const parent = name.parent;
+  return (
+    (parent.kind === tsi.SyntaxKind.CallExpression || parent.kind === tsi.SyntaxKind.NewExpression) &&
+    (parent as CallLike).expression === name &&
+    !(name.flags & tsi.NodeFlags.JavaScriptFile) &&
+    (withFiles.size === 0 || !withFiles.has(name.getSourceFile()))
+  );
 }
 
 /** The JSON value a literal expression spells (`300`, `-1`, `"a"`, `true`, `[1, 2]`, `{ a: "b" }`); undefined for anything computed. */
