@@ -185,8 +185,28 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     }
   }
   const identifiersNamed = createNameSearch(tsi, valueNames);
-  for (const [file] of valueNames.size ? scan.files : []) {
-    for (const identifier of identifiersNamed(file)) {
+  // Where a name ends that is known not to be a value use: the callee of a call, a declaration's own name.
+  const knownEnds = new Map<ts.SourceFile, Set<number>>();
+  const knownEndsOf = (file: ts.SourceFile): Set<number> => {
+    let ends = knownEnds.get(file);
+    if (!ends) knownEnds.set(file, (ends = new Set()));
+    return ends;
+  };
+  for (const declaration of valueNames.size ? declarations.keys() : []) {
+    const name = (declaration as ts.NamedDeclaration).name;
+    if ((tsi.isFunctionDeclaration(declaration) || tsi.isMethodDeclaration(declaration) || tsi.isGetAccessorDeclaration(declaration)) && name && tsi.isIdentifier(name)) {
+      knownEndsOf(declaration.getSourceFile()).add(name.end);
+    }
+  }
+  for (const [file, findings] of valueNames.size ? scan.files : []) {
+    const ends = knownEndsOf(file);
+    for (const call of findings.calls) {
+      if (!tsi.isCallExpression(call)) continue;
+      const callee = call.expression;
+      const name = tsi.isIdentifier(callee) ? callee : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name : undefined;
+      if (name && valueNames.has(name.text)) ends.add(name.end);
+    }
+    for (const identifier of identifiersNamed(file, ends)) {
       if (!isValueUse(identifier)) continue;
       const target = referencedTarget(identifier, declarations);
       if (target && !optedIn(declarationOf(target))) {
@@ -423,13 +443,14 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
  * Finds the identifiers of a file spelled as one of `names`, in source order. The file's text is
  * searched for the names, and each place is looked up in the tree: far cheaper than visiting
  * every node. A name written with `\u` escapes would not be found in the text, so a file that
- * has any is walked whole.
+ * has any is walked whole. A place where an identifier of that spelling is known to end
+ * (`skipEnds`) is passed over without a look-up.
  */
-function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts.SourceFile) => ts.Identifier[] {
+function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts.SourceFile, skipEnds: ReadonlySet<number>) => ts.Identifier[] {
   // Longest first, so a name never stops a longer one at the same place.
   const alternatives = [...names].filter((name) => isIdentifierText(tsi, name)).sort((a, b) => b.length - a.length);
   const pattern = new RegExp(alternatives.map((name) => name.replace(/[$]/g, "\\$&")).join("|"), "g");
-  return (file) => {
+  return (file, skipEnds) => {
     const found: ts.Identifier[] = [];
     if (file.text.includes("\\u")) {
       const visit = (node: ts.Node): void => {
@@ -441,6 +462,7 @@ function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts
     }
     if (alternatives.length === 0) return found;
     for (const match of file.text.matchAll(pattern)) {
+      if (skipEnds.has(match.index + match[0].length)) continue;
       const identifier = identifierAt(tsi, file, match.index);
       if (identifier && identifier.text === match[0]) found.push(identifier);
     }
