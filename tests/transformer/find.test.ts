@@ -93,6 +93,42 @@ export class A { get x(): Promise<number> { return stub(); } }
     expect(result.js("src/own.ts")).toContain("get x() { return stub(); }");
   });
 
+  test("a callee's name is resolved by scope: a parameter, a local, a catch variable or a named function expression named stub is not the import", () => {
+    const result = build({
+      "src/scopes.ts": `import { stub } from "llm-strategy";
+export class A {
+  /** p */ byParameter(stub: () => Promise<number>): Promise<number> { return stub(); }
+  /** l */ byLocal(): Promise<number> { const stub = async () => 1; return stub(); }
+  /** i */ imported(): Promise<number> { return stub(); }
+}
+export function caught(): Promise<number> {
+  try { return Promise.resolve(1); } catch (stub) { return (stub as () => Promise<number>)(); }
+}
+export const named = function stub(): Promise<number> { return stub(); };
+export function inner(): () => Promise<number> {
+  function stub(): Promise<number> { return Promise.resolve(2); }
+  return () => stub();
+}
+`,
+    });
+    expect(result.diagnostics).toEqual([]);
+    const js = result.js("src/scopes.ts");
+    expect(js.match(/__llmStrategy\.invoke\(/g)).toHaveLength(1);
+    expect(js).toContain("imported() { return __llmStrategy.invoke(__llmStrategySpec_A_imported, this, []); }");
+    expect(js).toContain("byParameter(stub) { return stub(); }");
+    expect(js).toContain("const named = function stub() { return stub(); };");
+  });
+
+  test("inside a `with` statement (which TypeScript rejects) a call is not resolved, as the checker does not resolve it", () => {
+    const result = compile({
+      files: { "src/legacy.ts": `import { stub } from "llm-strategy";\nexport function f(o: object): Promise<number> {\n  with (o) { return stub(); }\n}\n` },
+      createAnalyser: createFakeAnalyser,
+    });
+    expect(result.compilerErrors.map((error) => error.code)).toContain("TS2410");
+    expect(result.diagnostics).toEqual([]);
+    expect(result.js("src/legacy.ts")).toContain("with (o) {\n        return (0, llm_strategy_1.stub)();");
+  });
+
   test("a file without stubs comes out exactly as without the plugin", () => {
     const files = { "src/plain.ts": `import type { LanguageModel } from "llm-strategy";\nexport const f = (m?: LanguageModel) => m?.id ?? "none";\n` };
     const withPlugin = build(files);

@@ -441,7 +441,7 @@ export const fromContext = (): Promise<number> => make();
     expect(messages[4]).toContain("its type argument `T` cannot be inferred at this call (it became `unknown`)");
   });
 
-  test("a value use is found where the name is written as code (not in comments, strings or longer names), also when spelled with \\u escapes", () => {
+  test("a value use is found where the name is written as code (not in comments, strings or longer names), also next to a call of the same name, and when spelled with \\u escapes", () => {
     const result = compile({
       files: {
         "src/stubs.ts": stubs,
@@ -450,6 +450,7 @@ export const fromContext = (): Promise<number> => make();
 export const echoes = "echo";
 export const held = [echo];
 export const called = () => echo<string>("a");
+export const passed = () => [echo<string>("a"), echo];
 `,
         "src/escaped.ts": `import { echo } from "./stubs";
 export const alsoHeld = [\\u0065cho];
@@ -460,6 +461,7 @@ export const called = () => echo<string>("a");
     expect(result.compilerErrors).toEqual([]);
     expect(result.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.text])).toEqual([
       ["LLM1010", "src/use.ts", 4, "echo"],
+      ["LLM1010", "src/use.ts", 6, "echo"],
       ["LLM1010", "src/escaped.ts", 2, "\\u0065cho"],
     ]);
   });

@@ -185,8 +185,28 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     }
   }
   const identifiersNamed = createNameSearch(tsi, valueNames);
-  for (const [file] of valueNames.size ? scan.files : []) {
-    for (const identifier of identifiersNamed(file)) {
+  // Where a name ends that is known not to be a value use: the callee of a call, a declaration's own name.
+  const knownEnds = new Map<ts.SourceFile, Set<number>>();
+  const knownEndsOf = (file: ts.SourceFile): Set<number> => {
+    let ends = knownEnds.get(file);
+    if (!ends) knownEnds.set(file, (ends = new Set()));
+    return ends;
+  };
+  for (const declaration of valueNames.size ? declarations.keys() : []) {
+    const name = (declaration as ts.NamedDeclaration).name;
+    if ((tsi.isFunctionDeclaration(declaration) || tsi.isMethodDeclaration(declaration) || tsi.isGetAccessorDeclaration(declaration)) && name && tsi.isIdentifier(name)) {
+      knownEndsOf(declaration.getSourceFile()).add(name.end);
+    }
+  }
+  for (const [file, findings] of valueNames.size ? scan.files : []) {
+    const ends = knownEndsOf(file);
+    for (const call of findings.calls) {
+      if (!tsi.isCallExpression(call)) continue;
+      const callee = call.expression;
+      const name = tsi.isIdentifier(callee) ? callee : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name : undefined;
+      if (name && valueNames.has(name.text)) ends.add(name.end);
+    }
+    for (const identifier of identifiersNamed(file, ends)) {
       if (!isValueUse(identifier)) continue;
       const target = referencedTarget(identifier, declarations);
       if (target && !optedIn(declarationOf(target))) {
@@ -423,13 +443,14 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
  * Finds the identifiers of a file spelled as one of `names`, in source order. The file's text is
  * searched for the names, and each place is looked up in the tree: far cheaper than visiting
  * every node. A name written with `\u` escapes would not be found in the text, so a file that
- * has any is walked whole.
+ * has any is walked whole. A place where an identifier of that spelling is known to end
+ * (`skipEnds`) is passed over without a look-up.
  */
-function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts.SourceFile) => ts.Identifier[] {
+function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts.SourceFile, skipEnds: ReadonlySet<number>) => ts.Identifier[] {
   // Longest first, so a name never stops a longer one at the same place.
   const alternatives = [...names].filter((name) => isIdentifierText(tsi, name)).sort((a, b) => b.length - a.length);
   const pattern = new RegExp(alternatives.map((name) => name.replace(/[$]/g, "\\$&")).join("|"), "g");
-  return (file) => {
+  return (file, skipEnds) => {
     const found: ts.Identifier[] = [];
     if (file.text.includes("\\u")) {
       const visit = (node: ts.Node): void => {
@@ -441,6 +462,7 @@ function createNameSearch(tsi: typeof ts, names: ReadonlySet<string>): (file: ts
     }
     if (alternatives.length === 0) return found;
     for (const match of file.text.matchAll(pattern)) {
+      if (skipEnds.has(match.index + match[0].length)) continue;
       const identifier = identifierAt(tsi, file, match.index);
       if (identifier && identifier.text === match[0]) found.push(identifier);
     }
@@ -454,14 +476,27 @@ function isIdentifierText(tsi: typeof ts, name: string): boolean {
   return codes.length > 0 && tsi.isIdentifierStart(codes[0]!, tsi.ScriptTarget.Latest) && codes.every((code) => tsi.isIdentifierPart(code, tsi.ScriptTarget.Latest));
 }
 
-/** The identifier that starts at `position` (not in a comment, a string or a longer name), found by descending to the innermost node there. */
+/**
+ * The identifier that starts at `position` (not in a comment, a string or a longer name), found
+ * by descending to the innermost node there. Siblings are in source order and do not overlap, so
+ * a list of them (a file's statements, a class's members) is searched by halves.
+ */
 function identifierAt(tsi: typeof ts, file: ts.SourceFile, position: number): ts.Identifier | undefined {
+  const inNode = (child: ts.Node) => (child.pos <= position && position < child.end ? child : undefined);
+  const inNodes = (children: ts.NodeArray<ts.Node>) => {
+    let low = 0;
+    let high = children.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const child = children[middle]!;
+      if (position < child.pos) high = middle - 1;
+      else if (position >= child.end) low = middle + 1;
+      else return child;
+    }
+    return undefined;
+  };
   let node: ts.Node = file;
-  for (;;) {
-    const inner = tsi.forEachChild(node, (child) => (child.pos <= position && position < child.end ? child : undefined));
-    if (!inner) break;
-    node = inner;
-  }
+  for (let inner = tsi.forEachChild(node, inNode, inNodes); inner; inner = tsi.forEachChild(node, inNode, inNodes)) node = inner;
   return tsi.isIdentifier(node) && node.getStart(file) === position ? node : undefined;
 }
 

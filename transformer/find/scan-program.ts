@@ -82,8 +82,10 @@ function mayDeclareHyperparameters(program: ts.Program, runtimeModules: readonly
 export function scanProgram(context: TransformerContext): ProgramScan {
   const { ts: tsi, program, checker } = context;
   const calleeSymbols = new Map<ts.Identifier, ts.Symbol | undefined>();
+  // Files with a `with` statement, where names are not resolved by scope (TypeScript rejects the statement).
+  const withFiles = new Set<ts.SourceFile>();
   const calleeSymbol: CalleeSymbols = (name) => {
-    if (!calleeSymbols.has(name)) calleeSymbols.set(name, checker.getSymbolAtLocation(name));
+    if (!calleeSymbols.has(name)) calleeSymbols.set(name, isScopedCallee(tsi, name, withFiles) ? checker.resolveName(name.text, name, tsi.SymbolFlags.Value, false) : checker.getSymbolAtLocation(name));
     return calleeSymbols.get(name);
   };
   const chainQueryOf = createChainQueryFinder(context);
@@ -101,36 +103,44 @@ export function scanProgram(context: TransformerContext): ProgramScan {
   };
   const conflicting = new Set<string>();
 
-  // The `ts` namespace object is in dictionary mode: each `tsi.isX` lookup costs about 200 machine
-  // instructions, which the walk would pay several times per node of every compiled file.
-  const { forEachChild, isFunctionLike, isCallExpression, isNewExpression, isHeritageClause, isImportDeclaration, isImportEqualsDeclaration, isSourceFile, isModuleBlock } = tsi;
-  const { isIdentifier, isPropertyAccessExpression, isElementAccessExpression } = tsi;
-
   // 1. Walk each compiled file once, keeping its calls in source order; note every file's
   // import-like declarations, which say which callee names can be runtime functions at all.
   const walked: { file: ts.SourceFile; findings: FileFindings; calls: CallLike[] }[] = [];
+  const collect = createNodeCollector(tsi);
   for (const file of program.getSourceFiles()) {
     aliases.addDeclarations(tsi, file);
     if (!isCompiledSource(program, file)) continue;
     const findings: FileFindings = { stubs: [], implementCalls: [], strayStubCalls: [], calls: [], bases: [], genericFunctions: [] };
     const calls: CallLike[] = [];
-    const visit = (node: ts.Node): void => {
-      if (isFunctionLike(node)) {
-        const genericFunction = genericFunctionOf(tsi, node);
-        if (genericFunction) findings.genericFunctions.push(genericFunction);
-      } else if (isCallExpression(node)) {
-        if (isIdentifier(node.expression) || isPropertyAccessExpression(node.expression) || isElementAccessExpression(node.expression)) calls.push(node);
-      } else if (isNewExpression(node)) {
-        // `new Box<Card>(...)`: its constructor may be a generic helper.
-        if (isIdentifier(node.expression) || isPropertyAccessExpression(node.expression)) calls.push(node);
-      } else if (isHeritageClause(node)) {
-        if (node.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(node.parent)) findings.bases.push(...node.types);
-      } else if ((isImportDeclaration(node) || isImportEqualsDeclaration(node)) && !isSourceFile(node.parent) && !isModuleBlock(node.parent)) {
-        aliases.addDeclarations(tsi, node);
+    for (const node of collect(file)) {
+      switch (node.kind) {
+        case tsi.SyntaxKind.CallExpression:
+        case tsi.SyntaxKind.NewExpression: {
+          const { expression } = node as CallLike;
+          // `new Box<Card>(...)`: its constructor may be a generic helper.
+          if (tsi.isIdentifier(expression) || tsi.isPropertyAccessExpression(expression) || (tsi.isElementAccessExpression(expression) && tsi.isCallExpression(node))) {
+            calls.push(node as CallLike);
+          }
+          break;
+        }
+        case tsi.SyntaxKind.HeritageClause: {
+          const clause = node as ts.HeritageClause;
+          if (clause.token === tsi.SyntaxKind.ExtendsKeyword && tsi.isClassLike(clause.parent)) findings.bases.push(...clause.types);
+          break;
+        }
+        case tsi.SyntaxKind.ImportDeclaration:
+        case tsi.SyntaxKind.ImportEqualsDeclaration:
+          if (!tsi.isSourceFile(node.parent) && !tsi.isModuleBlock(node.parent)) aliases.addDeclarations(tsi, node as ts.ImportDeclaration | ts.ImportEqualsDeclaration);
+          break;
+        case tsi.SyntaxKind.WithStatement:
+          withFiles.add(file);
+          break;
+        default: {
+          const genericFunction = genericFunctionOf(tsi, node);
+          if (genericFunction) findings.genericFunctions.push(genericFunction);
+        }
       }
-      forEachChild(node, visit);
-    };
-    forEachChild(file, visit);
+    }
     walked.push({ file, findings, calls });
   }
   const runtimeNames = aliases.runtimeNames();
@@ -190,6 +200,71 @@ export function scanProgram(context: TransformerContext): ProgramScan {
     }
   }
   return scan;
+}
+
+/**
+ * The nodes of a file the scan looks at, in source order: calls, `new` expressions, heritage
+ * clauses, imports, and the functions, methods, arrows and constructors that may be generic
+ * helpers. The walk itself only compares kinds (a table lookup per node): it visits every node
+ * of every compiled file, and the less its function does, the less V8 has to compile, and to
+ * compile again when a new file brings node shapes it has not seen. Type nodes, interfaces and
+ * type aliases hold none of these (no calls, no bodies), so the walk does not enter them.
+ */
+function createNodeCollector(tsi: typeof ts): (file: ts.SourceFile) => ts.Node[] {
+  const { SyntaxKind } = tsi;
+  const KEEP = 1;
+  const SKIP = 2;
+  const roles = new Uint8Array(SyntaxKind.Count);
+  for (let kind = SyntaxKind.FirstTypeNode; kind <= SyntaxKind.LastTypeNode; kind++) roles[kind] = SKIP;
+  roles[SyntaxKind.InterfaceDeclaration] = SKIP;
+  roles[SyntaxKind.TypeAliasDeclaration] = SKIP;
+  for (const kind of [
+    SyntaxKind.CallExpression,
+    SyntaxKind.NewExpression,
+    SyntaxKind.HeritageClause,
+    SyntaxKind.ImportDeclaration,
+    SyntaxKind.ImportEqualsDeclaration,
+    SyntaxKind.FunctionDeclaration,
+    SyntaxKind.FunctionExpression,
+    SyntaxKind.ArrowFunction,
+    SyntaxKind.MethodDeclaration,
+    SyntaxKind.Constructor,
+    SyntaxKind.WithStatement,
+  ]) {
+    roles[kind] = KEEP;
+  }
+  const { forEachChild } = tsi;
+  let found: ts.Node[] = [];
+  const visit = (node: ts.Node): undefined => {
+    const role = roles[node.kind];
+    if (role === SKIP) return undefined;
+    if (role === KEEP) found.push(node);
+    forEachChild(node, visit);
+    return undefined;
+  };
+  return (file) => {
+    found = [];
+    forEachChild(file, visit);
+    return found;
+  };
+}
+
+/**
+ * Whether a callee's name is resolved by scope alone: the name of a call or `new` (`stub()`,
+ * not the `stub` of `llm.stub()`) in a TypeScript file. For such a name `getSymbolAtLocation`
+ * comes down to the checker's `resolveName` from the name, after searching its ancestors for a
+ * JSDoc comment it could stand in (twice, for every callee the scan asks about). A JavaScript
+ * file also binds names by assignment, and `with` makes names unresolvable: both still ask
+ * `getSymbolAtLocation`.
+ */
+function isScopedCallee(tsi: typeof ts, name: ts.Identifier, withFiles: ReadonlySet<ts.SourceFile>): boolean {
+  const parent = name.parent;
+  return (
+    (parent.kind === tsi.SyntaxKind.CallExpression || parent.kind === tsi.SyntaxKind.NewExpression) &&
+    (parent as CallLike).expression === name &&
+    !(name.flags & tsi.NodeFlags.JavaScriptFile) &&
+    (withFiles.size === 0 || !withFiles.has(name.getSourceFile()))
+  );
 }
 
 /** The JSON value a literal expression spells (`300`, `-1`, `"a"`, `true`, `[1, 2]`, `{ a: "b" }`); undefined for anything computed. */
