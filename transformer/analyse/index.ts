@@ -106,6 +106,17 @@ interface InputRoot extends Root {
   optional: boolean;
 }
 
+/** What the first stages found: the doc, the parameters, the promised type, and where problems go. */
+interface Found {
+  doc: DeclarationDoc;
+  params: ParamSpec[];
+  inputs: InputRoot[];
+  returned: ts.Type;
+  nameNode: ts.Node;
+  problems: Problem[];
+  warnings: Problem[];
+}
+
 /** What the stages before `assembleSpec` found. */
 interface SpecParts {
   params: ParamSpec[];
@@ -211,36 +222,43 @@ class FileAnalyser implements Analyser {
    * prompt and hash.
    */
   private analyse(site: StubSite, occasion: Occasion): Result<AnalysedSpec> {
+    // In steps of small functions: a build runs each once per spec, and small functions stay in
+    // the interpreter rather than costing an optimising compile each.
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
-    const stub = site.qualifiedName;
     // Where problems of the declaration as a whole are reported.
     const nameNode = this.program.tools.ts.getNameOfDeclaration(site.declaration) ?? site.declaration;
     const doc = this.readDoc(site, occasion, nameNode, { problems, warnings });
-    const { params, inputs } = this.parameters(stub, occasion, problems);
+    const { params, inputs } = this.parameters(site.qualifiedName, occasion, problems);
     const returned = this.promisedType(occasion.returnType);
     if (!returned) {
       const returnType = this.program.tools.checker.typeToString(occasion.returnType);
-      problems.push({ kind: "StubMustReturnPromise", args: { stub, returnType }, node: occasion.problemNode("return") });
+      problems.push({ kind: "StubMustReturnPromise", args: { stub: site.qualifiedName, returnType }, node: occasion.problemNode("return") });
       return { ok: false, problems };
     }
+    return this.analyseRoots(site, occasion, { doc, params, inputs, returned, nameNode, problems, warnings });
+  }
+
+  /** The receiver sent as `this`, the `@check`s, and the JSON check of every root. */
+  private analyseRoots(site: StubSite, occasion: Occasion, found: Found): Result<AnalysedSpec> {
+    const { params, inputs, returned, problems, warnings } = found;
+    const stub = site.qualifiedName;
     const receiverType = site.kind === "method" || site.kind === "getter" ? occasion.receiverType : undefined;
     const thisFields = receiverType ? this.receiverFields(receiverType) : [];
     const receiver = receiverType && thisFields.length > 0 ? { type: receiverType, fields: thisFields } : undefined;
     const checks = this.checks(site, stub, params, receiverType ? thisFields : undefined, problems);
-
-    const roots: Root[] = [
-      ...(receiver ? [{ label: "this", type: receiver.type, node: occasion.problemNode("this"), receiver: true }] : []),
-      ...inputs,
-      { label: "return", type: returned, node: occasion.problemNode("return") },
-    ];
-    this.checkRoots(stub, roots, problems, warnings);
+    this.checkRoots(stub, rootsOf(occasion, receiver, inputs, returned), problems, warnings);
     if (problems.length > 0) return { ok: false, problems };
+    return this.generate(site, occasion, found, receiver, checks);
+  }
 
+  /** The schemas, the keyword tags on them, then the spec. */
+  private generate(site: StubSite, occasion: Occasion, found: Found, receiver: { type: ts.Type; fields: string[] } | undefined, checks: CheckSpec<string>[]): Result<AnalysedSpec> {
+    const { doc, params, inputs, returned, problems, warnings } = found;
     const { input, inputProperties, inputNames } = this.inputSchema(receiver?.type, inputs);
     const { output, outputNames, revive } = this.outputSchema(site, returned);
     // Keyword tags: under a `@param` line they constrain that input, elsewhere what the stub returns.
-    this.applyKeywordTags(doc.keywordTags, { stub, inputs, inputProperties, returned, output, ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}) });
+    this.applyKeywordTags(doc.keywordTags, keywordTargets(site, occasion, found, inputProperties, output));
     if (problems.length > 0) return { ok: false, problems };
     const spec = this.assembleSpec(site, occasion, doc, { params, input, inputNames, output, outputNames, revive, checks, ...(receiver ? { thisFields: receiver.fields } : {}) });
     return { ok: true, value: spec, warnings };
@@ -335,49 +353,37 @@ class FileAnalyser implements Analyser {
     return { output, outputNames: this.files.closure(convertedOutput.refs), revive };
   }
 
-  /** The prompt template, the definitions (input types first), the content hash, and the spec they make. */
+  /**
+   * The prompt template, the definitions (input types first), the content hash, and the spec they
+   * make. In three parts, each run once per spec: small functions a build runs a thousand times
+   * stay in the interpreter rather than costing an optimising compile each.
+   */
   private assembleSpec(site: StubSite, occasion: Occasion, doc: DeclarationDoc, parts: SpecParts): AnalysedSpec {
-    const { params, input, inputNames, output, outputNames, revive, checks, thisFields } = parts;
-    const outputOnly = outputNames.filter((name) => !inputNames.includes(name));
-    const wrapper = this.isPlainObject(output) ? undefined : WRAPPER;
+    const outputOnly = parts.outputNames.filter((name) => !parts.inputNames.includes(name));
+    const wrapper = this.isPlainObject(parts.output) ? undefined : WRAPPER;
+    const prompt = this.prompt(site, doc, parts, outputOnly, wrapper);
+    const named = this.namedTypes(parts.inputNames, outputOnly);
+    const { template, templateIfSchemaSent, outputTypes } = prompt;
+    const hash = specHash({ template, templateIfSchemaSent, outputTypes, input: parts.input, output: parts.output, ...(wrapper ? { wrapper } : {}), definitions: named.definitions });
+    return specOf(site, occasion, parts, prompt, wrapper, hash, named);
+  }
 
+  /** The prompt template (both forms), from the doc, the schemas and the named types' declarations. */
+  private prompt(site: StubSite, doc: DeclarationDoc, parts: SpecParts, outputOnly: string[], wrapper: string | undefined): ReturnType<typeof buildTemplate> {
     const owner = site.kind === "function" ? this.program.docs.ownerOf(site.declaration) : undefined;
-    const { template, templateIfSchemaSent, outputTypes, doc: templateDoc } = buildTemplate({
+    return buildTemplate({
       doc: doc.text,
       ...(owner ? { owner } : {}),
       ...(doc.returns ? { returns: doc.returns } : {}),
       kind: site.kind,
       name: site.qualifiedName.slice(site.qualifiedName.lastIndexOf(".") + 1),
-      input,
-      output,
+      input: parts.input,
+      output: parts.output,
       ...(wrapper ? { wrapper } : {}),
-      checks,
-      inputDeclarations: inputNames.map((name) => this.files.declaration(name)),
+      checks: parts.checks,
+      inputDeclarations: parts.inputNames.map((name) => this.files.declaration(name)),
       outputDeclarations: outputOnly.map((name) => this.files.declaration(name)),
     });
-
-    const { definitionNames, definitions, hiddenFields } = this.namedTypes(inputNames, outputOnly);
-    const hash = specHash({ template, templateIfSchemaSent, outputTypes, input, output, ...(wrapper ? { wrapper } : {}), definitions });
-
-    return {
-      id: site.id,
-      kind: site.kind,
-      template,
-      ...(templateDoc !== undefined ? { doc: templateDoc } : {}),
-      templateIfSchemaSent,
-      outputTypes,
-      params,
-      ...(thisFields ? { thisFields } : {}),
-      input,
-      output,
-      ...(wrapper ? { wrapper } : {}),
-      ...(revive ? { revive } : {}),
-      ...(checks.length > 0 ? { checks } : {}),
-      hash,
-      ...(occasion.typeArguments ? { typeArguments: occasion.typeArguments } : {}),
-      definitionNames,
-      ...(hiddenFields ? { hiddenFields } : {}),
-    };
   }
 
   /**
@@ -584,6 +590,54 @@ class FileAnalyser implements Analyser {
     }
     return { kind: "LooseType", args: { stub, path, type }, node: root.node, ...(related ? { related } : {}) };
   }
+}
+
+/** The roots to check: `this` (when sent), the inputs, then the returned type. */
+function rootsOf(occasion: Occasion, receiver: { type: ts.Type } | undefined, inputs: InputRoot[], returned: ts.Type): Root[] {
+  return [
+    ...(receiver ? [{ label: "this", type: receiver.type, node: occasion.problemNode("this"), receiver: true }] : []),
+    ...inputs,
+    { label: "return", type: returned, node: occasion.problemNode("return") },
+  ];
+}
+
+/** Where the stub's keyword tags apply; tags that fit nothing are reported at the declaration only. */
+function keywordTargets(site: StubSite, occasion: Occasion, found: Found, inputProperties: { [name: string]: JsonSchema }, output: JsonSchema): KeywordTargets {
+  const { inputs, returned, problems, nameNode } = found;
+  return { stub: site.qualifiedName, inputs, inputProperties, returned, output, ...(occasion.atDeclaration ? { report: { to: problems, nameNode } } : {}) };
+}
+
+/** The spec, its keys in the contract's order. */
+function specOf(
+  site: StubSite,
+  occasion: Occasion,
+  parts: SpecParts,
+  prompt: ReturnType<typeof buildTemplate>,
+  wrapper: string | undefined,
+  hash: string,
+  named: NamedTypes,
+): AnalysedSpec {
+  const { params, input, output, revive, checks, thisFields } = parts;
+  const { definitionNames, hiddenFields } = named;
+  return {
+    id: site.id,
+    kind: site.kind,
+    template: prompt.template,
+    ...(prompt.doc !== undefined ? { doc: prompt.doc } : {}),
+    templateIfSchemaSent: prompt.templateIfSchemaSent,
+    outputTypes: prompt.outputTypes,
+    params,
+    ...(thisFields ? { thisFields } : {}),
+    input,
+    output,
+    ...(wrapper ? { wrapper } : {}),
+    ...(revive ? { revive } : {}),
+    ...(checks.length > 0 ? { checks } : {}),
+    hash,
+    ...(occasion.typeArguments ? { typeArguments: occasion.typeArguments } : {}),
+    definitionNames,
+    ...(hiddenFields ? { hiddenFields } : {}),
+  };
 }
 
 /** A signature's parameter types (without a `this` parameter) and return type. */

@@ -181,6 +181,12 @@ export class DocReader {
     return found;
   }
 
+  /** Whether `of(symbol)` has anything to write onto a schema. */
+  hasDoc(symbol: ts.Symbol | undefined): boolean {
+    const found = this.of(symbol);
+    return found !== NONE && (found.description !== undefined || Object.keys(found.keywords).length > 0);
+  }
+
   /** Writes `of(symbol)` onto `schema` (later calls win, as a property's doc wins over its type's). */
   apply(symbol: ts.Symbol | undefined, schema: JsonSchema): void {
     const { description, keywords } = this.of(symbol);

@@ -97,6 +97,8 @@ export class SchemaFactory {
   /** The type behind each internal key (for naming and rendering). */
   readonly typesByKey = new Map<string, ts.Type>();
   private generator: Generator | undefined;
+  /** `schemaOf` of each type used without a doc. */
+  private readonly undocumented = new Map<ts.Type, JsonSchema>();
 
   constructor(
     readonly tools: TypeTools,
@@ -110,6 +112,17 @@ export class SchemaFactory {
    * written with, whose JSDoc keywords apply too (`type Age = number` with `@minimum 0`).
    */
   schemaOf(type: ts.Type, documented?: ts.Symbol, reference?: ts.Symbol): JsonSchema {
+    // Without a doc of its own (most parameters, every receiver) a use of a type has the type's
+    // schema, which the stubs of a Program ask for again and again: one per type. Callers copy it
+    // (`FileDefinitions.convert`) and never change it.
+    if (reference === undefined && !this.docs.hasDoc(documented)) {
+      let schema = this.undocumented.get(type);
+      if (!schema) {
+        schema = this.getGenerator().getTypeDefinition(type, true, "anyOf", undefined, undefined) as JsonSchema;
+        this.undocumented.set(type, schema);
+      }
+      return schema;
+    }
     return this.getGenerator().getTypeDefinition(type, true, "anyOf", documented, reference) as JsonSchema;
   }
 

@@ -59,14 +59,32 @@ export function buildTemplate(parts: TemplateParts): {
   outputTypes: string;
   doc?: string;
 } {
+  // In small steps: a build runs this once per spec, and small functions stay in the interpreter
+  // rather than costing an optimising compile each.
   const outputTypes = parts.outputDeclarations.length > 0 ? `${neutralisePlaceholders(parts.outputDeclarations.join("\n\n"))}\n` : "";
+  const { sections, doc } = leadingSections(parts);
+  // The prompt that goes with the schema shares these first sections with the template.
+  const shared = sections.join("\n\n").length;
+  const rest = answerSections(parts, sections, outputTypes, doc);
+  const templateIfSchemaSent = { shared, rest: (shared > 0 && rest.length > 0 ? "\n\n" : "") + rest.join("\n\n") };
+  return { template: sections.join("\n\n"), templateIfSchemaSent, outputTypes, ...(doc ? { doc } : {}) };
+}
+
+/** What the stub does (its doc text, `@returns`) and the types its inputs use. */
+function leadingSections(parts: TemplateParts): { sections: string[]; doc: string | undefined } {
   const sections: string[] = [];
   const about = [parts.doc, parts.returns ? `Returns: ${parts.returns}` : ""].filter(Boolean).join("\n");
   const doc = about ? neutralisePlaceholders(about) : undefined;
   if (doc) sections.push(doc);
   if (parts.inputDeclarations.length > 0) sections.push(neutralisePlaceholders(parts.inputDeclarations.join("\n\n")));
-  // The prompt that goes with the schema shares these first sections with the template.
-  const shared = sections.join("\n\n").length;
+  return { sections, doc };
+}
+
+/**
+ * Adds the signature, the checks and the answer's shape to `sections`; returns the sections of
+ * the prompt that goes with the schema after those it shares.
+ */
+function answerSections(parts: TemplateParts, sections: string[], outputTypes: string, doc: string | undefined): string[] {
   const rest: string[] = [];
   const parameters = neutralisePlaceholders(renderSignature(parts, false));
   const outputType = renderType(parts.output, "");
@@ -83,10 +101,14 @@ export function buildTemplate(parts: TemplateParts): {
   // The schema cannot state the checks.
   if (checks) rest.push(checks);
   const hasInput = Object.keys((parts.input.properties ?? {}) as object).length > 0;
-  sections.push([hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${outputType} }` : outputType}`].filter(Boolean).join("\n"));
+  sections.push(replyLine(parts, outputType, hasInput));
   if (hasInput) rest.push("Input: {{input}}");
-  const templateIfSchemaSent = { shared, rest: (shared > 0 && rest.length > 0 ? "\n\n" : "") + rest.join("\n\n") };
-  return { template: sections.join("\n\n"), templateIfSchemaSent, outputTypes, ...(doc ? { doc } : {}) };
+  return rest;
+}
+
+/** `Input: {{input}}` (when there are inputs) and the shape of the answer. */
+function replyLine(parts: TemplateParts, outputType: string, hasInput: boolean): string {
+  return [hasInput ? "Input: {{input}}" : "", `Reply with JSON of type ${parts.wrapper ? `{ ${propertyKey(parts.wrapper)}: ${outputType} }` : outputType}`].filter(Boolean).join("\n");
 }
 
 /**
