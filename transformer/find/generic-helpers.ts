@@ -202,8 +202,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     const ends = knownEndsOf(file);
     for (const call of findings.calls) {
       if (!tsi.isCallExpression(call)) continue;
-      const callee = call.expression;
-      const name = tsi.isIdentifier(callee) ? callee : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name : undefined;
+      const name = calleeIdentifier(tsi, call);
       if (name && valueNames.has(name.text)) ends.add(name.end);
     }
     for (const identifier of identifiersNamed(file, ends)) {
@@ -258,7 +257,7 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     const stubCall = result.stubCalls.get(call);
     if (stubCall) return { target: stubCall.stub.site.declaration, signature: stubCall.signature };
     const callee = call.expression;
-    const name = tsi.isIdentifier(callee) ? callee.text : tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name.text : undefined;
+    const name = calleeIdentifier(tsi, call)?.text;
     const aliased = tsi.isIdentifier(callee) && isAliasReference(tsi, scan, callee);
     if (name === undefined || (!candidateNames.has(name) && !aliased)) return undefined;
     const signature = checker.getResolvedSignature(call);
@@ -437,6 +436,13 @@ export function findGenericHelpers(context: TransformerContext, scan: ProgramSca
     }
     return undefined;
   }
+}
+
+/** The name a call is made by: `pick` of `pick(x)` and of `llm.pick(x)`; none for `this["pick"](x)`. */
+function calleeIdentifier(tsi: typeof ts, call: CallLike): ts.Identifier | undefined {
+  const callee = call.expression;
+  if (tsi.isIdentifier(callee)) return callee;
+  return tsi.isPropertyAccessExpression(callee) && tsi.isIdentifier(callee.name) ? callee.name : undefined;
 }
 
 /**
